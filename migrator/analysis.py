@@ -1,0 +1,430 @@
+"""Shared analysis: which calls are Chat Completions calls on an OpenAI SDK client, where
+that client sends its requests, what constant values are, and where each call's result goes.
+
+Rules never answer these questions themselves; they ask this module, so every rule agrees on
+which calls are ours.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import libcst as cst
+
+from migrator._tree import Binding, SourceTree
+from migrator.providers import Provider, Target, classify_base_url
+
+CLIENT_CLASSES = {"openai.OpenAI": False, "openai.AsyncOpenAI": True}
+AZURE_CLIENT_CLASSES = {"openai.AzureOpenAI", "openai.AsyncAzureOpenAI", "openai.lib.azure.AzureOpenAI"}
+#: Methods of `chat.completions` and the wrappers between it and the method.
+COMPLETION_METHODS = ("create", "parse", "stream")
+RESPONSE_WRAPPERS = ("with_raw_response", "with_streaming_response")
+_ENV_GETTERS = {"os.getenv", "os.environ.get"}
+_MAX_DEPTH = 12
+
+
+@dataclass(frozen=True)
+class Constant:
+    value: str
+    #: Set when the value is only the default of an environment variable.
+    env_var: str | None = None
+
+
+@dataclass(frozen=True)
+class Client:
+    """An OpenAI SDK client, as far as the code proves it."""
+
+    is_async: bool | None
+    target: Target
+    #: False when the tool only assumes this is an OpenAI client.
+    proven: bool = True
+
+
+@dataclass(frozen=True)
+class Block:
+    """Why a call is not migrated: a finding of `code` at `node`."""
+
+    code: str
+    node: cst.CSTNode
+    message: str
+    #: An assumption the user may accept with --unsafe-fixes, not a hard stop.
+    unsafe: bool = False
+
+
+@dataclass(eq=False)
+class ResultUse:
+    """One place where a call's result is read: `resp.choices[0].message.content`, say."""
+
+    #: chain[0] is the expression holding the result (a Name or the call itself);
+    #: chain[i] is the node that covers path[:i].
+    chain: tuple[cst.BaseExpression, ...]
+    path: tuple[str | int, ...]
+    #: The calls whose result may be what this use reads.
+    sites: list[CompletionCall] = field(default_factory=list)
+
+    @property
+    def base(self) -> cst.BaseExpression:
+        return self.chain[0]
+
+    def node_for(self, prefix: tuple) -> cst.BaseExpression | None:
+        """The node covering `prefix` if the use starts with it."""
+        if self.path[: len(prefix)] == prefix:
+            return self.chain[len(prefix)]
+        return None
+
+
+@dataclass(eq=False)
+class CompletionCall:
+    """A `<client>.chat.completions.<method>(...)` call and the plan for it."""
+
+    call: cst.Call
+    method: str
+    wrapper: str | None
+    receiver: cst.BaseExpression
+    #: The `<receiver>.chat.completions` node, which becomes `<receiver>.responses`.
+    chat_completions: cst.Attribute
+    client: Client | None
+    uses: list[ResultUse] = field(default_factory=list)
+    claimed_params: set[str] = field(default_factory=set)
+    claimed_uses: set[int] = field(default_factory=set)
+    blocks: list[Block] = field(default_factory=list)
+    #: Decided by the engine once every rule has planned.
+    migrate: bool = False
+
+    def kwarg(self, name: str) -> cst.Arg | None:
+        for arg in self.call.args:
+            if arg.keyword is not None and arg.keyword.value == name:
+                return arg
+        return None
+
+    @property
+    def keyword_args(self) -> list[cst.Arg]:
+        return [arg for arg in self.call.args if arg.keyword is not None]
+
+    def claim(self, param: str) -> None:
+        self.claimed_params.add(param)
+
+    def claim_use(self, use: ResultUse) -> None:
+        self.claimed_uses.add(id(use))
+
+    def block(self, code: str, node: cst.CSTNode, message: str, *, unsafe: bool = False) -> None:
+        self.blocks.append(Block(code, node, message, unsafe))
+
+
+class Analysis:
+    def __init__(self, tree: SourceTree) -> None:
+        self.tree = tree
+        self._client_cache: dict[cst.CSTNode, Client | None] = {}
+
+    # -- constants -------------------------------------------------------------------
+
+    def constant_string(self, expr: cst.BaseExpression | None, depth: int = 0) -> Constant | None:
+        """The string an expression always has: a literal, a constant name, or an env default."""
+        if expr is None or depth > _MAX_DEPTH:
+            return None
+        if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
+            value = expr.evaluated_value
+            return Constant(value) if isinstance(value, str) else None
+        if isinstance(expr, cst.Name):
+            values = [self.constant_string(b.value, depth + 1) for b in self._value_bindings(expr)]
+            if values and all(v is not None and v == values[0] for v in values):
+                return values[0]
+            return None
+        if isinstance(expr, cst.Call) and self.tree.qualified_name(expr.func) in _ENV_GETTERS:
+            positional = [a for a in expr.args if a.keyword is None and not a.star]
+            variable = self.constant_string(positional[0].value, depth + 1) if positional else None
+            default = positional[1].value if len(positional) > 1 else _kwarg_value(expr, "default")
+            value = self.constant_string(default, depth + 1)
+            if variable is not None and value is not None:
+                return Constant(value.value, env_var=variable.value)
+        return None
+
+    def _value_bindings(self, name: cst.Name) -> list[Binding]:
+        """The bindings of `name`, or [] unless every one is a plain assignment of a value."""
+        bindings = self.tree.bindings_of(name)
+        if bindings and all(b.kind in ("assign", "annassign") and b.value is not None for b in bindings):
+            return bindings
+        return []
+
+    # -- clients ---------------------------------------------------------------------
+
+    def client(self, expr: cst.BaseExpression) -> Client | None:
+        """The OpenAI client `expr` evaluates to, or None when that cannot be shown."""
+        if expr not in self._client_cache:
+            self._client_cache[expr] = None  # guards against cycles
+            self._client_cache[expr] = self._resolve_client(expr, 0)
+        return self._client_cache[expr]
+
+    def _resolve_client(self, expr: cst.BaseExpression, depth: int) -> Client | None:
+        if depth > _MAX_DEPTH:
+            return None
+        if isinstance(expr, cst.Await):
+            return None
+        if isinstance(expr, cst.Call):
+            return self._client_from_call(expr)
+        if isinstance(expr, cst.Name):
+            if self.tree.qualified_name(expr) == "openai":
+                return self._module_client()
+            bindings = self.tree.bindings_of(expr)
+            return _merge([self._client_from_binding(b) for b in bindings]) if bindings else None
+        if isinstance(expr, cst.Attribute):
+            values = self._instance_attribute_values(expr)
+            return _merge([self.client(v) for v in values]) if values else None
+        return None
+
+    def _client_from_call(self, call: cst.Call) -> Client | None:
+        name = self.tree.qualified_name(call.func)
+        if name in CLIENT_CLASSES:
+            return Client(CLIENT_CLASSES[name], self._constructor_target(call))
+        if name in AZURE_CLIENT_CLASSES:
+            return Client(name.endswith("AsyncAzureOpenAI"), Target(Provider.OTHER, "an Azure OpenAI client"))
+        func = call.func
+        if isinstance(func, cst.Attribute) and func.attr.value in ("with_options", "copy"):
+            base = self.client(func.value)
+            if base is None:
+                return None
+            if _kwarg_value(call, "base_url") is not None:
+                return Client(base.is_async, self._constructor_target(call), base.proven)
+            return base
+        if isinstance(func, cst.Name):
+            bindings = self.tree.bindings_of(func)
+            if len(bindings) == 1 and bindings[0].kind == "def":
+                return self._factory_client(self.tree.parent(bindings[0].node))
+        return None
+
+    def _client_from_binding(self, binding: Binding) -> Client | None:
+        if binding.kind in ("assign", "annassign", "walrus", "with") and binding.value is not None:
+            return self.client(binding.value)
+        if binding.kind == "param":
+            param = self.tree.parent(binding.node)
+            annotation = getattr(param, "annotation", None)
+            if annotation is not None:
+                name = self.tree.qualified_name(annotation.annotation)
+                if name in CLIENT_CLASSES:
+                    return Client(
+                        CLIENT_CLASSES[name], Target(Provider.UNKNOWN, f"parameter {binding.name!r} (its base_url is set by the caller)")
+                    )
+        return None
+
+    def _constructor_target(self, call: cst.Call) -> Target:
+        base_url = _kwarg_value(call, "base_url")
+        if base_url is None:
+            return Target(Provider.OPENAI, "no base_url (the SDK default, unless OPENAI_BASE_URL says otherwise)")
+        constant = self.constant_string(base_url)
+        if constant is None:
+            return Target(Provider.UNKNOWN, f"base_url {self.tree.code(base_url)!r} is not a constant")
+        target = classify_base_url(constant.value)
+        if constant.env_var:
+            return Target(target.provider, f"{target.evidence}, the default of ${constant.env_var}", target.unsupported)
+        return target
+
+    def _module_client(self) -> Client:
+        """`openai.chat.completions.create(...)` uses the module's own client."""
+        for assign in self.tree.nodes(cst.Assign):
+            for target in assign.targets:
+                t = target.target
+                if isinstance(t, cst.Attribute) and t.attr.value == "base_url" and self.tree.qualified_name(t.value) == "openai":
+                    constant = self.constant_string(assign.value)
+                    if constant is None:
+                        return Client(False, Target(Provider.UNKNOWN, "openai.base_url is not a constant"))
+                    return Client(False, classify_base_url(constant.value))
+        return Client(False, Target(Provider.OPENAI, "the openai module client with no base_url"))
+
+    def _factory_client(self, function: cst.CSTNode | None) -> Client | None:
+        if not isinstance(function, cst.FunctionDef):
+            return None
+        returns = [r for r in self.tree.nodes(cst.Return) if self.tree.enclosing(r, (cst.FunctionDef, cst.Lambda)) is function]
+        if not returns or any(r.value is None for r in returns):
+            return None
+        return _merge([self.client(r.value) for r in returns])
+
+    def _instance_attribute_values(self, attr: cst.Attribute) -> list[cst.BaseExpression]:
+        """Values assigned to `self.<name>` in the class whose method reads `self.<name>`."""
+        if not isinstance(attr.value, cst.Name):
+            return []
+        method = self.tree.enclosing(attr, (cst.FunctionDef,))
+        if method is None or not _first_param_is(method, attr.value.value):
+            return []
+        cls = self.tree.parent(self.tree.parent(method))
+        if not isinstance(cls, cst.ClassDef):
+            return []
+        values = []
+        for assign in self.tree.nodes(cst.Assign):
+            for target in assign.targets:
+                if not self._is_instance_attribute(target.target, attr.attr.value, cls):
+                    continue
+                if len(assign.targets) != 1:
+                    return []
+                values.append(assign.value)
+        for statement in cls.body.body:  # class-level `client = OpenAI()`
+            for small in getattr(statement, "body", ()):
+                if isinstance(small, cst.Assign) and any(
+                    isinstance(t.target, cst.Name) and t.target.value == attr.attr.value for t in small.targets
+                ):
+                    values.append(small.value)
+        return values
+
+    def _is_instance_attribute(self, target: cst.BaseExpression, name: str, cls: cst.ClassDef) -> bool:
+        if not (isinstance(target, cst.Attribute) and target.attr.value == name and isinstance(target.value, cst.Name)):
+            return False
+        method = self.tree.enclosing(target, (cst.FunctionDef,))
+        return (
+            method is not None
+            and _first_param_is(method, target.value.value)
+            and self.tree.parent(self.tree.parent(method)) is cls
+        )
+
+    # -- completion calls --------------------------------------------------------------
+
+    @cached_property
+    def completion_calls(self) -> list[CompletionCall]:
+        sites = [site for call in self.tree.nodes(cst.Call) if (site := self._completion_call(call))]
+        self._attach_result_uses(sites)
+        return sites
+
+    def _completion_call(self, call: cst.Call) -> CompletionCall | None:
+        func = call.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value in COMPLETION_METHODS):
+            return None
+        node, wrapper = func.value, None
+        if isinstance(node, cst.Attribute) and node.attr.value in RESPONSE_WRAPPERS:
+            node, wrapper = node.value, node.attr.value
+        if not (isinstance(node, cst.Attribute) and node.attr.value == "completions"):
+            return None
+        chat = node.value
+        if not (isinstance(chat, cst.Attribute) and chat.attr.value == "chat"):
+            return None
+        receiver = chat.value
+        if isinstance(receiver, cst.Attribute) and receiver.attr.value == "beta":
+            receiver = receiver.value
+        return CompletionCall(call, func.attr.value, wrapper, receiver, node, self.client(receiver))
+
+    def _attach_result_uses(self, sites: list[CompletionCall]) -> None:
+        uses_by_base: dict[cst.CSTNode, ResultUse] = {}
+        for site in sites:
+            for use in self._result_uses(site):
+                shared = uses_by_base.setdefault(use.base, use)
+                shared.sites.append(site)
+                site.uses.append(shared)
+
+    def _result_uses(self, site: CompletionCall) -> list[ResultUse]:
+        """Every read of the call's result; blocks the site where the result escapes."""
+        if site.wrapper == "with_raw_response":
+            uses = []
+            for raw_use in self._uses_of_value(site, _awaited(self.tree, site.call)):
+                parsed = raw_use.node_for(("parse", "()"))
+                if parsed is not None and len(raw_use.path) == 2:
+                    uses.extend(self._uses_of_value(site, _awaited(self.tree, parsed)))
+                elif raw_use.path[:1] not in (("headers",), ("http_response",), ("status_code",)):
+                    site.block("RSP001", raw_use.chain[-1], f"the raw response is used as `{self.tree.code(raw_use.chain[-1])}`")
+            return uses
+        return self._uses_of_value(site, _awaited(self.tree, site.call))
+
+    def _uses_of_value(self, site: CompletionCall, expr: cst.BaseExpression) -> list[ResultUse]:
+        parent = self.tree.parent(expr)
+        if isinstance(parent, cst.Expr):
+            return []
+        if _reads_from(parent, expr):
+            return [self._chain(expr)]
+        target = _single_name_target(parent, expr)
+        if target is None:
+            site.block("RSP001", expr, f"its result {_describe_escape(self.tree, expr)}, where the tool cannot follow it")
+            return []
+        binding = self.tree.binding_at(target)
+        uses = []
+        for reference in self.tree.references(binding):
+            use = self._chain(reference)
+            if not use.path:
+                site.block(
+                    "RSP001",
+                    reference,
+                    f"`{reference.value}` {_describe_escape(self.tree, reference)}, where the tool cannot follow it",
+                )
+            uses.append(use)
+        return uses
+
+    def _chain(self, base: cst.BaseExpression) -> ResultUse:
+        chain, path = [base], []
+        node = base
+        while True:
+            parent = self.tree.parent(node)
+            if isinstance(parent, cst.Attribute) and parent.value is node:
+                path.append(parent.attr.value)
+            elif isinstance(parent, cst.Subscript) and parent.value is node:
+                path.append(_subscript_key(parent))
+            elif isinstance(parent, cst.Call) and parent.func is node:
+                path.append("()")
+            else:
+                return ResultUse(tuple(chain), tuple(path))
+            chain.append(parent)
+            node = parent
+
+
+def _merge(clients: list[Client | None]) -> Client | None:
+    if not clients or any(c is None for c in clients):
+        return None
+    first = clients[0]
+    if all(c == first for c in clients):
+        return first
+    providers = {c.target.provider for c in clients}
+    target = first.target if len(providers) == 1 else Target(Provider.UNKNOWN, "several clients with different base URLs")
+    is_async = first.is_async if all(c.is_async == first.is_async for c in clients) else None
+    return Client(is_async, target, all(c.proven for c in clients))
+
+
+def _kwarg_value(call: cst.Call, name: str) -> cst.BaseExpression | None:
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == name:
+            return arg.value
+    return None
+
+
+def _first_param_is(function: cst.FunctionDef, name: str) -> bool:
+    params = function.params.params
+    return bool(params) and params[0].name.value == name
+
+
+def _awaited(tree: SourceTree, expr: cst.BaseExpression) -> cst.BaseExpression:
+    parent = tree.parent(expr)
+    return parent if isinstance(parent, cst.Await) else expr
+
+
+def _reads_from(parent: cst.CSTNode | None, expr: cst.BaseExpression) -> bool:
+    return (isinstance(parent, (cst.Attribute, cst.Subscript)) and parent.value is expr) or (
+        isinstance(parent, cst.Call) and parent.func is expr
+    )
+
+
+def _single_name_target(parent: cst.CSTNode | None, expr: cst.BaseExpression) -> cst.Name | None:
+    if isinstance(parent, cst.Assign) and parent.value is expr and len(parent.targets) == 1:
+        target = parent.targets[0].target
+        return target if isinstance(target, cst.Name) else None
+    if isinstance(parent, cst.AnnAssign) and parent.value is expr and isinstance(parent.target, cst.Name):
+        return parent.target
+    return None
+
+
+def _subscript_key(subscript: cst.Subscript) -> str | int:
+    if len(subscript.slice) == 1:
+        index = subscript.slice[0].slice
+        if isinstance(index, cst.Index) and isinstance(index.value, cst.Integer):
+            return int(index.value.value)
+    return "[]"
+
+
+def _describe_escape(tree: SourceTree, expr: cst.BaseExpression) -> str:
+    parent = tree.parent(expr)
+    if isinstance(parent, cst.Return):
+        return "is returned from the function"
+    if isinstance(parent, (cst.Yield)):
+        return "is yielded"
+    if isinstance(parent, cst.Arg):
+        call = tree.parent(parent)
+        name = tree.code(call.func) if isinstance(call, cst.Call) else "a call"
+        return f"is passed to `{name}()`"
+    if isinstance(parent, (cst.For, cst.CompFor)):
+        return "is iterated over"
+    if isinstance(parent, (cst.WithItem,)):
+        return "is used as a context manager"
+    return f"is used in `{tree.code(parent).strip()[:60]}`" if parent is not None else "is used elsewhere"

@@ -1,0 +1,204 @@
+"""The pure core: source text in, migrated text and findings out. No files, no output."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from migrator._tree import SourceTree
+from migrator.analysis import Analysis, CompletionCall, ResultUse
+from migrator.findings import Finding, Severity
+from migrator.rules import Rule, all_rules
+from migrator.settings import Settings
+
+
+class SourceError(Exception):
+    """The input cannot be migrated: it does not parse."""
+
+
+class InternalError(Exception):
+    """A rule produced code that does not parse; nothing was changed."""
+
+
+@dataclass
+class Result:
+    source: str
+    new_source: str
+    findings: list[Finding] = field(default_factory=list)
+    #: False when no rule's trigger occurs in the text, so it was never parsed.
+    parsed: bool = True
+
+    @property
+    def changed(self) -> bool:
+        return self.new_source != self.source
+
+
+@dataclass(eq=False)
+class _Report:
+    node: cst.CSTNode
+    code: str
+    message: str
+    severity: Severity
+    fixable: bool
+
+
+class FileContext:
+    """What rules see of one file: its tree, the shared analysis, the settings, a report."""
+
+    def __init__(self, tree: SourceTree, settings: Settings, filename: str) -> None:
+        self.tree = tree
+        self.analysis = Analysis(tree)
+        self.settings = settings
+        self.filename = filename
+        self.reports: list[_Report] = []
+
+    @property
+    def sites(self) -> list[CompletionCall]:
+        return self.analysis.completion_calls
+
+    @property
+    def migrated_sites(self) -> list[CompletionCall]:
+        return [site for site in self.sites if site.migrate]
+
+    def migrated_uses(self) -> list[ResultUse]:
+        """Each result use once, when every call it may read from is migrated."""
+        seen, uses = set(), []
+        for site in self.migrated_sites:
+            for use in site.uses:
+                if id(use) not in seen and all(s.migrate for s in use.sites):
+                    seen.add(id(use))
+                    uses.append(use)
+        return uses
+
+    def report(
+        self, node: cst.CSTNode, code: str, message: str, severity: Severity = Severity.ERROR, fixable: bool = True
+    ) -> None:
+        self.reports.append(_Report(node, code, message, severity, fixable))
+
+
+def enabled_rules(settings: Settings) -> list[Rule]:
+    return [rule() for rule in all_rules() if settings.rule_enabled(rule.code)]
+
+
+def could_apply(source: str, settings: Settings) -> bool:
+    """The prefilter: False when no enabled rule's trigger occurs in the text."""
+    return any(trigger in source for rule in all_rules() if settings.rule_enabled(rule.code) for trigger in rule.triggers)
+
+
+def migrate_source(source: str, settings: Settings | None = None, filename: str = "<string>") -> Result:
+    settings = settings or Settings()
+    if not could_apply(source, settings):
+        return Result(source, source, parsed=False)
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError as error:
+        raise SourceError(f"line {error.raw_line}, column {error.raw_column + 1}: {error.message}") from None
+    except RecursionError:
+        raise SourceError("the code is nested too deeply to parse") from None
+    rules = enabled_rules(settings)
+    ctx = _run(module, rules, settings, filename)
+    new_source = ctx.tree.edited_module().code
+    if new_source != source and not _parses(new_source):
+        culprit = _find_culprit(module, rules, settings, filename)
+        raise InternalError(f"rule {culprit} produced code that does not parse; the file was left as it was")
+    return Result(source, new_source, _findings(ctx))
+
+
+def _run(module: cst.Module, rules: list[Rule], settings: Settings, filename: str) -> FileContext:
+    ctx = FileContext(SourceTree(module), settings, filename)
+    for rule in rules:
+        rule.plan(ctx)
+    _decide(ctx)
+    for rule in rules:
+        rule.apply(ctx)
+    return ctx
+
+
+def _decide(ctx: FileContext) -> None:
+    """Migrate a call only when every parameter and every use of its result is claimed."""
+    sites = ctx.sites
+    for site in sites:
+        for arg in site.call.args:
+            if arg.keyword is None:
+                site.block("RSP001", arg, "positional or unpacked (`*` / `**`) arguments cannot be checked")
+            elif arg.keyword.value not in site.claimed_params:
+                site.block(
+                    "RSP001",
+                    arg,
+                    f"`{arg.keyword.value}` is not rewritten by this version of migrator; migrate this call by hand",
+                )
+        for use in site.uses:
+            if id(use) not in site.claimed_uses and use.path:
+                site.block(
+                    "RSP001",
+                    use.chain[-1],
+                    f"the result is read as `{_short(ctx.tree.code(use.chain[-1]))}`, "
+                    "which migrator does not rewrite yet; migrate this call by hand",
+                )
+    for site in sites:
+        site.migrate = _allowed(site, ctx.settings)
+    # A name that may hold the result of several calls is rewritten only if all of them are.
+    ctx.tree.compute_positions(site.call for site in sites)
+    changed = True
+    while changed:
+        changed = False
+        for site in sites:
+            for use in site.uses:
+                stuck = [s for s in use.sites if not s.migrate]
+                if site.migrate and stuck:
+                    line = ctx.tree.position(stuck[0].call)[0]
+                    site.block(
+                        "RSP001",
+                        use.base,
+                        f"`{_short(ctx.tree.code(use.base))}` may also hold the result of the call on line {line}, "
+                        "which stays on Chat Completions",
+                    )
+                    site.migrate = False
+                    changed = True
+    for site in sites:
+        for block in site.blocks:
+            if block.unsafe and ctx.settings.unsafe_fixes and site.migrate:
+                ctx.report(block.node, block.code, f"rewritten under --unsafe-fixes, assuming: {block.message}", Severity.WARNING)
+            elif block.unsafe:
+                ctx.report(
+                    block.node, block.code, f"{block.message} (rewrite anyway with --unsafe-fixes)", Severity.WARNING, False
+                )
+            else:
+                ctx.report(block.node, block.code, block.message, Severity.WARNING, False)
+
+
+def _allowed(site: CompletionCall, settings: Settings) -> bool:
+    return all(block.unsafe and settings.unsafe_fixes for block in site.blocks)
+
+
+def _findings(ctx: FileContext) -> list[Finding]:
+    ctx.tree.compute_positions(report.node for report in ctx.reports)
+    findings = set()
+    for report in ctx.reports:
+        line, column = ctx.tree.position(report.node)
+        findings.add(Finding(line, column, report.code, report.message, report.severity, report.fixable))
+    return sorted(findings)
+
+
+def _parses(source: str) -> bool:
+    try:
+        ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError):
+        return False
+    return True
+
+
+def _find_culprit(module: cst.Module, rules: list[Rule], settings: Settings, filename: str) -> str:
+    """Run each rule alone to name the one whose output does not parse."""
+    for rule in rules:
+        ctx = _run(module, [type(rule)()], settings, filename)
+        if not _parses(ctx.tree.edited_module().code):
+            return rule.code
+    return "combination of rules " + ", ".join(rule.code for rule in rules)
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

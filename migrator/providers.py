@@ -1,0 +1,79 @@
+"""Which service a base URL points at, from the facts in `data/dashscope.toml`."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from enum import Enum
+from functools import lru_cache
+from importlib import resources
+from urllib.parse import urlsplit
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+class Provider(str, Enum):
+    OPENAI = "openai"
+    DASHSCOPE = "dashscope"
+    OTHER = "other"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a client sends its requests, as far as the code shows."""
+
+    provider: Provider
+    #: Why the tool believes so, in words for a message ("base_url 'https://…'").
+    evidence: str
+    #: Set when the client is on DashScope but the Responses API is not served there.
+    unsupported: str | None = None
+
+    @property
+    def migratable(self) -> bool:
+        return self.provider in (Provider.OPENAI, Provider.DASHSCOPE) and self.unsupported is None
+
+
+@lru_cache(maxsize=None)
+def dashscope_facts() -> dict:
+    text = resources.files("migrator").joinpath("data/dashscope.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+def supported_models(extra: frozenset[str] = frozenset()) -> frozenset[str]:
+    return frozenset(dashscope_facts()["responses_models"]) | extra
+
+
+def classify_base_url(url: str) -> Target:
+    facts = dashscope_facts()
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    path = parts.path.rstrip("/")
+    evidence = f"base_url {url!r}"
+    if host == "api.openai.com":
+        return Target(Provider.OPENAI, evidence)
+    if not _is_dashscope_host(host, facts):
+        return Target(Provider.OTHER, evidence)
+    if path.startswith(facts["application_path_prefix"].rstrip("/")):
+        return Target(
+            Provider.DASHSCOPE,
+            evidence,
+            unsupported="it is a Model Studio application endpoint, a different API from Responses",
+        )
+    if host in facts["hosts_without_responses"]:
+        return Target(Provider.DASHSCOPE, evidence, unsupported=f"the Responses API is not listed for {host}")
+    if path not in (facts["compatible_path"], facts["legacy_path"]):
+        return Target(Provider.DASHSCOPE, evidence, unsupported=f"the path {path or '/'!r} is not an OpenAI-compatible one")
+    return Target(Provider.DASHSCOPE, evidence)
+
+
+def _is_dashscope_host(host: str, facts: dict) -> bool:
+    return (
+        host in facts["responses_hosts"]
+        or host in facts["hosts_without_responses"]
+        or host.endswith(facts["workspace_host_suffix"])
+        or host.endswith(".aliyuncs.com") and "dashscope" in host
+    )

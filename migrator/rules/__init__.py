@@ -1,0 +1,56 @@
+"""The rule registry: every module in this package defines one `Rule` subclass.
+
+Adding a rule means adding a module here and its fixtures under `fixtures/<slug>/`; the CLI's
+`rules` command, the README table and the tests all read this registry.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from functools import lru_cache
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    from migrator.engine import FileContext
+
+
+class Rule:
+    #: Stable code used by --select / --ignore and suppressions, e.g. "RSP001".
+    code: ClassVar[str]
+    #: The module's name with dashes; also the fixture folder's name.
+    slug: ClassVar[str]
+    #: One line, shown by `migrator rules`.
+    summary: ClassVar[str]
+    #: Text that must occur in a file for this rule to find anything in it. The prefilter
+    #: reads files only for these, so a rule must never act on a file without one of them.
+    triggers: ClassVar[tuple[str, ...]]
+
+    def plan(self, ctx: FileContext) -> None:
+        """Claim the parameters and result uses this rule can rewrite, or block the call."""
+
+    def apply(self, ctx: FileContext) -> None:
+        """Report findings and register edits for the calls the engine decided to migrate."""
+
+    @classmethod
+    def doc(cls) -> str:
+        import sys
+
+        return (sys.modules[cls.__module__].__doc__ or "").strip()
+
+
+@lru_cache(maxsize=None)
+def all_rules() -> tuple[type[Rule], ...]:
+    """Every rule, in code order (which is also the order they plan and apply in)."""
+    rules = []
+    for info in pkgutil.iter_modules(__path__):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, Rule) and value is not Rule and value.__module__ == module.__name__:
+                value.slug = info.name.replace("_", "-")
+                rules.append(value)
+    return tuple(sorted(rules, key=lambda rule: rule.code))
+
+
+def rule_by_code(code: str) -> type[Rule] | None:
+    return next((rule for rule in all_rules() if rule.code == code.upper()), None)

@@ -1,0 +1,164 @@
+"""RSP001 chat-completions-create: `client.chat.completions.create(messages=...)` becomes
+`client.responses.create(input=...)`.
+
+The call is rewritten only when everything about it is understood: the receiver is an OpenAI
+SDK client (`OpenAI` / `AsyncOpenAI` from `openai`, held in a variable, an attribute such as
+`self.client`, or returned by a factory function in the same file), the client points at
+OpenAI or at DashScope's OpenAI-compatible endpoint, the model is one DashScope's Responses
+API supports (for DashScope clients), every argument is one some rule rewrites, the
+`messages` list holds only plain role/content messages, and every read of the result is one
+some rule rewrites. Otherwise the call stays on Chat Completions and each reason is reported
+where it occurs. `await`, `with_raw_response` and `client.beta.chat.completions` forms are
+handled the same way.
+
+DashScope: https://www.alibabacloud.com/help/en/model-studio/compatibility-with-openai-responses-api
+
+    - completion = client.chat.completions.create(model="qwen-plus", messages=messages)
+    + completion = client.responses.create(model="qwen-plus", input=messages)
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from migrator._cst_helpers import rename_kwarg
+from migrator.analysis import CompletionCall
+from migrator.conversation import REPLY_PATH, messages_problems
+from migrator.engine import FileContext
+from migrator.findings import Severity
+from migrator.providers import Provider, dashscope_facts, supported_models
+from migrator.rules import Rule
+
+#: Parameters that mean the same on both APIs and pass through unchanged.
+PASS_THROUGH = frozenset(
+    {
+        "temperature",
+        "top_p",
+        "user",
+        "store",
+        "timeout",
+        "extra_headers",
+        "extra_query",
+        "service_tier",
+        "safety_identifier",
+        "prompt_cache_key",
+    }
+)
+#: Result fields with the same name and meaning on a Response.
+SAME_FIELDS = frozenset({("id",), ("model",), ("headers",)})
+
+
+class ChatCompletionsCreate(Rule):
+    code = "RSP001"
+    summary = "`chat.completions.create(messages=...)` becomes `responses.create(input=...)`"
+    triggers = ("completions",)
+
+    def plan(self, ctx: FileContext) -> None:
+        for site in ctx.sites:
+            self._plan_site(ctx, site)
+
+    def _plan_site(self, ctx: FileContext, site: CompletionCall) -> None:
+        tree = ctx.tree
+        if site.client is None:
+            site.block(
+                self.code,
+                site.receiver,
+                f"`{tree.code(site.receiver)}` could not be shown to be an OpenAI SDK client",
+                unsafe=True,
+            )
+        else:
+            self._plan_target(site)
+        if site.method != "create":
+            site.block(self.code, site.call.func, f"`chat.completions.{site.method}()` is not rewritten by this version")
+        if site.wrapper == "with_streaming_response":
+            site.block(self.code, site.call.func, "`with_streaming_response` calls are not rewritten by this version")
+        stream = site.kwarg("stream")
+        if stream is not None:
+            if isinstance(stream.value, cst.Name) and stream.value.value == "False":
+                site.claim("stream")
+            else:
+                site.block(
+                    self.code,
+                    stream,
+                    "streaming: the loop that reads chunks must become a loop over Responses events; "
+                    "this version does not rewrite it",
+                )
+        site.claimed_params.update(name for name in PASS_THROUGH if site.kwarg(name) is not None)
+        self._plan_model(ctx, site)
+        self._plan_messages(ctx, site)
+        for use in site.uses:
+            if use.path in SAME_FIELDS or use.path[:1] in SAME_FIELDS:
+                site.claim_use(use)
+
+    def _plan_target(self, site: CompletionCall) -> None:
+        target = site.client.target
+        if target.provider is Provider.OTHER:
+            site.block(
+                self.code,
+                site.receiver,
+                f"the client is not on OpenAI or DashScope ({target.evidence}); it stays on Chat Completions",
+            )
+        elif target.unsupported:
+            site.block(self.code, site.receiver, f"the client's {target.evidence}: {target.unsupported}")
+        elif target.provider is Provider.UNKNOWN:
+            site.block(self.code, site.receiver, f"the client's endpoint is unknown: {target.evidence}", unsafe=True)
+        if not site.client.proven:
+            site.block(self.code, site.receiver, "the client is only assumed to be an OpenAI SDK client", unsafe=True)
+
+    def _plan_model(self, ctx: FileContext, site: CompletionCall) -> None:
+        arg = site.kwarg("model")
+        if arg is None:
+            return
+        site.claim("model")
+        if site.client is None or site.client.target.provider is not Provider.DASHSCOPE:
+            return
+        constant = ctx.analysis.constant_string(arg.value)
+        if constant is None:
+            site.block(
+                self.code,
+                arg,
+                f"the model `{ctx.tree.code(arg.value)}` is not a constant, so it cannot be checked "
+                "against the models DashScope's Responses API supports",
+                unsafe=True,
+            )
+        elif constant.value not in supported_models(ctx.settings.extra_models):
+            site.block(
+                self.code,
+                arg,
+                f"the model {constant.value!r} is not documented as supported by DashScope's Responses API "
+                f"(list of {dashscope_facts()['snapshot']}); keep Chat Completions, change the model, "
+                "or add it with --extra-model",
+            )
+
+    def _plan_messages(self, ctx: FileContext, site: CompletionCall) -> None:
+        arg = site.kwarg("messages")
+        if arg is None:
+            return
+        site.claim("messages")
+
+        def is_reply(expr: cst.BaseExpression) -> bool:
+            return any(use.chain[-1] is expr and use.path == REPLY_PATH for s in ctx.sites for use in s.uses)
+
+        for problem in messages_problems(ctx.tree, arg.value, is_reply):
+            site.block(self.code, problem.node, problem.message, unsafe=problem.unsafe)
+
+    def apply(self, ctx: FileContext) -> None:
+        for site in ctx.migrated_sites:
+            ctx.tree.edit(site.chat_completions, _to_responses)
+            ctx.tree.edit(site.call, lambda call: rename_kwarg(call, "messages", "input"))
+            method = f"{site.wrapper}.create" if site.wrapper else "create"
+            ctx.report(
+                site.call.func,
+                self.code,
+                f"`chat.completions.{method}()` → `responses.{method}()`",
+                Severity.ERROR,
+            )
+
+
+def _to_responses(node: cst.Attribute) -> cst.Attribute:
+    """`<receiver>.chat.completions` (or `<receiver>.beta.chat.completions`) → `<receiver>.responses`."""
+    receiver = node.value.value
+    if isinstance(receiver, cst.Attribute) and receiver.attr.value == "beta":
+        receiver = receiver.value
+    return cst.Attribute(value=receiver, attr=cst.Name("responses"))
+

@@ -1,0 +1,68 @@
+"""RSP005 history-reply: a reply appended to a hand-kept history as a message object becomes
+a plain assistant message.
+
+`messages.append(completion.choices[0].message)` stores the SDK's message object; a Response
+has no such object, and its `output` items are not all valid input on every provider. The
+reply becomes `{"role": "assistant", "content": completion.output_text}`, which both APIs
+accept. Calls that offer tools are not rewritten (their replies may carry tool calls).
+A reply appended as `.choices[0].message.content` is covered by RSP002.
+
+    - messages.append(completion.choices[0].message)
+    + messages.append({"role": "assistant", "content": completion.output_text})
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from migrator._cst_helpers import expression
+from migrator.analysis import ResultUse
+from migrator.conversation import REPLY_PATH
+from migrator.engine import FileContext
+from migrator.rules import Rule
+
+TOOL_PARAMS = ("tools", "functions")
+
+
+class HistoryReply(Rule):
+    code = "RSP005"
+    summary = "`history.append(<result>.choices[0].message)` appends an assistant message dict"
+    triggers = ("completions",)
+
+    def plan(self, ctx: FileContext) -> None:
+        for site in ctx.sites:
+            if any(site.kwarg(name) is not None for name in TOOL_PARAMS):
+                continue
+            for use in site.uses:
+                if _is_appended_reply(ctx, use):
+                    site.claim_use(use)
+
+    def apply(self, ctx: FileContext) -> None:
+        for use in ctx.migrated_uses():
+            if _is_appended_reply(ctx, use):
+                ctx.tree.edit(use.chain[-1], _to_message_dict)
+                ctx.report(use.chain[-1], self.code, "the appended message object → an assistant message dict")
+
+
+def _is_appended_reply(ctx: FileContext, use: ResultUse) -> bool:
+    if use.path != REPLY_PATH:
+        return False
+    arg = ctx.tree.parent(use.chain[-1])
+    call = ctx.tree.parent(arg) if isinstance(arg, cst.Arg) else None
+    return (
+        isinstance(call, cst.Call)
+        and isinstance(call.func, cst.Attribute)
+        and call.func.attr.value == "append"
+        and len(call.args) == 1
+        and arg.keyword is None
+    )
+
+
+def _to_message_dict(node: cst.Attribute) -> cst.BaseExpression:
+    # node is `<result>.choices[0].message`: three steps down is `<result>`.
+    result = node.value.value.value
+    reply = expression('{"role": "assistant", "content": _.output_text}')
+    content = reply.elements[1]
+    return reply.with_changes(
+        elements=[reply.elements[0], content.with_changes(value=content.value.with_changes(value=result))]
+    )

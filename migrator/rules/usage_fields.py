@@ -1,0 +1,56 @@
+"""RSP006 usage-fields: token counts on a migrated result take their Responses names.
+
+`usage.prompt_tokens` is `usage.input_tokens` and `usage.completion_tokens` is
+`usage.output_tokens`; `total_tokens` keeps its name, and so do the cached and reasoning token
+details under their new parents. The numbers mean the same.
+
+    - print(completion.usage.prompt_tokens, completion.usage.completion_tokens)
+    + print(completion.usage.input_tokens, completion.usage.output_tokens)
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from migrator.analysis import ResultUse
+from migrator.engine import FileContext
+from migrator.rules import Rule
+
+RENAMES = {
+    "prompt_tokens": "input_tokens",
+    "completion_tokens": "output_tokens",
+    "total_tokens": "total_tokens",
+}
+DETAIL_RENAMES = {
+    ("prompt_tokens_details", "cached_tokens"): "input_tokens_details",
+    ("completion_tokens_details", "reasoning_tokens"): "output_tokens_details",
+}
+
+
+class UsageFields(Rule):
+    code = "RSP006"
+    summary = "`usage.prompt_tokens` / `completion_tokens` become `input_tokens` / `output_tokens`"
+    triggers = ("completions",)
+
+    def plan(self, ctx: FileContext) -> None:
+        for site in ctx.sites:
+            for use in site.uses:
+                if _new_name(use) is not None:
+                    site.claim_use(use)
+
+    def apply(self, ctx: FileContext) -> None:
+        for use in ctx.migrated_uses():
+            new_name = _new_name(use)
+            node = use.chain[2] if new_name else None
+            if node is None or node.attr.value == new_name:
+                continue
+            ctx.tree.edit(node, lambda n, name=new_name: n.with_changes(attr=cst.Name(name)))
+            ctx.report(node, self.code, f"`usage.{node.attr.value}` → `usage.{new_name}`")
+
+
+def _new_name(use: ResultUse) -> str | None:
+    if use.path[:1] != ("usage",) or len(use.path) < 2:
+        return None
+    if len(use.path) == 2:
+        return RENAMES.get(use.path[1])
+    return DETAIL_RENAMES.get(tuple(use.path[1:3])) if len(use.path) == 3 else None
