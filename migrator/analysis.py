@@ -258,7 +258,9 @@ class Analysis:
                     return []
                 values.append(assign.value)
         for statement in cls.body.body:  # class-level `client = OpenAI()`
-            for small in getattr(statement, "body", ()):
+            if not isinstance(statement, cst.SimpleStatementLine):
+                continue
+            for small in statement.body:
                 if isinstance(small, cst.Assign) and any(
                     isinstance(t.target, cst.Name) and t.target.value == attr.attr.value for t in small.targets
                 ):
@@ -280,6 +282,10 @@ class Analysis:
     @cached_property
     def completion_calls(self) -> list[CompletionCall]:
         sites = [site for call in self.tree.nodes(cst.Call) if (site := self._completion_call(call))]
+        # A receiver that is not provably an OpenAI client is ours to report only in a file
+        # that uses openai at all; elsewhere it is some other SDK with the same method names.
+        if not self.tree.imports_module("openai"):
+            sites = [site for site in sites if site.client is not None]
         self._attach_result_uses(sites)
         return sites
 

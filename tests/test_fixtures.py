@@ -1,0 +1,69 @@
+"""Every fixture case, through the engine: golden output, golden findings, parse, idempotence."""
+
+from __future__ import annotations
+
+import ast
+import os
+
+import pytest
+from fixture_cases import all_cases
+
+from migrator.engine import migrate_source
+from migrator.rules import all_rules
+
+CASES = all_cases()
+UPDATE = os.environ.get("MIGRATOR_UPDATE_GOLDEN") == "1"
+
+
+def format_findings(findings) -> str:
+    return "".join(f"{f.line}:{f.column}: {f.code} {f.message}\n" for f in findings)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_rewrite_matches_golden(case):
+    result = migrate_source(case.before.read_text(), case.settings, str(case.before))
+    if UPDATE:
+        if result.changed:
+            case.after.write_text(result.new_source)
+        elif case.after.exists():
+            case.after.unlink()
+    assert result.new_source == case.expected_source
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_findings_match_golden(case):
+    result = migrate_source(case.before.read_text(), case.settings, str(case.before))
+    text = format_findings(result.findings)
+    if UPDATE:
+        if text:
+            case.findings.write_text(text)
+        elif case.findings.exists():
+            case.findings.unlink()
+    expected = case.findings.read_text() if case.findings.exists() else ""
+    assert text == expected
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_expected_output_parses(case):
+    ast.parse(case.expected_source)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_second_run_changes_nothing(case):
+    once = migrate_source(case.before.read_text(), case.settings).new_source
+    twice = migrate_source(once, case.settings)
+    assert twice.new_source == once
+    assert not any(f.fixable and f.severity.value == "error" for f in twice.findings)
+
+
+def test_every_rule_has_fixtures():
+    folders = {case.folder.parent.name for case in CASES}
+    missing = [rule.slug for rule in all_rules() if rule.slug not in folders]
+    assert not missing
+
+
+def test_every_rule_has_a_rewrite_and_a_must_not_change_case():
+    for rule in all_rules():
+        cases = [case for case in CASES if case.folder.parent.name == rule.slug]
+        assert any(case.after.exists() for case in cases) or rule.code == "RSP007", rule.slug
+        assert any(not case.after.exists() for case in cases), rule.slug
