@@ -119,6 +119,17 @@ def remove_dict_keys(node: cst.Dict, keys: set[str]) -> cst.Dict:
     return node.with_changes(elements=kept)
 
 
+def remove_extra_body_keys(call: cst.Call, keys: set[str]) -> cst.Call:
+    """Remove `keys` from a literal `extra_body` dict, and the argument once it is empty."""
+    arg = kwarg(call, "extra_body")
+    if arg is None or not isinstance(arg.value, cst.Dict):
+        return call
+    trimmed = remove_dict_keys(arg.value, keys)
+    if not trimmed.elements:
+        return remove_kwarg(call, "extra_body")
+    return set_kwarg_value(call, "extra_body", trimmed)
+
+
 def string(value: str, like: cst.SimpleString | None = None) -> cst.SimpleString:
     """A string literal, in the quote style of `like` when given (double quotes otherwise)."""
     quote = "'" if like is not None and like.quote == "'" and '"' not in value else '"'

@@ -87,6 +87,7 @@ class CompletionCall:
     client: Client | None
     uses: list[ResultUse] = field(default_factory=list)
     claimed_params: set[str] = field(default_factory=set)
+    claimed_extra_body: set[str] = field(default_factory=set)
     claimed_uses: set[int] = field(default_factory=set)
     blocks: list[Block] = field(default_factory=list)
     #: Decided by the engine once every rule has planned.
@@ -104,6 +105,22 @@ class CompletionCall:
 
     def claim(self, param: str) -> None:
         self.claimed_params.add(param)
+
+    def claim_extra_body(self, key: str) -> None:
+        """Claim one key of a literal `extra_body` dict (DashScope's own parameters live there)."""
+        self.claimed_extra_body.add(key)
+
+    def extra_body_entries(self) -> dict[str, cst.DictElement] | None:
+        """The literal `extra_body` dict's entries by key; None when absent or not a literal."""
+        arg = self.kwarg("extra_body")
+        if arg is None or not isinstance(arg.value, cst.Dict):
+            return None
+        entries = {}
+        for element in arg.value.elements:
+            if not isinstance(element, cst.DictElement) or not isinstance(element.key, cst.SimpleString):
+                return None
+            entries[element.key.evaluated_value] = element
+        return entries
 
     def claim_use(self, use: ResultUse) -> None:
         self.claimed_uses.add(id(use))

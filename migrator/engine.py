@@ -120,6 +120,7 @@ def _decide(ctx: FileContext) -> None:
     """Migrate a call only when every parameter and every use of its result is claimed."""
     sites = ctx.sites
     for site in sites:
+        _check_extra_body(site)
         for arg in site.call.args:
             if arg.keyword is None:
                 site.block("RSP001", arg, "positional or unpacked (`*` / `**`) arguments cannot be checked")
@@ -167,6 +168,26 @@ def _decide(ctx: FileContext) -> None:
                 )
             else:
                 ctx.report(block.node, block.code, block.message, Severity.WARNING, False)
+
+
+def _check_extra_body(site: CompletionCall) -> None:
+    """`extra_body` is fine when it is a literal dict and some rule claims every key in it."""
+    arg = site.kwarg("extra_body")
+    if arg is None:
+        return
+    site.claim("extra_body")
+    entries = site.extra_body_entries()
+    if entries is None:
+        site.block("RSP001", arg, "`extra_body` is not a dict literal with string keys, so it cannot be checked")
+        return
+    for key, element in entries.items():
+        if key not in site.claimed_extra_body:
+            site.block(
+                "RSP001",
+                element,
+                f"`extra_body` key {key!r} is not rewritten by this version "
+                "(DashScope's Responses API ignores keys it does not document)",
+            )
 
 
 def _allowed(site: CompletionCall, settings: Settings) -> bool:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrator._cst_helpers import add_kwarg, dict_entries, expression, remove_dict_keys, remove_kwarg, replace_kwarg
+from migrator._cst_helpers import add_kwarg, dict_entries, expression, kwarg, remove_extra_body_keys, replace_kwarg
 from migrator.analysis import CompletionCall
 from migrator.engine import FileContext
 from migrator.findings import Severity
@@ -38,37 +38,22 @@ class EnableThinking(Rule):
 
     def plan(self, ctx: FileContext) -> None:
         for site in ctx.sites:
-            arg = site.kwarg("extra_body")
-            if arg is None:
-                continue
-            entries = dict_entries(arg.value) if isinstance(arg.value, cst.Dict) else None
-            if entries is None:
-                site.claim("extra_body")
-                site.block(self.code, arg, "`extra_body` is not a dict literal with string keys, so it cannot be checked")
-                continue
-            # Claimed even when blocked below: the blocks say exactly which key stops the call.
-            site.claim("extra_body")
-            for key, element in entries.items():
-                if key == "enable_thinking" and _flag(element.value) is None:
-                    site.block(self.code, element, "`enable_thinking` is not a literal True/False")
-                elif key not in HANDLED_KEYS:
-                    site.block(
-                        self.code,
-                        element,
-                        f"`extra_body` key {key!r} is not rewritten by this version "
-                        "(DashScope's Responses API ignores keys it does not document)",
-                    )
+            entries = site.extra_body_entries() or {}
+            for key in HANDLED_KEYS & entries.keys():
+                site.claim_extra_body(key)
+            flag = entries.get("enable_thinking")
+            if flag is not None and _flag(flag.value) is None:
+                site.block(self.code, flag, "`enable_thinking` is not a literal True/False")
 
     def apply(self, ctx: FileContext) -> None:
         for site in ctx.migrated_sites:
-            arg = site.kwarg("extra_body")
-            if arg is not None:
-                self._rewrite(ctx, site, arg)
+            entries = site.extra_body_entries() or {}
+            if HANDLED_KEYS & entries.keys():
+                self._rewrite(ctx, site, entries)
             elif site.client.target.provider is Provider.DASHSCOPE and site.kwarg("reasoning") is None:
                 self._no_thinking_flag(ctx, site)
 
-    def _rewrite(self, ctx: FileContext, site: CompletionCall, arg: cst.Arg) -> None:
-        entries = dict_entries(arg.value)
+    def _rewrite(self, ctx: FileContext, site: CompletionCall, entries: dict[str, cst.DictElement]) -> None:
         effort = None
         if "enable_thinking" in entries:
             effort = ctx.settings.thinking_effort if _flag(entries["enable_thinking"].value) else "none"
@@ -85,9 +70,8 @@ class EnableThinking(Rule):
                 "(--thinking-effort) that fits the old budget",
                 Severity.WARNING,
             )
-        remaining = set(entries) - HANDLED_KEYS
         reasoning = expression(f'{{"effort": "{effort}"}}') if effort else None
-        ctx.tree.edit(site.call, lambda call: _edit_call(call, reasoning, bool(remaining)))
+        ctx.tree.edit(site.call, lambda call: _edit_call(call, reasoning))
 
     def _no_thinking_flag(self, ctx: FileContext, site: CompletionCall) -> None:
         if ctx.settings.preserve_nonthinking:
@@ -104,15 +88,14 @@ class EnableThinking(Rule):
         )
 
 
-def _edit_call(call: cst.Call, reasoning: cst.BaseExpression | None, keep_extra_body: bool) -> cst.Call:
-    arg = next(a for a in call.args if a.keyword is not None and a.keyword.value == "extra_body")
-    if keep_extra_body:
-        trimmed = remove_dict_keys(arg.value, set(HANDLED_KEYS))
-        call = replace_kwarg(call, "extra_body", "extra_body", trimmed)
-        return add_kwarg(call, "reasoning", reasoning, before="extra_body") if reasoning is not None else call
-    if reasoning is not None:
+def _edit_call(call: cst.Call, reasoning: cst.BaseExpression | None) -> cst.Call:
+    """Put `reasoning` where `extra_body` was if nothing else is left in it, else just before it."""
+    entries = dict_entries(kwarg(call, "extra_body").value)
+    if reasoning is not None and set(entries) <= HANDLED_KEYS:
         return replace_kwarg(call, "extra_body", "reasoning", reasoning)
-    return remove_kwarg(call, "extra_body")
+    if reasoning is not None:
+        call = add_kwarg(call, "reasoning", reasoning, before="extra_body")
+    return remove_extra_body_keys(call, set(HANDLED_KEYS))
 
 
 def _flag(value: cst.BaseExpression) -> bool | None:
