@@ -72,6 +72,7 @@ class SourceTree:
         self._by_type = collector.by_type
         self._scope_of = collector.scope_of
         self.scopes = collector.scopes
+        self._scope_by_node = {scope.node: scope for scope in self.scopes}
         self._loads_by_name = collector.loads_by_name
         self._binding_of_node = collector.binding_of_node
         self._positions: dict[cst.CSTNode, tuple[int, int]] = {}
@@ -125,6 +126,13 @@ class SourceTree:
                 return scope.bindings[name]
             scope = scope.parent
         return []
+
+    def scope_of_node(self, scope_node: cst.CSTNode) -> Scope:
+        return self._scope_by_node[scope_node]
+
+    def bindings_in_scope_of(self, binding: Binding) -> list[Binding]:
+        """Every binding of the same name in the same scope (itself included)."""
+        return self._scope_by_node[binding.scope].bindings.get(binding.name, [])
 
     def binding_at(self, node: cst.CSTNode) -> Binding | None:
         """The binding created at `node` (a Name in a binding position), if any."""

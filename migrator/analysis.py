@@ -39,6 +39,8 @@ class Client:
     target: Target
     #: False when the tool only assumes this is an OpenAI client.
     proven: bool = True
+    #: The `OpenAI(...)` call that made it, when that is in this file.
+    constructor: cst.Call | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -193,7 +195,7 @@ class Analysis:
     def _client_from_call(self, call: cst.Call) -> Client | None:
         name = self.tree.qualified_name(call.func)
         if name in CLIENT_CLASSES:
-            return Client(CLIENT_CLASSES[name], self._constructor_target(call))
+            return Client(CLIENT_CLASSES[name], self._constructor_target(call), constructor=call)
         if name in AZURE_CLIENT_CLASSES:
             return Client(name.endswith("AsyncAzureOpenAI"), Target(Provider.OTHER, "an Azure OpenAI client"))
         func = call.func

@@ -53,6 +53,8 @@ class FileContext:
         self.settings = settings
         self.filename = filename
         self.reports: list[_Report] = []
+        #: Statements a rule removes; other rules leave what is inside them alone.
+        self.removed: set[cst.CSTNode] = set()
 
     @property
     def sites(self) -> list[CompletionCall]:
@@ -67,10 +69,16 @@ class FileContext:
         seen, uses = set(), []
         for site in self.migrated_sites:
             for use in site.uses:
-                if id(use) not in seen and all(s.migrate for s in use.sites):
+                if id(use) not in seen and all(s.migrate for s in use.sites) and not self.is_removed(use.base):
                     seen.add(id(use))
                     uses.append(use)
         return uses
+
+    def remove(self, statement: cst.CSTNode) -> None:
+        self.removed.add(statement)
+
+    def is_removed(self, node: cst.CSTNode) -> bool:
+        return any(n in self.removed for n in (node, *self.tree.ancestors(node)))
 
     def report(
         self, node: cst.CSTNode, code: str, message: str, severity: Severity = Severity.ERROR, fixable: bool = True
@@ -111,6 +119,8 @@ def _run(module: cst.Module, rules: list[Rule], settings: Settings, filename: st
     for rule in rules:
         rule.plan(ctx)
     _decide(ctx)
+    for rule in rules:
+        rule.decide(ctx)
     for rule in rules:
         rule.apply(ctx)
     return ctx

@@ -19,6 +19,10 @@ class Settings:
     #: Also make the rewrites that rest on an assumption the tool cannot check
     #: (each one is still reported, with the assumption named).
     unsafe_fixes: bool = False
+    #: Turn conversations kept by hand into `previous_response_id` chains where provably safe.
+    history_chains: bool = True
+    #: With chains: add DashScope's `x-dashscope-session-cache: enable` header to the client.
+    session_cache: bool = False
     #: Models to accept on DashScope besides the documented list.
     extra_models: frozenset[str] = field(default_factory=frozenset)
 

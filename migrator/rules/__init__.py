@@ -29,6 +29,10 @@ class Rule:
     def plan(self, ctx: FileContext) -> None:
         """Claim the parameters and result uses this rule can rewrite, or block the call."""
 
+    def decide(self, ctx: FileContext) -> None:
+        """After the engine knows which calls migrate: settle rewrites that span several
+        statements (and mark what they remove with `ctx.remove`), before any rule applies."""
+
     def apply(self, ctx: FileContext) -> None:
         """Report findings and register edits for the calls the engine decided to migrate."""
 

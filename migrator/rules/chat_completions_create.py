@@ -25,6 +25,7 @@ from migrator._cst_helpers import rename_kwarg
 from migrator.analysis import CompletionCall
 from migrator.conversation import REPLY_PATH, messages_problems
 from migrator.engine import FileContext
+from migrator.history import DUMP_PATH
 from migrator.findings import Severity
 from migrator.providers import Provider, dashscope_facts, supported_models
 from migrator.rules import Rule
@@ -137,7 +138,7 @@ class ChatCompletionsCreate(Rule):
         site.claim("messages")
 
         def is_reply(expr: cst.BaseExpression) -> bool:
-            return any(use.chain[-1] is expr and use.path == REPLY_PATH for s in ctx.sites for use in s.uses)
+            return any(use.chain[-1] is expr and use.path in (REPLY_PATH, DUMP_PATH) for s in ctx.sites for use in s.uses)
 
         for problem in messages_problems(ctx.tree, arg.value, is_reply):
             site.block(self.code, problem.node, problem.message, unsafe=problem.unsafe)

@@ -1,7 +1,8 @@
 """RSP005 history-reply: a reply appended to a hand-kept history as a message object becomes
 a plain assistant message.
 
-`messages.append(completion.choices[0].message)` stores the SDK's message object; a Response
+`messages.append(completion.choices[0].message)` stores the SDK's message object (and
+`.model_dump()` of it, a dict with the same role and content); a Response
 has no such object, and its `output` items are not all valid input on every provider. The
 reply becomes `{"role": "assistant", "content": completion.output_text}`, which both APIs
 accept. Calls that offer tools are not rewritten (their replies may carry tool calls).
@@ -19,6 +20,7 @@ from migrator._cst_helpers import expression
 from migrator.analysis import ResultUse
 from migrator.conversation import REPLY_PATH
 from migrator.engine import FileContext
+from migrator.history import DUMP_PATH
 from migrator.rules import Rule
 
 TOOL_PARAMS = ("tools", "functions")
@@ -45,7 +47,7 @@ class HistoryReply(Rule):
 
 
 def _is_appended_reply(ctx: FileContext, use: ResultUse) -> bool:
-    if use.path != REPLY_PATH:
+    if use.path not in (REPLY_PATH, DUMP_PATH):
         return False
     arg = ctx.tree.parent(use.chain[-1])
     call = ctx.tree.parent(arg) if isinstance(arg, cst.Arg) else None
@@ -58,9 +60,10 @@ def _is_appended_reply(ctx: FileContext, use: ResultUse) -> bool:
     )
 
 
-def _to_message_dict(node: cst.Attribute) -> cst.BaseExpression:
-    # node is `<result>.choices[0].message`: three steps down is `<result>`.
-    result = node.value.value.value
+def _to_message_dict(node: cst.BaseExpression) -> cst.BaseExpression:
+    # node is `<result>.choices[0].message` or `<result>.choices[0].message.model_dump()`.
+    message = node.func.value if isinstance(node, cst.Call) else node
+    result = message.value.value.value
     reply = expression('{"role": "assistant", "content": _.output_text}')
     content = reply.elements[1]
     return reply.with_changes(

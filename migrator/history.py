@@ -1,0 +1,276 @@
+"""Find conversations kept by hand in a local list, and prove they can become a chain.
+
+A conversation is a list passed as `messages=` to migrated calls, to which the assistant's
+reply is appended after a call. It can chain `previous_response_id` instead when the list is
+used for nothing else: only bound once (to a list literal), only grown by `.append(...)`
+statements, only read by the calls themselves, all in one function, in one of two shapes:
+
+- straight-line: calls in one block, each followed by the append of its own reply before the
+  next call;
+- a loop: one call in the body of a `for` / `while` loop, followed in the same body by the
+  append of its reply, with no `break` / `continue` / `return` between the two.
+
+Anything else is a `Refusal` naming the exact use that stops the chain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from migrator._tree import Binding, SourceTree
+from migrator.analysis import CompletionCall, ResultUse
+from migrator.conversation import REPLY_PATH, message_problems
+
+CONTENT_PATH = ("choices", 0, "message", "content")
+DUMP_PATH = (*REPLY_PATH, "model_dump", "()")
+_ESCAPES = (cst.Break, cst.Continue, cst.Return, cst.Raise, cst.Yield)
+
+
+@dataclass(eq=False)
+class Chain:
+    list_name: str
+    binding: Binding
+    #: The calls in statement order.
+    sites: list[CompletionCall]
+    #: Each reply append statement, with the name holding that call's result.
+    replies: list[tuple[cst.SimpleStatementLine, str]] = field(default_factory=list)
+    #: Set for the loop shape: `<id> = None` goes right before it.
+    loop: cst.For | cst.While | None = None
+
+
+@dataclass(frozen=True)
+class Refusal:
+    list_name: str
+    node: cst.CSTNode
+    reason: str
+
+
+def find_conversations(tree: SourceTree, sites: list[CompletionCall]) -> tuple[list[Chain], list[Refusal]]:
+    uses = {id(use.chain[-1]): use for site in sites for use in site.uses}
+    chains, refusals = [], []
+    for binding, list_sites in _lists_passed_as_messages(tree, sites).items():
+        result = _prove(tree, binding, list_sites, uses)
+        (chains if isinstance(result, Chain) else refusals).extend([result] if result else [])
+    return chains, refusals
+
+
+def _lists_passed_as_messages(tree: SourceTree, sites: list[CompletionCall]) -> dict[Binding, list[CompletionCall]]:
+    lists: dict[Binding, list[CompletionCall]] = {}
+    for site in sites:
+        arg = site.kwarg("messages")
+        if arg is None or not isinstance(arg.value, cst.Name):
+            continue
+        bindings = tree.bindings_of(arg.value)
+        if len(bindings) == 1 and bindings[0].kind == "assign" and isinstance(bindings[0].value, cst.List):
+            lists.setdefault(bindings[0], []).append(site)
+    return lists
+
+
+def _prove(tree: SourceTree, binding: Binding, list_sites, uses) -> Chain | Refusal | None:
+    name = binding.name
+    replies, turn_appends, blocker = [], [], None
+    for reference in tree.references(binding):
+        kind, detail = _classify(tree, reference, list_sites, uses)
+        if kind == "reply":
+            replies.append(detail)
+        elif kind == "turn":
+            turn_appends.append(detail)
+        elif kind == "other" and blocker is None:
+            blocker = Refusal(name, reference, detail)
+    if not replies:
+        return None  # not a conversation: nothing is appended from a reply
+    if blocker is not None:
+        return blocker
+    if any(not site.migrate for site in list_sites):
+        return Refusal(name, list_sites[0].call, f"not every call that reads `{name}` is migrated")
+    for site in list_sites:
+        store = site.kwarg("store")
+        if store is not None and not (isinstance(store.value, cst.Name) and store.value.value == "True"):
+            return Refusal(name, store, "`store` is not True: only stored responses can be chained")
+    return _shape(tree, binding, list_sites, replies, turn_appends)
+
+
+def _classify(tree: SourceTree, reference: cst.Name, list_sites, uses):
+    """('call' | 'reply' | 'turn' | 'other', detail) for one read of the list."""
+    parent = tree.parent(reference)
+    if isinstance(parent, cst.Arg) and parent.keyword is not None and parent.keyword.value == "messages":
+        if any(site.call is tree.parent(parent) for site in list_sites):
+            return "call", None
+    statement = _append_statement(tree, reference)
+    if statement is None:
+        return "other", f"`{reference.value}` is also used in `{_short(tree.code(_context(tree, reference)).strip())}`"
+    added = statement.body[0].value.args[0].value
+    reply_site = _reply_of(tree, added, uses, list_sites)
+    if reply_site is not None:
+        return "reply", (statement, reply_site)
+    if not message_problems(tree, added) and _role(added) != "assistant":
+        return "turn", statement
+    return "other", f"`{reference.value}` gets `{_short(tree.code(added))}`, which is not a turn the tool can follow"
+
+
+def _context(tree: SourceTree, reference: cst.Name) -> cst.CSTNode:
+    """The expression to quote for a use: `len(history)` rather than `history`."""
+    node = tree.parent(reference) or reference
+    while isinstance(node, (cst.Arg, cst.Element, cst.Attribute)) and tree.parent(node) is not None:
+        node = tree.parent(node)
+    return node
+
+
+def _append_statement(tree: SourceTree, reference: cst.Name) -> cst.SimpleStatementLine | None:
+    """The statement if the reference is exactly `<list>.append(<one arg>)` on its own line."""
+    attribute = tree.parent(reference)
+    call = tree.parent(attribute)
+    expr = tree.parent(call)
+    line = tree.parent(expr)
+    if (
+        isinstance(attribute, cst.Attribute)
+        and attribute.attr.value == "append"
+        and isinstance(call, cst.Call)
+        and call.func is attribute
+        and len(call.args) == 1
+        and call.args[0].keyword is None
+        and not call.args[0].star
+        and isinstance(expr, cst.Expr)
+        and isinstance(line, cst.SimpleStatementLine)
+        and len(line.body) == 1
+    ):
+        return line
+    return None
+
+
+def _reply_of(tree: SourceTree, added: cst.BaseExpression, uses, list_sites) -> tuple[CompletionCall, str] | None:
+    """(call, name holding its result) if `added` is the assistant reply of one of the calls."""
+    use = uses.get(id(added))
+    if use is not None and use.path in (REPLY_PATH, DUMP_PATH):
+        return _single_site(use, list_sites)
+    if isinstance(added, cst.Dict) and _role(added) == "assistant" and len(added.elements) == 2:
+        content = next(e.value for e in added.elements if e.key.evaluated_value == "content")
+        use = uses.get(id(content))
+        if use is None and isinstance(content, cst.Name):
+            use = _content_variable_use(tree, content, uses)
+        if use is not None and use.path == CONTENT_PATH:
+            return _single_site(use, list_sites)
+    return None
+
+
+def _content_variable_use(tree: SourceTree, name: cst.Name, uses) -> ResultUse | None:
+    """The use behind `reply` in `reply = resp.choices[0].message.content`, if bound once."""
+    bindings = tree.bindings_of(name)
+    if len(bindings) == 1 and bindings[0].kind == "assign":
+        return uses.get(id(bindings[0].value))
+    return None
+
+
+def _single_site(use: ResultUse, list_sites) -> tuple[CompletionCall, str] | None:
+    if not isinstance(use.base, cst.Name):
+        return None
+    candidates = [site for site in use.sites if site in list_sites]
+    return (candidates, use.base.value) if candidates else None
+
+
+def _role(message: cst.BaseExpression) -> str | None:
+    if not isinstance(message, cst.Dict):
+        return None
+    for element in message.elements:
+        if (
+            isinstance(element, cst.DictElement)
+            and isinstance(element.key, cst.SimpleString)
+            and element.key.evaluated_value == "role"
+            and isinstance(element.value, cst.SimpleString)
+        ):
+            return element.value.evaluated_value
+    return None
+
+
+# -- shapes ------------------------------------------------------------------------------
+
+
+def _shape(tree: SourceTree, binding: Binding, list_sites, replies, turn_appends) -> Chain | Refusal:
+    name = binding.name
+    definition = _statement_of(tree, binding.node)
+    block = tree.parent(definition)
+    site_lines = {id(site): _statement_of(tree, site.call) for site in list_sites}
+    if any(not _is_result_assignment(tree, line, site) for site, line in zip(list_sites, site_lines.values())):
+        return Refusal(name, list_sites[0].call, "each call must be a plain `result = ...create(...)` statement")
+    containers = {id(tree.parent(line)) for line in site_lines.values()}
+    if len(containers) != 1:
+        return Refusal(name, list_sites[0].call, f"the calls that read `{name}` are in different blocks")
+    container = tree.parent(next(iter(site_lines.values())))
+    loop = tree.parent(container) if container is not block else None
+    if loop is not None and not (isinstance(loop, (cst.For, cst.While)) and tree.parent(loop) is block):
+        return Refusal(name, list_sites[0].call, f"the call is nested deeper than one loop below where `{name}` is made")
+    if loop is not None and len(list_sites) != 1:
+        return Refusal(name, list_sites[1].call, f"a loop that calls the model twice with `{name}`")
+    for line in turn_appends:
+        if tree.parent(line) not in (container, block):
+            return Refusal(name, line, f"`{name}` is grown inside a nested block")
+    order = {id(node): index for index, node in enumerate(container.body)}
+    sites = sorted(list_sites, key=lambda site: order[id(site_lines[id(site)])])
+    chain = Chain(name, binding, sites, loop=loop)
+    for statement, (candidates, result_name) in sorted(replies, key=lambda r: order.get(id(r[0]), -1)):
+        if tree.parent(statement) is not container:
+            return Refusal(name, statement, "the reply is appended in another block than its call")
+        position = order[id(statement)]
+        before = [s for s in sites if order[id(site_lines[id(s)])] < position]
+        if not before or before[-1] not in candidates:
+            return Refusal(name, statement, "the appended reply is not the one of the call just before it")
+        between = container.body[order[id(site_lines[id(before[-1])])] + 1 : position]
+        if any(_contains(tree, statement, _ESCAPES) for statement in between):
+            return Refusal(name, statement, "a `break`, `continue` or `return` may skip appending the reply")
+        if _rebound_between(tree, site_lines[id(before[-1])], between):
+            return Refusal(name, statement, f"`{result_name}` is reassigned before the reply is appended")
+        chain.replies.append((statement, result_name))
+    answered = {id(before_site) for before_site in _sites_before_replies(chain, order, site_lines)}
+    if any(id(site) not in answered for site in sites[:-1]) or (loop is not None and not chain.replies):
+        return Refusal(name, sites[0].call, "a call's reply is not appended before the next call")
+    return chain
+
+
+def _rebound_between(tree: SourceTree, site_line: cst.SimpleStatementLine, between: list) -> bool:
+    target = site_line.body[0].targets[0].target
+    others = tree.bindings_in_scope_of(tree.binding_at(target))
+    return any(b.kind != "assign" or any(_statement_of(tree, b.node) is s for s in between) for b in others)
+
+
+def _sites_before_replies(chain: Chain, order, site_lines) -> list[CompletionCall]:
+    answered = []
+    for statement, _ in chain.replies:
+        before = [s for s in chain.sites if order[id(site_lines[id(s)])] < order[id(statement)]]
+        answered.append(before[-1])
+    return answered
+
+
+def _is_result_assignment(tree: SourceTree, line: cst.CSTNode, site: CompletionCall) -> bool:
+    if not (isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1 and isinstance(line.body[0], cst.Assign)):
+        return False
+    assign = line.body[0]
+    value = assign.value.expression if isinstance(assign.value, cst.Await) else assign.value
+    return value is site.call and len(assign.targets) == 1 and isinstance(assign.targets[0].target, cst.Name)
+
+
+def _statement_of(tree: SourceTree, node: cst.CSTNode) -> cst.CSTNode:
+    for ancestor in (node, *tree.ancestors(node)):
+        if isinstance(ancestor, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+            return ancestor
+    raise ValueError("node outside any statement")
+
+
+def _contains(tree: SourceTree, statement: cst.CSTNode, types: tuple[type, ...]) -> bool:
+    found = []
+
+    class _Finder(cst.CSTVisitor):
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            if isinstance(node, types):
+                found.append(node)
+            # A nested function or loop owns its own returns and breaks.
+            return not isinstance(node, (cst.FunctionDef, cst.Lambda, cst.For, cst.While))
+
+    statement.visit(_Finder())
+    return bool(found)
+
+
+def _short(text: str, limit: int = 50) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

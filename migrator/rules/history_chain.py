@@ -1,0 +1,144 @@
+"""RSP021 history-chain: a conversation kept by hand in a list becomes a
+`previous_response_id` chain.
+
+The Responses API keeps the conversation on the server: each call names the response it
+follows and sends only the new turn. Where the tool can prove the list is used for nothing
+but feeding the calls (see `migrator/history.py`), the append of each assistant reply is
+replaced by remembering that response's id and emptying the list, and every later call passes
+`previous_response_id`. The user turns are still appended where they were, so the order in
+which the program does things does not change; the first call still sends the initial
+messages (system message included). Per-request settings (model, reasoning, tools, sampling)
+stay on every call, because a chain does not carry them over.
+
+Every chain made is reported: DashScope keeps response ids for 7 days, and `store` must stay
+true. With --session-cache the client also gets DashScope's `x-dashscope-session-cache:
+enable` header (billed differently; never added without the option). Where the proof fails,
+the calls keep sending the whole list (`input=messages`, still migrated) and a note names the
+use that stopped the chain. Turn the rule off with --no-history-chains or --ignore RSP021.
+
+    - messages.append(completion.choices[0].message)
+    + previous_response_id = completion.id
+    + messages.clear()  # the server keeps the conversation: send only new turns
+      messages.append({"role": "user", "content": question})
+    - completion = client.chat.completions.create(model=MODEL, messages=messages)
+    + completion = client.responses.create(model=MODEL, input=messages, previous_response_id=previous_response_id)
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from migrator._cst_helpers import add_kwarg, dict_entries, expression, kwarg, set_kwarg_value
+from migrator.engine import FileContext
+from migrator.findings import Severity
+from migrator.history import Chain, find_conversations
+from migrator.providers import Provider, dashscope_facts
+from migrator.rules import Rule
+
+SESSION_CACHE_HEADER = "x-dashscope-session-cache"
+CLEAR_COMMENT = "# the server keeps the conversation: send only new turns"
+
+
+class HistoryChain(Rule):
+    code = "RSP021"
+    summary = "a conversation kept by hand in a list becomes a `previous_response_id` chain"
+    triggers = ("completions",)
+
+    def __init__(self) -> None:
+        self.chains: list[Chain] = []
+
+    def decide(self, ctx: FileContext) -> None:
+        if not ctx.settings.history_chains:
+            return
+        self.chains, refusals = find_conversations(ctx.tree, ctx.sites)
+        for chain in self.chains:
+            for statement, _ in chain.replies:
+                ctx.remove(statement)
+        for refusal in refusals:
+            ctx.report(
+                refusal.node,
+                self.code,
+                f"the conversation in `{refusal.list_name}` keeps resending the whole history "
+                f"(no previous_response_id chain): {refusal.reason}",
+                Severity.INFO,
+                fixable=False,
+            )
+
+    def apply(self, ctx: FileContext) -> None:
+        for chain in self.chains:
+            id_name = _free_name(ctx, chain, "previous_response_id")
+            self._rewrite(ctx, chain, id_name)
+            days = dashscope_facts()["response_id_validity_days"]
+            ctx.report(
+                chain.sites[0].call,
+                self.code,
+                f"the conversation in `{chain.list_name}` now chains `previous_response_id`: the server keeps "
+                f"the history (DashScope keeps response ids {days} days; `store` must stay true); "
+                "--session-cache adds DashScope's session cache header",
+                Severity.INFO,
+            )
+
+    def _rewrite(self, ctx: FileContext, chain: Chain, id_name: str) -> None:
+        config = ctx.tree.module.config_for_parsing
+        for statement, result_name in chain.replies:
+            remember = cst.parse_statement(f"{id_name} = {result_name}.id\n", config)
+            clear = cst.parse_statement(f"{chain.list_name}.clear()  {CLEAR_COMMENT}\n", config)
+            ctx.tree.edit(
+                statement,
+                lambda old, r=remember, c=clear: cst.FlattenSentinel(
+                    [r.with_changes(leading_lines=old.leading_lines), c]
+                ),
+            )
+        chained = chain.sites if chain.loop is not None else chain.sites[1:]
+        for site in chained:
+            ctx.tree.edit(site.call, lambda call: add_kwarg(call, "previous_response_id", cst.Name(id_name)))
+        if chain.loop is not None:
+            start = cst.parse_statement(f"{id_name} = None\n", config)
+            ctx.tree.edit(
+                chain.loop,
+                lambda loop: cst.FlattenSentinel(
+                    [start.with_changes(leading_lines=loop.leading_lines), loop.with_changes(leading_lines=[])]
+                ),
+            )
+        if ctx.settings.session_cache:
+            self._add_session_cache(ctx, chain)
+
+    def _add_session_cache(self, ctx: FileContext, chain: Chain) -> None:
+        client = chain.sites[0].client
+        if client.target.provider is not Provider.DASHSCOPE:
+            return
+        constructor = client.constructor
+        headers = kwarg(constructor, "default_headers") if constructor is not None else None
+        if constructor is None or (headers is not None and dict_entries(headers.value) is None):
+            ctx.report(
+                chain.sites[0].call,
+                self.code,
+                f'--session-cache: add `"{SESSION_CACHE_HEADER}": "enable"` to this client\'s default_headers yourself',
+                Severity.WARNING,
+                fixable=False,
+            )
+            return
+        ctx.tree.edit(constructor, _with_session_cache)
+        ctx.report(constructor, self.code, f"--session-cache: `{SESSION_CACHE_HEADER}: enable` added to the client")
+
+
+def _with_session_cache(call: cst.Call) -> cst.Call:
+    headers = kwarg(call, "default_headers")
+    if headers is None:
+        return add_kwarg(call, "default_headers", expression(f'{{"{SESSION_CACHE_HEADER}": "enable"}}'))
+    if SESSION_CACHE_HEADER in dict_entries(headers.value):
+        return call
+    entries = list(headers.value.elements)
+    new_entry = expression(f'{{"{SESSION_CACHE_HEADER}": "enable"}}').elements[0]
+    if entries:
+        entries[-1] = entries[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+    return set_kwarg_value(call, "default_headers", headers.value.with_changes(elements=[*entries, new_entry]))
+
+
+def _free_name(ctx: FileContext, chain: Chain, wanted: str) -> str:
+    """`wanted`, or `wanted_2`, ... if that name is already bound where the chain lives."""
+    scope = ctx.tree.scope_of_node(chain.binding.scope)
+    name, number = wanted, 2
+    while ctx.tree.lookup(name, scope):
+        name, number = f"{wanted}_{number}", number + 1
+    return name
