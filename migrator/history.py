@@ -79,8 +79,8 @@ def _prove(tree: SourceTree, binding: Binding, list_sites, uses) -> Chain | Refu
             turn_appends.append(detail)
         elif kind == "other" and blocker is None:
             blocker = Refusal(name, reference, detail)
-    if not replies:
-        return None  # not a conversation: nothing is appended from a reply
+    if not replies or not any(site.migrate for site in list_sites):
+        return None  # not a conversation, or one that stays on Chat Completions anyway
     if blocker is not None:
         return blocker
     if any(not site.migrate for site in list_sites):
