@@ -92,7 +92,9 @@ def enabled_rules(settings: Settings) -> list[Rule]:
 
 def could_apply(source: str, settings: Settings) -> bool:
     """The prefilter: False when no enabled rule's trigger occurs in the text."""
-    return any(trigger in source for rule in all_rules() if settings.rule_enabled(rule.code) for trigger in rule.triggers)
+    return any(
+        trigger in source for rule in all_rules() if settings.rule_enabled(rule.code) for trigger in rule.triggers
+    )
 
 
 def migrate_source(source: str, settings: Settings | None = None, filename: str = "<string>") -> Result:
@@ -151,7 +153,6 @@ def _decide(ctx: FileContext) -> None:
     for site in sites:
         site.migrate = _allowed(site, ctx.settings)
     # A name that may hold the result of several calls is rewritten only if all of them are.
-    ctx.tree.compute_positions(site.call for site in sites)
     changed = True
     while changed:
         changed = False
@@ -171,10 +172,19 @@ def _decide(ctx: FileContext) -> None:
     for site in sites:
         for block in site.blocks:
             if block.unsafe and ctx.settings.unsafe_fixes and site.migrate:
-                ctx.report(block.node, block.code, f"rewritten under --unsafe-fixes, assuming: {block.message}", Severity.WARNING)
+                ctx.report(
+                    block.node,
+                    block.code,
+                    f"rewritten under --unsafe-fixes, assuming: {block.message}",
+                    Severity.WARNING,
+                )
             elif block.unsafe:
                 ctx.report(
-                    block.node, block.code, f"{block.message} (rewrite anyway with --unsafe-fixes)", Severity.WARNING, False
+                    block.node,
+                    block.code,
+                    f"{block.message} (rewrite anyway with --unsafe-fixes)",
+                    Severity.WARNING,
+                    False,
                 )
             else:
                 ctx.report(block.node, block.code, block.message, Severity.WARNING, False)
