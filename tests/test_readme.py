@@ -1,0 +1,22 @@
+"""The README's rule table is the registry's, and every fixture folder it links exists."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import rule_table  # noqa: E402
+
+
+def test_rule_table_is_current():
+    readme = (ROOT / "README.md").read_text()
+    assert rule_table.readme_with_table(readme) == readme, "run: python scripts/rule_table.py --write"
+
+
+def test_linked_fixture_folders_exist():
+    for line in rule_table.table().splitlines()[2:]:
+        folder = line.rsplit("](", 1)[1].rstrip(") |")
+        assert (ROOT / folder).is_dir(), folder
