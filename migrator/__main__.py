@@ -1,0 +1,6 @@
+"""`python -m migrator`."""
+
+from migrator.cli import main
+
+if __name__ == "__main__":
+    main(prog_name="migrator")
