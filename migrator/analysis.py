@@ -92,6 +92,8 @@ class CompletionCall:
     claimed_extra_body: set[str] = field(default_factory=set)
     claimed_uses: set[int] = field(default_factory=set)
     blocks: list[Block] = field(default_factory=list)
+    #: Set by the rule that rewrites `chat.completions.parse` / `.stream` calls.
+    method_claimed: bool = False
     #: Decided by the engine once every rule has planned.
     migrate: bool = False
 

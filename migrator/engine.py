@@ -133,15 +133,13 @@ def _decide(ctx: FileContext) -> None:
     sites = ctx.sites
     for site in sites:
         _check_extra_body(site)
+        if site.method != "create" and not site.method_claimed:
+            site.block("RSP001", site.call.func, f"`chat.completions.{site.method}()` is not rewritten by this version")
         for arg in site.call.args:
             if arg.keyword is None:
                 site.block("RSP001", arg, "positional or unpacked (`*` / `**`) arguments cannot be checked")
             elif arg.keyword.value not in site.claimed_params:
-                site.block(
-                    "RSP001",
-                    arg,
-                    f"`{arg.keyword.value}` is not rewritten by this version of migrator; migrate this call by hand",
-                )
+                site.block("RSP001", arg, _unclaimed_message(arg))
         for use in site.uses:
             if id(use) not in site.claimed_uses and use.path:
                 site.block(
@@ -188,6 +186,16 @@ def _decide(ctx: FileContext) -> None:
                 )
             else:
                 ctx.report(block.node, block.code, block.message, Severity.WARNING, False)
+
+
+def _unclaimed_message(arg: cst.Arg) -> str:
+    name = arg.keyword.value
+    if name == "stream":
+        return (
+            "streaming: the loop that reads the chunks must become a loop over Responses events, "
+            "and this one is not rewritten; migrate this call by hand"
+        )
+    return f"`{name}` is not rewritten by this version of migrator; migrate this call by hand"
 
 
 def _check_extra_body(site: CompletionCall) -> None:
