@@ -389,7 +389,7 @@ class _Collector:
         self._stack.pop()
         if type(original_node) in (cst.Import, cst.ImportFrom):
             self._import_depth -= 1
-        if isinstance(original_node, _SCOPE_TYPES):
+        if type(original_node) in _SCOPE_TYPE_SET:
             self._scope_stack.pop()
 
     # scopes and bindings --------------------------------------------------------------
@@ -472,13 +472,14 @@ class _Collector:
         if isinstance(node.names, cst.ImportStar):
             return
         if isinstance(node, cst.ImportFrom):
-            if node.relative or node.module is None:
-                return
-            module = _dotted(node.module)
+            # Relative imports keep their leading dots; the analysis resolves them against
+            # the file's own module name when it knows it.
+            dots = "." * len(node.relative)
+            module = dots + (_dotted(node.module) if node.module is not None else "")
         for alias in node.names:
             dotted = _dotted(alias.name)
             if isinstance(node, cst.ImportFrom):
-                qualified = f"{module}.{dotted}"
+                qualified = f"{module}.{dotted}" if node.module is not None else f"{module}{dotted}"
             else:
                 qualified = dotted
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):

@@ -13,6 +13,7 @@ from functools import cached_property
 import libcst as cst
 
 from migrator._tree import Binding, SourceTree
+from migrator.project import absolute_name
 from migrator.providers import Provider, Target, classify_base_url
 
 CLIENT_CLASSES = {"openai.OpenAI": False, "openai.AsyncOpenAI": True}
@@ -134,8 +135,12 @@ class CompletionCall:
 
 
 class Analysis:
-    def __init__(self, tree: SourceTree) -> None:
+    def __init__(self, tree: SourceTree, project=None, module: str | None = None, is_package: bool = False) -> None:
         self.tree = tree
+        #: Clients other modules of the project export (a `ProjectIndex`), when known.
+        self.project = project
+        self.module = module
+        self.is_package = is_package
         self._client_cache: dict[cst.CSTNode, Client | None] = {}
 
     # -- constants -------------------------------------------------------------------
@@ -188,8 +193,11 @@ class Analysis:
             if self.tree.qualified_name(expr) == "openai":
                 return self._module_client()
             bindings = self.tree.bindings_of(expr)
-            return _merge([self._client_from_binding(b) for b in bindings]) if bindings else None
+            return _merge([self.client_of_binding(b) for b in bindings]) if bindings else None
         if isinstance(expr, cst.Attribute):
+            imported = self._project_export(self.tree.qualified_name(expr), "instances")
+            if imported is not None:
+                return imported
             values = self._instance_attribute_values(expr)
             return _merge([self.client(v) for v in values]) if values else None
         return None
@@ -211,12 +219,21 @@ class Analysis:
         if isinstance(func, cst.Name):
             bindings = self.tree.bindings_of(func)
             if len(bindings) == 1 and bindings[0].kind == "def":
-                return self._factory_client(self.tree.parent(bindings[0].node))
-        return None
+                return self.factory_client(self.tree.parent(bindings[0].node))
+        return self._project_export(self.tree.qualified_name(func), "factories")
 
-    def _client_from_binding(self, binding: Binding) -> Client | None:
+    def _project_export(self, qualified: str | None, kind: str) -> Client | None:
+        """A client another module of the project exports under `qualified`."""
+        if self.project is None or qualified is None:
+            return None
+        name = absolute_name(qualified, self.module, self.is_package)
+        return getattr(self.project, kind).get(name) if name else None
+
+    def client_of_binding(self, binding: Binding) -> Client | None:
         if binding.kind in ("assign", "annassign", "walrus", "with") and binding.value is not None:
             return self.client(binding.value)
+        if binding.kind == "import":
+            return self._project_export(binding.qualified, "instances")
         if binding.kind == "param":
             param = self.tree.parent(binding.node)
             annotation = getattr(param, "annotation", None)
@@ -252,7 +269,7 @@ class Analysis:
                     return Client(False, classify_base_url(constant.value))
         return Client(False, Target(Provider.OPENAI, "the openai module client with no base_url"))
 
-    def _factory_client(self, function: cst.CSTNode | None) -> Client | None:
+    def factory_client(self, function: cst.CSTNode | None) -> Client | None:
         if not isinstance(function, cst.FunctionDef):
             return None
         returns = [r for r in self.tree.nodes(cst.Return) if self.tree.enclosing(r, (cst.FunctionDef, cst.Lambda)) is function]

@@ -47,9 +47,10 @@ class _Report:
 class FileContext:
     """What rules see of one file: its tree, the shared analysis, the settings, a report."""
 
-    def __init__(self, tree: SourceTree, settings: Settings, filename: str) -> None:
+    def __init__(self, tree: SourceTree, settings: Settings, filename: str, project=None) -> None:
         self.tree = tree
-        self.analysis = Analysis(tree)
+        module = project.module_of(filename) if project is not None else None
+        self.analysis = Analysis(tree, project, module, is_package=filename.endswith("__init__.py"))
         self.settings = settings
         self.filename = filename
         self.reports: list[_Report] = []
@@ -97,7 +98,11 @@ def could_apply(source: str, settings: Settings) -> bool:
     )
 
 
-def migrate_source(source: str, settings: Settings | None = None, filename: str = "<string>") -> Result:
+def migrate_source(
+    source: str, settings: Settings | None = None, filename: str = "<string>", project=None
+) -> Result:
+    """Migrate one file's text. `project` (a `ProjectIndex`) resolves clients that other
+    modules of the project export; without it, only what the file itself shows counts."""
     settings = settings or Settings()
     if not could_apply(source, settings):
         return Result(source, source, parsed=False)
@@ -108,7 +113,7 @@ def migrate_source(source: str, settings: Settings | None = None, filename: str 
     except RecursionError:
         raise SourceError("the code is nested too deeply to parse") from None
     rules = enabled_rules(settings)
-    ctx = _run(module, rules, settings, filename)
+    ctx = _run(module, rules, settings, filename, project)
     new_source = ctx.tree.edited_module().code
     if new_source != source and not _parses(new_source):
         culprit = _find_culprit(module, rules, settings, filename)
@@ -116,8 +121,8 @@ def migrate_source(source: str, settings: Settings | None = None, filename: str 
     return Result(source, new_source, _findings(ctx))
 
 
-def _run(module: cst.Module, rules: list[Rule], settings: Settings, filename: str) -> FileContext:
-    ctx = FileContext(SourceTree(module), settings, filename)
+def _run(module: cst.Module, rules: list[Rule], settings: Settings, filename: str, project=None) -> FileContext:
+    ctx = FileContext(SourceTree(module), settings, filename, project)
     for rule in rules:
         rule.plan(ctx)
     _decide(ctx)

@@ -1,0 +1,100 @@
+"""Clients defined in one module of a project and used in another.
+
+Real code often builds the client once (`clients.py: client = OpenAI(...)`, or a factory
+`def get_client() -> OpenAI`) and imports it everywhere. The analysis of one file cannot see
+that, so before migrating, the CLI reads the files that construct a client and records what
+each module exports: names bound to a client, and functions that return one. The analysis of
+every other file then resolves `from .clients import get_client` through this index.
+
+Only files whose text mentions `openai` / `OpenAI` are parsed for the index, so it costs little.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import libcst as cst
+
+from migrator._tree import SourceTree
+
+@dataclass
+class ProjectIndex:
+    #: "package.module.name" -> the client that name holds.
+    instances: dict = field(default_factory=dict)
+    #: "package.module.function" -> the client that calling the function returns.
+    factories: dict = field(default_factory=dict)
+    #: Folder of each top-level package searched, so files map to module names.
+    roots: tuple[Path, ...] = ()
+
+    def module_of(self, filename: str | Path) -> str | None:
+        return module_name(Path(filename))
+
+    @classmethod
+    def build(cls, files: Iterable[tuple[Path, str]]) -> ProjectIndex:
+        """Index the clients that `files` (path, source text) export."""
+        from migrator.analysis import Analysis  # the analysis asks the index in turn
+
+        parsed = []
+        for path, source in files:
+            if "OpenAI" not in source and "openai" not in source:
+                continue
+            module = module_name(path)
+            if module is None:
+                continue
+            try:
+                tree = SourceTree(cst.parse_module(source))
+            except (cst.ParserSyntaxError, RecursionError):
+                continue  # the file's own run reports it
+            parsed.append((module, path.name == "__init__.py", tree))
+        index = cls()
+        # Two passes, so that a module re-exporting another module's client is found too.
+        for _ in range(2):
+            for module, is_package, tree in parsed:
+                analysis = Analysis(tree, project=index, module=module, is_package=is_package)
+                index._add_exports(module, tree, analysis)
+        return index
+
+    def _add_exports(self, module: str, tree: SourceTree, analysis) -> None:
+        module_scope = tree.scopes[0]
+        for name, bindings in module_scope.bindings.items():
+            if len(bindings) != 1:
+                continue
+            binding = bindings[0]
+            qualified = f"{module}.{name}"
+            if binding.kind == "def":
+                client = analysis.factory_client(tree.parent(binding.node))
+                target = self.factories
+            else:
+                client = analysis.client_of_binding(binding)
+                target = self.instances
+            if client is not None:
+                # The constructor node belongs to another file: never edit it from here.
+                target[qualified] = replace(client, constructor=None)
+
+
+def module_name(path: Path) -> str | None:
+    """`pkg.sub.mod` for pkg/sub/mod.py inside packages (folders with __init__.py)."""
+    path = path.resolve()
+    parts = [] if path.name == "__init__.py" else [path.stem]
+    folder = path.parent
+    while (folder / "__init__.py").exists():
+        parts.insert(0, folder.name)
+        folder = folder.parent
+    return ".".join(parts) if parts else None
+
+
+def absolute_name(qualified: str, module: str | None, is_package: bool) -> str | None:
+    """Resolve a relative import name (`.clients.client`) against the importing module."""
+    if not qualified.startswith("."):
+        return qualified
+    if module is None:
+        return None
+    level = len(qualified) - len(qualified.lstrip("."))
+    package = module.split(".") if is_package else module.split(".")[:-1]
+    if level - 1 > len(package):
+        return None
+    base = package[: len(package) - (level - 1)]
+    rest = qualified[level:]
+    return ".".join([*base, rest]) if base else rest
