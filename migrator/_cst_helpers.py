@@ -139,3 +139,372 @@ def string(value: str, like: cst.SimpleString | None = None) -> cst.SimpleString
 
 def expression(code: str) -> cst.BaseExpression:
     return cst.parse_expression(code)
+
+
+# -- Literals, lists and dicts (added with the request-parameter rules, RSP008-RSP013) -------
+
+
+def assigned_value(tree, name: cst.Name) -> cst.BaseExpression | None:
+    """The value of the one plain assignment `name` can refer to (`LIMIT = 200`), else None.
+
+    `tree` is the file's `SourceTree`.
+    """
+    bindings = tree.bindings_of(name)
+    if len(bindings) == 1 and bindings[0].kind in ("assign", "annassign"):
+        return bindings[0].value
+    return None
+
+
+def literal_bool(expr: cst.BaseExpression) -> bool | None:
+    if isinstance(expr, cst.Name) and expr.value in ("True", "False"):
+        return expr.value == "True"
+    return None
+
+
+def literal_string(expr: cst.BaseExpression) -> str | None:
+    if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
+        value = expr.evaluated_value
+        return value if isinstance(value, str) else None
+    return None
+
+
+def dict_element(key: str, value: cst.BaseExpression) -> cst.DictElement:
+    return cst.DictElement(string(key), value)
+
+
+def element_separator(node: cst.List | cst.Dict) -> cst.Comma:
+    """The comma to put between two elements of a list or dict literal, copied from its layout
+    (without the comments that follow the copied comma)."""
+    elements = node.elements
+    if len(elements) > 1 and isinstance(elements[0].comma, cst.Comma):
+        return _without_comments(elements[0].comma)
+    opening = node.lbracket if isinstance(node, cst.List) else node.lbrace
+    if isinstance(opening.whitespace_after, cst.ParenthesizedWhitespace):
+        return _without_comments(cst.Comma(whitespace_after=opening.whitespace_after))
+    return cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+
+
+def with_elements(node: cst.List | cst.Dict, elements: list, *, like: cst.List | cst.Dict | None = None):
+    """`node` holding `elements`, laid out like `like` (default: `node` itself): one separator
+    between elements, and the last element keeps the original trailing comma (or its absence)."""
+    like = like if like is not None else node
+    if not elements:
+        return node.with_changes(elements=[])
+    separator = element_separator(like)
+    trailing = like.elements[-1].comma if like.elements else _DEFAULT
+    laid_out = [e.with_changes(comma=separator) for e in elements[:-1]]
+    laid_out.append(elements[-1].with_changes(comma=trailing))
+    return node.with_changes(elements=laid_out)
+
+
+def append_elements(node: cst.List | cst.Dict, new: list) -> cst.List | cst.Dict:
+    """`node` with `new` elements added at the end, in the literal's own layout; the existing
+    elements keep their commas and comments."""
+    if not node.elements or not new:
+        return with_elements(node, [*node.elements, *new])
+    separator = element_separator(node)
+    last = node.elements[-1]
+    closing = node.rbracket if isinstance(node, cst.List) else node.rbrace
+    before_closing = closing.whitespace_before
+    if _has_comments(before_closing) and isinstance(separator.whitespace_after, cst.ParenthesizedWhitespace):
+        # The comment after the last element stays on its line, not after the new ones.
+        moved = cst.Comma(whitespace_after=before_closing.with_changes(last_line=separator.whitespace_after.last_line))
+        old_last = last.with_changes(comma=moved)
+        closing = closing.with_changes(whitespace_before=_without_comments_ws(before_closing))
+    else:
+        old_last = last.with_changes(comma=ending_like(last.comma, separator))
+    added = [e.with_changes(comma=separator) for e in new[:-1]]
+    trailing = _without_comments(last.comma) if isinstance(last.comma, cst.Comma) else last.comma
+    added.append(new[-1].with_changes(comma=trailing))
+    elements = [*node.elements[:-1], old_last, *added]
+    if isinstance(node, cst.List):
+        return node.with_changes(elements=elements, rbracket=closing)
+    return node.with_changes(elements=elements, rbrace=closing)
+
+
+def prepend_element(node: cst.List | cst.Dict, element) -> cst.List | cst.Dict:
+    """`node` with `element` first, on the line where the first element was."""
+    if not node.elements:
+        return node.with_changes(elements=[element])
+    return node.with_changes(elements=[element.with_changes(comma=element_separator(node)), *node.elements])
+
+
+def ending_like(comma, like: cst.Comma):
+    """`comma` (with its comments) ending where `like` does: same next-line indentation."""
+    if not isinstance(comma, cst.Comma):
+        return like
+    whitespace, target = comma.whitespace_after, like.whitespace_after
+    if isinstance(whitespace, cst.ParenthesizedWhitespace) and isinstance(target, cst.ParenthesizedWhitespace):
+        return comma.with_changes(whitespace_after=whitespace.with_changes(last_line=target.last_line))
+    return like
+
+
+def _without_comments(comma):
+    if isinstance(comma, cst.Comma):
+        return comma.with_changes(whitespace_after=_without_comments_ws(comma.whitespace_after))
+    return comma
+
+
+def _without_comments_ws(whitespace):
+    if isinstance(whitespace, cst.ParenthesizedWhitespace):
+        return whitespace.with_changes(first_line=cst.TrailingWhitespace(), empty_lines=[])
+    return whitespace
+
+
+def _has_comments(whitespace) -> bool:
+    return isinstance(whitespace, cst.ParenthesizedWhitespace) and (
+        whitespace.first_line.comment is not None or any(line.comment is not None for line in whitespace.empty_lines)
+    )
+
+
+def dedent(node: cst.CSTNode, spaces: int) -> cst.CSTNode:
+    """`node` with every line break inside it indented `spaces` less (strings are left alone)."""
+    return node.visit(_Dedent(spaces)) if spaces > 0 else node
+
+
+class _Dedent(cst.CSTTransformer):
+    def __init__(self, spaces: int) -> None:
+        self.spaces = spaces
+
+    def _shift(self, whitespace: cst.SimpleWhitespace) -> cst.SimpleWhitespace:
+        value = whitespace.value
+        cut = min(self.spaces, len(value) - len(value.lstrip(" ")))
+        return whitespace.with_changes(value=value[cut:])
+
+    def leave_ParenthesizedWhitespace(self, original_node, updated_node):
+        return updated_node.with_changes(
+            empty_lines=[
+                line.with_changes(whitespace=self._shift(line.whitespace)) for line in updated_node.empty_lines
+            ],
+            last_line=self._shift(updated_node.last_line),
+        )
+
+
+def indentation(node: cst.List | cst.Dict) -> int | None:
+    """How far the first element of a multi-line literal is indented (None: one line)."""
+    opening = node.lbracket if isinstance(node, cst.List) else node.lbrace
+    whitespace = opening.whitespace_after
+    if isinstance(whitespace, cst.ParenthesizedWhitespace):
+        return len(whitespace.last_line.value)
+    return None
+
+
+# -- reading and rebuilding result expressions (RSP014-RSP020) ------------------------------
+
+
+def fill(code: str, **values: cst.BaseExpression) -> cst.BaseExpression:
+    """`code` parsed, with each UPPERCASE placeholder name replaced by the node given for it.
+
+    `fill('RESULT.output', RESULT=node)` keeps `node` exactly as it is (edits included).
+    """
+
+    class _Fill(cst.CSTTransformer):
+        def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
+            return values.get(updated.value, updated)
+
+    return cst.parse_expression(code).visit(_Fill())
+
+
+def keep_parens(old: cst.BaseExpression, new: cst.BaseExpression) -> cst.BaseExpression:
+    """`new` with the parentheses that were written around `old`, if any."""
+    if getattr(old, "lpar", None) and hasattr(new, "lpar"):
+        return new.with_changes(lpar=old.lpar, rpar=old.rpar)
+    return new
+
+
+def descend(node: cst.BaseExpression, steps: int) -> cst.BaseExpression:
+    """The expression `steps` accesses below `node` (`a.b[0].c` two steps down is `a.b`)."""
+    for _ in range(steps):
+        node = node.func if isinstance(node, cst.Call) else node.value
+    return node
+
+
+def subscript_key(subscript: cst.Subscript) -> str | int:
+    """An integer index as an int; any other subscript as "[]" (as `ResultUse.path` has it)."""
+    if len(subscript.slice) == 1:
+        index = subscript.slice[0].slice
+        if isinstance(index, cst.Index) and isinstance(index.value, cst.Integer):
+            return int(index.value.value)
+    return "[]"
+
+
+def read_chain(tree, base: cst.BaseExpression) -> tuple[list[cst.BaseExpression], tuple[str | int, ...]]:
+    """The accesses made on `base`: the nodes covering each step and the path, like `ResultUse`."""
+    chain, path, node = [base], [], base
+    while True:
+        parent = tree.parent(node)
+        if isinstance(parent, cst.Attribute) and parent.value is node:
+            path.append(parent.attr.value)
+        elif isinstance(parent, cst.Subscript) and parent.value is node:
+            path.append(subscript_key(parent))
+        elif isinstance(parent, cst.Call) and parent.func is node:
+            path.append("()")
+        else:
+            return chain, tuple(path)
+        chain.append(parent)
+        node = parent
+
+
+def is_written(tree, node: cst.CSTNode) -> bool:
+    """True when `node` is assigned to or deleted rather than read."""
+    parent = tree.parent(node)
+    return isinstance(parent, (cst.AssignTarget, cst.Del)) or (
+        isinstance(parent, (cst.AugAssign, cst.AnnAssign)) and parent.target is node
+    )
+
+
+def is_builtin_call(tree, node: cst.CSTNode, name: str) -> bool:
+    """True when `node` is a call of the builtin `name` (not shadowed in this file)."""
+    return (
+        isinstance(node, cst.Call)
+        and isinstance(node.func, cst.Name)
+        and node.func.value == name
+        and not tree.bindings_of(node.func)
+    )
+
+
+def only_argument_of(tree, node: cst.CSTNode, name: str) -> cst.Call | None:
+    """The call if `node` is the single plain argument of the builtin `name`, as in `len(node)`."""
+    arg = tree.parent(node)
+    call = tree.parent(arg) if isinstance(arg, cst.Arg) else None
+    if is_builtin_call(tree, call, name) and len(call.args) == 1 and arg.keyword is None and not arg.star:
+        return call
+    return None
+
+
+def is_truth_tested(tree, node: cst.CSTNode) -> bool:
+    """True when only the truth of `node` matters: `if node:`, `not node`, `bool(node)`, ..."""
+    parent = tree.parent(node)
+    if isinstance(parent, (cst.If, cst.While, cst.IfExp, cst.CompIf, cst.Assert)) and parent.test is node:
+        return True
+    if isinstance(parent, cst.UnaryOperation) and isinstance(parent.operator, cst.Not):
+        return True
+    if isinstance(parent, cst.BooleanOperation):
+        # `a and node` is itself a value unless its truth is all that is used.
+        return is_truth_tested(tree, parent)
+    return only_argument_of(tree, node, "bool") is not None
+
+
+def is_inside(tree, node: cst.CSTNode, container: cst.CSTNode) -> bool:
+    return any(ancestor is container for ancestor in tree.ancestors(node))
+
+
+def statement_of(tree, node: cst.CSTNode) -> cst.CSTNode | None:
+    """The statement line or compound statement that contains `node`."""
+    for ancestor in (node, *tree.ancestors(node)):
+        if isinstance(ancestor, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+            return ancestor
+    return None
+
+
+def fill_statements(code: str, module: cst.Module, **values: cst.BaseExpression) -> list[cst.BaseStatement]:
+    """Statements of `code` (written with 4-space indents) in `module`'s indent style, with
+    each UPPERCASE placeholder name replaced by the node given for it."""
+
+    class _Fill(cst.CSTTransformer):
+        def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
+            return values.get(updated.value, updated)
+
+    code = code.replace("    ", module.default_indent)
+    return list(cst.parse_module(code, module.config_for_parsing).visit(_Fill()).body)
+
+
+# -- laying out generated literals (RSP010, RSP013) -------------------------------------------
+
+#: Where a generated one-line literal is broken into lines when no line length is configured.
+LINE_LIMIT = 120
+
+
+def line_layout(tree, node: cst.CSTNode) -> tuple[int, int, int]:
+    """Where `node` starts: its column, its statement's indentation, and the indentation of its
+    line relative to that statement (what LibCST's parenthesized whitespace is relative to)."""
+    line, column = tree.position(node)
+    statement = tree.enclosing(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)) or node
+    block = tree.position(statement)[1] - 1
+    text = tree.module.code.splitlines()[line - 1]
+    return column - 1, block, len(text) - len(text.lstrip(" ")) - block
+
+
+def fit(node: cst.BaseExpression, column: int, block: int, indent: int, limit: int = LINE_LIMIT) -> cst.BaseExpression:
+    """A one-line list or dict literal that would run past `limit`, one element per line
+    (and its elements likewise); `column`, `block`, `indent` are as `line_layout` gives them.
+    In a literal already laid out one element per line, the one-line elements are fitted."""
+    if not isinstance(node, (cst.List, cst.Dict)) or not node.elements:
+        return node
+    laid_out = indentation(node)
+    if laid_out is not None:
+        return node.with_changes(elements=[_fit_element(e, block, laid_out, limit) for e in node.elements])
+    if column + len(_code(node)) + 1 <= limit:
+        return node
+    inner = indent + 4
+    elements = [
+        _fit_element(e, block, inner, limit).with_changes(comma=cst.Comma(whitespace_after=_line_break(inner)))
+        for e in node.elements
+    ]
+    elements[-1] = elements[-1].with_changes(comma=cst.Comma(whitespace_after=_line_break(indent)))
+    if isinstance(node, cst.List):
+        return node.with_changes(elements=elements, lbracket=cst.LeftSquareBracket(whitespace_after=_line_break(inner)))
+    return node.with_changes(elements=elements, lbrace=cst.LeftCurlyBrace(whitespace_after=_line_break(inner)))
+
+
+def _fit_element(element, block: int, indent: int, limit: int):
+    """A one-line list or dict element on its own line at `indent`, fitted."""
+    if not isinstance(element, (cst.Element, cst.DictElement)) or not isinstance(element.value, (cst.List, cst.Dict)):
+        return element
+    if indentation(element.value) is not None:
+        return element  # already laid out by hand
+    key = len(_code(element.key)) + 2 if isinstance(element, cst.DictElement) else 0
+    return element.with_changes(value=fit(element.value, block + indent + key, block, indent, limit))
+
+
+def _line_break(indent: int) -> cst.ParenthesizedWhitespace:
+    return cst.ParenthesizedWhitespace(indent=True, last_line=cst.SimpleWhitespace(" " * indent))
+
+
+def _code(node: cst.CSTNode) -> str:
+    return cst.Module(body=[]).code_for_node(node)
+
+
+def parenthesize_unless_whole(tree, old: cst.BaseExpression, new: cst.BaseExpression) -> cst.BaseExpression:
+    """`new` (an `and` / `or` expression replacing `old`) in parentheses, unless `old` stands where a
+    whole expression goes anyway (a statement, an argument, a test) or was parenthesized already."""
+    if getattr(old, "lpar", None):
+        return keep_parens(old, new)
+    parent = tree.parent(old)
+    whole = (
+        (isinstance(parent, (cst.Assign, cst.AnnAssign, cst.Return, cst.Expr)) and parent.value is old)
+        or (isinstance(parent, (cst.If, cst.While, cst.Assert)) and parent.test is old)
+        or (isinstance(parent, cst.Arg) and parent.value is old and not parent.star)
+        or (isinstance(parent, (cst.Element, cst.DictElement)) and parent.value is old)
+        or isinstance(parent, cst.FormattedStringExpression)
+    )
+    if whole:
+        return new
+    return new.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+
+
+def none_comparison(tree, node: cst.BaseExpression) -> cst.Comparison | None:
+    """The comparison if `node` is compared with None (`node is None`, `None != node`, ...)."""
+    parent = tree.parent(node)
+    comparison = tree.parent(parent) if isinstance(parent, cst.ComparisonTarget) else parent
+    if not isinstance(comparison, cst.Comparison):
+        return None
+    sides = [comparison.left, *(target.comparator for target in comparison.comparisons)]
+    if any(side is node for side in sides) and any(isinstance(s, cst.Name) and s.value == "None" for s in sides):
+        return comparison
+    return None
+
+
+# -- streaming loops (RSP022-RSP024) ---------------------------------------------------------
+
+
+def rebound_by_other_loop(tree, reference: cst.Name) -> bool:
+    """True when `reference` is inside a `for` loop whose own variable has the same name: it reads
+    that loop's value, whatever other bindings the (flow-insensitive) name lookup also lists."""
+    return any(
+        isinstance(a, cst.For)
+        and isinstance(a.target, cst.Name)
+        and a.target.value == reference.value
+        and is_inside(tree, reference, a.body)
+        for a in tree.ancestors(reference)
+    )

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
-from migrator import __version__, files, report
+from migrator import __version__, config, files, report
+from migrator.providers import provider_overrides
 from migrator.rules import all_rules, rule_by_code
 from migrator.settings import EFFORT_LEVELS, Settings
 
@@ -17,9 +21,9 @@ Exit codes:
   1  check: an error or warning was found (info notes alone are clean);
      diff: something would change, or a finding needs a human;
      apply: findings that need a human remain after the rewrite
-  2  usage error, or a file could not be processed (does not parse,
-     unreadable, not decodable, or a rule failed on it); the other
-     files are still processed
+  2  usage error (a bad option or [tool.migrator] key), or a file could
+     not be processed (does not parse, unreadable, not decodable, or a
+     rule failed on it); the other files are still processed
   130  interrupted (Ctrl-C); files already written are complete
 """
 
@@ -37,7 +41,7 @@ def _codes(ctx: click.Context, param: click.Parameter, value: str | None) -> fro
 def _common(command: Callable) -> Callable:
     """The options every file command takes."""
     options = [
-        click.argument("paths", nargs=-1, required=True, type=click.Path(allow_dash=True)),
+        click.argument("paths", nargs=-1, type=click.Path(allow_dash=True)),
         click.option("--select", callback=_codes, metavar="CODES", help="Only these rules (comma-separated)."),
         click.option("--ignore", callback=_codes, metavar="CODES", help="Leave these rules out (comma-separated)."),
         click.option(
@@ -48,12 +52,11 @@ def _common(command: Callable) -> Callable:
             help="`reasoning.effort` written where a call had enable_thinking: True.",
         ),
         click.option(
-            "--preserve-nonthinking",
-            is_flag=True,
+            "--preserve-nonthinking/--no-preserve-nonthinking",
             help='Add reasoning={"effort": "none"} to DashScope calls that never set enable_thinking.',
         ),
         click.option(
-            "--unsafe-fixes", is_flag=True, help="Also make rewrites that rest on an assumption (each is reported)."
+            "--unsafe-fixes/--no-unsafe-fixes", help="Also make rewrites that rest on an assumption (each is reported)."
         ),
         click.option(
             "--extra-model",
@@ -69,12 +72,32 @@ def _common(command: Callable) -> Callable:
             help="Turn conversations kept by hand into previous_response_id chains where provably safe.",
         ),
         click.option(
-            "--session-cache", is_flag=True, help="With chains: enable DashScope's session cache header on the client."
+            "--session-cache/--no-session-cache",
+            help="With chains: enable DashScope's session cache header on the client.",
         ),
         click.option(
             "--exclude", multiple=True, metavar="GLOB", help="Skip files and directories matching GLOB (repeatable)."
         ),
-        click.option("--quiet", "-q", is_flag=True, help="No summary line."),
+        click.option(
+            "--include",
+            multiple=True,
+            metavar="GLOB",
+            help="In directories, take only files matching GLOB (repeatable; default: *.py, *.ipynb and "
+            "config, script and doc files that may hold an endpoint).",
+        ),
+        click.option(
+            "--files-from",
+            metavar="FILE",
+            help="Also process the paths listed in FILE, one a line (`-`: standard input), e.g. a CI shard.",
+        ),
+        click.option(
+            "--jobs",
+            "-j",
+            type=click.IntRange(min=1),
+            metavar="N",
+            help="Worker processes for the files that need parsing (default: all cores; 1: no workers).",
+        ),
+        click.option("--quiet", "-q", is_flag=True, help="No summary line, no progress bar."),
         click.option(
             "--color/--no-color",
             default=None,
@@ -84,6 +107,53 @@ def _common(command: Callable) -> Callable:
     for option in reversed(options):
         command = option(command)
     return command
+
+
+def _rewrite_options(command: Callable) -> Callable:
+    """The options of the commands that rewrite (`diff` shows what `apply` would write)."""
+    options = [
+        click.option(
+            "--todo-comments",
+            is_flag=True,
+            help="Add a `# TODO(migrator): ...` line above each call left for a human (once).",
+        ),
+        click.option(
+            "--black", is_flag=True, help="Format each changed file with black, as its project configures black."
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _with_files_from(kw: dict) -> dict:
+    """PATHS plus the paths listed by --files-from; at least one path is needed."""
+    paths = list(kw["paths"])
+    if kw["files_from"] is not None:
+        if kw["files_from"] == files.STDIN and files.STDIN in paths:
+            raise click.UsageError("`--files-from -` reads standard input, so `-` cannot be a PATH too")
+        try:
+            paths += files.read_path_list(kw["files_from"])
+        except files.FileError as error:
+            raise click.UsageError(f"--files-from: {error}") from None
+    elif not paths:
+        raise click.UsageError("give at least one PATH (or --files-from FILE)")
+    return {**kw, "paths": tuple(paths)}
+
+
+def _with_config(kw: dict) -> dict:
+    """The options, over `[tool.migrator]`: an option given on the command line wins."""
+    try:
+        found = config.load(kw["paths"])
+    except config.ConfigError as error:
+        raise click.UsageError(str(error)) from None
+    ctx = click.get_current_context()
+    kw = dict(kw)
+    for name, value in found.options.items():
+        if name not in kw or ctx.get_parameter_source(name) in (ParameterSource.DEFAULT, None):
+            kw[name] = value
+    kw["exclude"] = (*kw["exclude"], *kw.get("extend_exclude", ()))
+    return kw
 
 
 def _settings(kw: dict) -> Settings:
@@ -96,27 +166,58 @@ def _settings(kw: dict) -> Settings:
         history_chains=kw["history_chains"],
         session_cache=kw["session_cache"],
         extra_models=frozenset(kw["extra_models"]),
+        provider_overrides=kw.get("provider_overrides", ()),
+        todo_comments=kw.get("todo_comments", False),
+        black=kw.get("black", False),
+        line_length=kw.get("line_length", Settings.line_length),
     )
 
 
-def _run(command: str, kw: dict, json_format: bool = False) -> None:
-    rep = report.Report(
-        command,
-        out=report.make_console(sys.stdout, kw["color"]),
-        err=report.make_console(sys.stderr, kw["color"]),
-        binary_out=sys.stdout.buffer,  # `apply -` prints bytes: the input's encoding and line endings
-        quiet=kw["quiet"],
-        json_format=json_format,
-    )
+def _run(
+    command: str, kw: dict, check_format: str = report.TEXT, output: str | None = None, exit_zero: bool = False
+) -> None:
+    kw = _with_files_from(kw)
+    kw = _with_config(kw)
+    settings = _settings(kw)
+    with contextlib.ExitStack() as stack:
+        out = stack.enter_context(_open_output(output)) if output else sys.stdout
+        rep = report.Report(
+            command,
+            out=report.make_console(out, kw["color"] if output is None else False),
+            err=report.make_console(sys.stderr, kw["color"]),
+            binary_out=sys.stdout.buffer,  # `apply -` prints bytes: the input's encoding and line endings
+            quiet=kw["quiet"],
+            json_format=check_format == report.JSON,
+            check_format=check_format,
+        )
+        try:
+            with provider_overrides(settings.provider_overrides):
+                run = files.run(
+                    kw["paths"],
+                    settings,
+                    write=command == report.APPLY,
+                    exclude=kw["exclude"],
+                    include=kw["include"],
+                    jobs=kw["jobs"] or files.default_jobs(),
+                )
+                for outcome in report.with_progress(rep, run):
+                    rep.add(outcome)
+        except KeyboardInterrupt:
+            # Not click's "Aborted!" with exit 1, which would read as "findings": the files
+            # written so far are complete (writes are atomic), the rest untouched.
+            rep.err.print("interrupted")
+            click.get_current_context().exit(130)
+        code = rep.finish()
+    # --exit-zero: findings do not fail the run; failures (2) still do.
+    click.get_current_context().exit(0 if exit_zero and code == 1 else code)
+
+
+def _open_output(path: str):
     try:
-        for outcome in files.run(kw["paths"], _settings(kw), write=command == report.APPLY, exclude=kw["exclude"]):
-            rep.add(outcome)
-    except KeyboardInterrupt:
-        # Not click's "Aborted!" with exit 1, which would read as "findings": the files
-        # written so far are complete (writes are atomic), the rest untouched.
-        rep.err.print("interrupted")
-        click.get_current_context().exit(130)
-    click.get_current_context().exit(rep.finish())
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return open(path, "w", encoding="utf-8")  # closed by the caller's ExitStack
+    except OSError as error:
+        raise click.UsageError(f"cannot write --output {path}: {(error.strerror or str(error)).lower()}") from None
 
 
 @click.group(epilog=EXIT_CODES, context_settings={"help_option_names": ["-h", "--help"]})
@@ -124,24 +225,28 @@ def _run(command: str, kw: dict, json_format: bool = False) -> None:
 def main() -> None:
     """Move OpenAI Chat Completions code to the Responses API (DashScope / Qwen and OpenAI).
 
-    PATH can be files or directories (their *.py files, minus .gitignore'd and virtualenv
-    directories); `-` reads standard input.
+    PATH can be files or directories (their *.py files, notebooks, and config, script and doc
+    files that may hold the legacy endpoint, minus .gitignore'd and virtualenv directories);
+    `-` reads standard input.
     """
 
 
 @main.command(epilog=EXIT_CODES)
 @_common
+@_rewrite_options
 def diff(**kw) -> None:
     """Show the rewrite as a unified diff; change nothing.
 
     The diff goes to stdout (`migrator diff src | git apply` works from the current
-    directory); findings that need a human and the summary go to stderr.
+    directory); findings that need a human and the summary go to stderr. A notebook shows one
+    diff per changed cell (`a/nb.ipynb:cell 3`), to read rather than to `git apply`.
     """
     _run(report.DIFF, kw)
 
 
 @main.command(epilog=EXIT_CODES)
 @_common
+@_rewrite_options
 def apply(**kw) -> None:
     """Rewrite the files in place (only those that change).
 
@@ -153,14 +258,24 @@ def apply(**kw) -> None:
 
 @main.command(epilog=EXIT_CODES)
 @_common
-@click.option("--format", "format_", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def check(format_: str, **kw) -> None:
+@click.option(
+    "--format",
+    "format_",
+    type=click.Choice(report.CHECK_FORMATS),
+    default=report.TEXT,
+    show_default=True,
+    help="text; json; github (workflow commands that annotate the pull request); sarif (SARIF 2.1.0).",
+)
+@click.option("--output", "-o", metavar="FILE", help="Write the findings to FILE instead of standard output.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings are left (still 2 when a file fails).")
+def check(format_: str, output: str | None, exit_zero: bool, **kw) -> None:
     """Lint: report every finding, change nothing (for CI).
 
     One line per finding, `path:line:col: CODE [*] message`, where `[*]` means `migrator apply`
-    rewrites it; or one JSON object with --format json.
+    rewrites it; or one JSON object (--format json), GitHub annotations (--format github),
+    a SARIF log (--format sarif).
     """
-    _run(report.CHECK, kw, json_format=format_ == "json")
+    _run(report.CHECK, kw, check_format=format_, output=output, exit_zero=exit_zero)
 
 
 @main.command()

@@ -1,4 +1,17 @@
-"""The pure core: source text in, migrated text and findings out. No files, no output."""
+"""The pure core: source text in, migrated text and findings out. No files, no output.
+
+One run: rules plan, the engine decides which calls migrate, rules apply. The edits rules ask for
+(`ctx.tree.edit`) are held, tagged with the rule's code, and registered together at the end, so
+that the passes below can follow them; none costs anything when it has nothing to do.
+
+- Suppressions (`migrator/suppressions.py`), only in files with a `# migrator: ignore` marker:
+  a suppressed edit or finding that belongs to a migrated call keeps that call on Chat
+  Completions (silently) and the run starts again, until none does; other suppressed edits are
+  dropped, suppressed findings left out.
+- `--todo-comments` (`migrator/todo.py`): calls left for a human get a TODO line above them.
+- Layout (`migrator/layout.py`): a statement whose lines the rewrite made too long is laid out
+  as black would; with `--black` the whole changed file goes through black.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +20,15 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from migrator import layout, todo
 from migrator._tree import SourceTree
 from migrator.analysis import Analysis, CompletionCall, ResultUse
 from migrator.findings import Finding, Severity
+from migrator.providers import provider_overrides
 from migrator.rules import Rule, all_rules
 from migrator.settings import Settings
+from migrator.suppressions import HeldEditsTree, Suppressions, calls_touched
+from migrator.suppressions import scan as scan_suppressions
 
 
 class SourceError(Exception):
@@ -47,7 +64,15 @@ class _Report:
 class FileContext:
     """What rules see of one file: its tree, the shared analysis, the settings, a report."""
 
-    def __init__(self, tree: SourceTree, settings: Settings, filename: str, project=None) -> None:
+    def __init__(
+        self,
+        tree: SourceTree,
+        settings: Settings,
+        filename: str,
+        project=None,
+        suppressions: Suppressions | None = None,
+        kept: frozenset[cst.Call] = frozenset(),
+    ) -> None:
         self.tree = tree
         module = project.module_of(filename) if project is not None else None
         self.analysis = Analysis(tree, project, module, is_package=filename.endswith("__init__.py"))
@@ -56,6 +81,14 @@ class FileContext:
         self.reports: list[_Report] = []
         #: Statements a rule removes; other rules leave what is inside them alone.
         self.removed: set[cst.CSTNode] = set()
+        self.suppressions = suppressions
+        #: Calls a suppression keeps on Chat Completions (silently).
+        self.kept = kept
+        self.dropped_edits: list[cst.CSTNode] = []
+
+    def suppressed(self, node: cst.CSTNode, code: str) -> bool:
+        """A suppression covers `code` on the line where `node` starts."""
+        return self.suppressions is not None and self.suppressions.covers(self.tree.position(node)[0], code)
 
     @property
     def sites(self) -> list[CompletionCall]:
@@ -106,6 +139,9 @@ def migrate_source(
     settings = settings or Settings()
     if not could_apply(source, settings):
         return Result(source, source, parsed=False)
+    suppressions = scan_suppressions(source)
+    if suppressions is not None and suppressions.whole_file:
+        return Result(source, source, parsed=False)
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as error:
@@ -113,24 +149,57 @@ def migrate_source(
     except RecursionError:
         raise SourceError("the code is nested too deeply to parse") from None
     rules = enabled_rules(settings)
-    ctx = _run(module, rules, settings, filename, project)
-    new_source = ctx.tree.edited_module().code
-    if new_source != source and not _parses(new_source):
-        culprit = _find_culprit(module, rules, settings, filename)
-        raise InternalError(f"rule {culprit} produced code that does not parse; the file was left as it was")
+    with provider_overrides(settings.provider_overrides):
+        ctx = _run(module, rules, settings, filename, project, suppressions)
+        new_source = ctx.tree.edited_module().code
+        if new_source != source and not _parses(new_source):
+            culprit = _find_culprit(module, rules, settings, filename)
+            raise InternalError(f"rule {culprit} produced code that does not parse; the file was left as it was")
+    if settings.black and new_source != source:
+        new_source = layout.format_file(new_source, filename)
     return Result(source, new_source, _findings(ctx))
 
 
-def _run(module: cst.Module, rules: list[Rule], settings: Settings, filename: str, project=None) -> FileContext:
-    ctx = FileContext(SourceTree(module), settings, filename, project)
+def _run(
+    module: cst.Module,
+    rules: list[Rule],
+    settings: Settings,
+    filename: str,
+    project=None,
+    suppressions: Suppressions | None = None,
+) -> FileContext:
+    """One run; with suppressions, again with more calls kept, until no suppressed edit or
+    finding belongs to a call that migrates (each round keeps at least one more call)."""
+    kept: frozenset[cst.Call] = frozenset()
+    while True:
+        ctx = FileContext(HeldEditsTree(module), settings, filename, project, suppressions, kept)
+        _run_once(ctx, [type(rule)() for rule in rules])
+        if suppressions is None:
+            return ctx
+        hidden = [report.node for report in ctx.reports if ctx.suppressed(report.node, report.code)]
+        touched = calls_touched(ctx.tree, ctx.sites, [*ctx.dropped_edits, *hidden])
+        if not touched:
+            return ctx
+        kept |= touched
+
+
+def _run_once(ctx: FileContext, rules: list[Rule]) -> None:
+    tree = ctx.tree
     for rule in rules:
         rule.plan(ctx)
     _decide(ctx)
-    for rule in rules:
-        rule.decide(ctx)
-    for rule in rules:
-        rule.apply(ctx)
-    return ctx
+    for stage in ("decide", "apply"):
+        for rule in rules:
+            tree.rule_code = rule.code
+            getattr(rule, stage)(ctx)
+    tree.rule_code = None
+    if ctx.suppressions is not None:
+        tree.compute_positions(report.node for report in ctx.reports)
+    edited, ctx.dropped_edits = tree.commit(ctx.suppressions)
+    if ctx.settings.todo_comments:
+        todo.add_comments(ctx)
+    if ctx.settings.line_length:
+        layout.relayout(tree, edited, ctx.settings.line_length)
 
 
 def _decide(ctx: FileContext) -> None:
@@ -154,7 +223,7 @@ def _decide(ctx: FileContext) -> None:
                     "which migrator does not rewrite yet; migrate this call by hand",
                 )
     for site in sites:
-        site.migrate = _allowed(site, ctx.settings)
+        site.migrate = _allowed(site, ctx.settings) and site.call not in ctx.kept
     # A name that may hold the result of several calls is rewritten only if all of them are.
     changed = True
     while changed:
@@ -232,6 +301,8 @@ def _findings(ctx: FileContext) -> list[Finding]:
     findings = set()
     for report in ctx.reports:
         line, column = ctx.tree.position(report.node)
+        if ctx.suppressions is not None and ctx.suppressions.covers(line, report.code):
+            continue
         findings.add(Finding(line, column, report.code, report.message, report.severity, report.fixable))
     return sorted(findings)
 
@@ -247,7 +318,7 @@ def _parses(source: str) -> bool:
 def _find_culprit(module: cst.Module, rules: list[Rule], settings: Settings, filename: str) -> str:
     """Run each rule alone to name the one whose output does not parse."""
     for rule in rules:
-        ctx = _run(module, [type(rule)()], settings, filename)
+        ctx = _run(module, [rule], settings, filename)
         if not _parses(ctx.tree.edited_module().code):
             return rule.code
     return "combination of rules " + ", ".join(rule.code for rule in rules)

@@ -1,35 +1,52 @@
 """Finding the files to migrate, reading them exactly, and writing them back safely.
 
 Nothing here prints: `run` yields one `Outcome` per file and the CLI hands it to `report`.
+Three kinds of files: Python source, Jupyter notebooks (`migrator.notebooks`) and other text
+files that may hold the legacy endpoint (`migrator.textfiles`). Every file is read as bytes
+and prefiltered (`migrator.prefilter`); only those that pass are decoded and migrated, on
+several cores when `jobs` > 1 (`migrator.pool`), and the parent alone writes.
 """
 
 from __future__ import annotations
 
+import ast
 import codecs
+import contextlib
+import difflib
 import fnmatch
+import functools
 import io
 import os
+import re
+import signal
 import stat
 import sys
 import tempfile
+import threading
 import tokenize
+import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import libcst as cst
 import pathspec
 
-from migrator.engine import InternalError, Result, SourceError, could_apply, migrate_source
+from migrator import notebooks, pool, textfiles
+from migrator.engine import InternalError, Result, SourceError, migrate_source
+from migrator.prefilter import Prefilter
 from migrator.settings import Settings
 
 STDIN = "-"
 STDIN_NAME = "<stdin>"
 
+PYTHON, NOTEBOOK, TEXT = "python", "notebook", "text"
+
 #: Directories never worth walking into: VCS data, caches, installed or built code.
 SKIP_DIRS = frozenset(
     {
         ".git", ".hg", ".svn", ".venv", "venv", "__pycache__", "node_modules", "build", "dist",
-        ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages",
+        ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages", ".ipynb_checkpoints",
     }
 )  # fmt: skip
 
@@ -55,10 +72,15 @@ class SourceFile:
 
 @dataclass
 class Outcome:
-    """What happened to one file. Once it is done, exactly one of `result` and `error` is set."""
+    """What happened to one file. Once it is done, exactly one of `result` and `error` is set.
+
+    A file the prefilter skipped is never decoded: its `result` has `parsed` False and empty
+    texts, and its bytes are not kept (but for stdin).
+    """
 
     display: str
     is_stdin: bool = False
+    kind: str = PYTHON
     #: The bytes read, kept even when they cannot be decoded (so `apply -` can pass them on).
     raw: bytes | None = None
     source: SourceFile | None = None
@@ -67,10 +89,20 @@ class Outcome:
     #: The bytes to write (or, for stdin under `apply`, to print): set when the text changed.
     new_raw: bytes | None = None
     written: bool = False
+    #: For notebooks: (label, old, new) per changed cell, the label added to the path (`:cell 3`).
+    parts: list[tuple[str, str, str]] | None = None
 
     @property
     def changed(self) -> bool:
         return self.result is not None and self.result.changed
+
+    def diff_parts(self) -> list[tuple[str, str, str]]:
+        """What a diff shows, as (label added to the path, old text, new text): the whole
+        file, or each changed cell of a notebook."""
+        if self.parts is not None:
+            return self.parts
+        assert self.result is not None
+        return [("", self.result.source, self.result.new_source)]
 
     @property
     def output_raw(self) -> bytes:
@@ -127,7 +159,7 @@ def _repo_ignores(directory: Path) -> _Ignores:
     return ignores
 
 
-def _excluded(path: Path, globs: Sequence[str]) -> bool:
+def _matches(path: Path, globs: Sequence[str]) -> bool:
     text = path.as_posix()
     return any(fnmatch.fnmatchcase(path.name, g) or fnmatch.fnmatchcase(text, g) for g in globs)
 
@@ -136,12 +168,33 @@ def _skip_dir(path: Path) -> bool:
     return path.name in SKIP_DIRS or path.name.endswith(".egg-info") or (path / "pyvenv.cfg").is_file()
 
 
-def discover(paths: Iterable[str], exclude: Sequence[str] = ()) -> Iterator[str | Path]:
+def kind_of(target: Path | str) -> str:
+    """How a file is read, by its name; a name we do not know is Python (a script called `tool`)."""
+    if target == STDIN:
+        return PYTHON
+    name = Path(target).name
+    if name.endswith(".ipynb"):
+        return NOTEBOOK
+    if name.endswith((".py", ".pyw", ".pyi")) or not textfiles.is_text(name):
+        return PYTHON
+    return TEXT
+
+
+def _wanted(path: Path, include: Sequence[str]) -> bool:
+    """Whether a file found in a directory is one to process."""
+    if include:
+        return _matches(path, include)
+    return path.name.endswith((".py", ".ipynb")) or textfiles.is_discovered(path.name)
+
+
+def discover(paths: Iterable[str], exclude: Sequence[str] = (), include: Sequence[str] = ()) -> Iterator[str | Path]:
     """Expand PATH arguments into files (and `STDIN`), each once.
 
     Files named explicitly are always yielded, whatever they are called; directories yield
-    their `*.py` files, sorted, minus skipped directories, .gitignore'd paths and `exclude`
-    globs (matched against a file's or directory's name and against its path as shown).
+    their files, sorted, minus skipped directories, .gitignore'd paths and `exclude` globs
+    (matched against a file's or directory's name and against its path as shown). The files
+    a directory yields are its `*.py` files, notebooks and text files that may hold an
+    endpoint (`textfiles.DISCOVERED`), or, with `include` globs, the files matching one.
     Paths that do not exist are yielded too, so that reading them reports the error.
     """
     seen_files: set[str] = set()
@@ -152,9 +205,20 @@ def discover(paths: Iterable[str], exclude: Sequence[str] = ()) -> Iterator[str 
             continue
         path = Path(arg)
         if path.is_dir():
-            yield from _walk(path, _repo_ignores(path), exclude, seen_dirs, seen_files)
+            yield from _walk(path, _repo_ignores(path), exclude, include, seen_dirs, seen_files)
         elif _first_time(path, seen_files):
             yield path
+
+
+def read_path_list(source: str) -> list[str]:
+    """The paths listed one a line in file `source` (`-`: stdin), for --files-from; blank
+    lines are skipped. A line `-` names a file called `-`, not stdin."""
+    try:
+        text = sys.stdin.read() if source == STDIN else Path(source).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise FileError(f"cannot read {source}: {getattr(error, 'strerror', None) or error}") from None
+    paths = (line.strip() for line in text.splitlines())
+    return [os.path.join(".", path) if path == STDIN else path for path in paths if path]
 
 
 def _first_time(path: Path, seen: set[str]) -> bool:
@@ -172,7 +236,14 @@ def _is_file(entry: os.DirEntry) -> bool:
         return False
 
 
-def _walk(directory: Path, ignores: _Ignores, exclude: Sequence[str], seen_dirs: set[str], seen_files: set[str]):
+def _walk(
+    directory: Path,
+    ignores: _Ignores,
+    exclude: Sequence[str],
+    include: Sequence[str],
+    seen_dirs: set[str],
+    seen_files: set[str],
+) -> Iterator[Path]:
     # Real paths, so a symlink back up the tree (or two names for one directory) is walked once.
     if not _first_time(directory, seen_dirs):
         return
@@ -188,12 +259,12 @@ def _walk(directory: Path, ignores: _Ignores, exclude: Sequence[str], seen_dirs:
             is_dir = entry.is_dir()
         except OSError:
             continue
-        if _excluded(path, exclude) or ignores.ignored(absolute / entry.name, is_dir):
+        if _matches(path, exclude) or ignores.ignored(absolute / entry.name, is_dir):
             continue
         if is_dir:
             if not _skip_dir(path):
-                yield from _walk(path, ignores, exclude, seen_dirs, seen_files)
-        elif entry.name.endswith(".py") and _is_file(entry) and _first_time(path, seen_files):
+                yield from _walk(path, ignores, exclude, include, seen_dirs, seen_files)
+        elif _wanted(path, include) and _is_file(entry) and _first_time(path, seen_files):
             yield path
 
 
@@ -260,22 +331,233 @@ def read_source(path: Path | str) -> SourceFile:
     return source_file(path, read_bytes(path))
 
 
+#: The longest `and` / `or` chain handed to LibCST. It nests one level per operand (Python's own
+#: parser does not), and its native parser overflows the C stack at about 8000.
+MAX_BOOLEAN_OPERANDS = 1000
+_BOOLEAN_WORD = re.compile(r"\b(?:and|or)\b")
+#: Python's words for nesting it refuses ("too many nested parentheses", "... nested too deeply").
+_NESTING_ERROR = re.compile(r"too many nested|nested too deeply|too complex")
+NESTED_TOO_DEEPLY = "the code is nested too deeply to parse"
+
+
+def _python_parse(text: str) -> ast.Module:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # invalid escape sequences and the like: not ours to report
+        return ast.parse(text)
+
+
+def _syntax_error_message(error: SyntaxError) -> str:
+    return (f"line {error.lineno}, column {error.offset}: " if error.lineno else "") + error.msg
+
+
+def check_nesting(text: str) -> None:
+    """`SourceError` when `text` is nested deeper than LibCST can parse without crashing.
+
+    LibCST's native parser overflows the C stack (a segfault that ends the whole run, not an
+    exception) on nesting Python itself refuses, such as 2000 nested parentheses or 20000 `-`
+    signs in a row, and on very long `and` / `or` chains. Python's parser refuses the former
+    quickly and safely, so it looks first; other syntax errors are left to the engine to report.
+    """
+    try:
+        tree = _python_parse(text)
+    except SyntaxError as error:
+        if _NESTING_ERROR.search(error.msg):
+            raise SourceError(_syntax_error_message(error)) from None
+        return
+    except (RecursionError, MemoryError):
+        raise SourceError(NESTED_TOO_DEEPLY) from None
+    except ValueError:  # NUL bytes: decode() refuses them before this
+        return
+    if len(_BOOLEAN_WORD.findall(text)) <= MAX_BOOLEAN_OPERANDS:
+        return  # the usual case: no chain can be that long
+    for node in ast.walk(tree):
+        if isinstance(node, ast.BoolOp) and len(node.values) > MAX_BOOLEAN_OPERANDS:
+            raise SourceError(
+                f"line {node.lineno}: an `and` / `or` chain of {len(node.values)} operands "
+                f"(migrator parses at most {MAX_BOOLEAN_OPERANDS})"
+            )
+
+
+def python_cannot_parse(text: str) -> str | None:
+    """Why the Python running migrator cannot parse `text` (None when it can)."""
+    try:
+        _python_parse(text)
+    except SyntaxError as error:
+        return _syntax_error_message(error)
+    except (RecursionError, MemoryError, ValueError):
+        return NESTED_TOO_DEEPLY
+    return None
+
+
+def _migrate_python(source: SourceFile, settings: Settings) -> Result:
+    check_nesting(source.text)
+    try:
+        result = migrate_source(source.text, settings, source.display)
+    except InternalError:
+        # The rewrite is checked with Python's parser: when that cannot read the input either
+        # (say, Python 3.12 syntax under 3.11), the input is the cause, not a rule.
+        reason = python_cannot_parse(source.text)
+        if reason is None:
+            raise
+        version = f"{sys.version_info.major}.{sys.version_info.minor}"
+        raise SourceError(f"{reason} (as Python {version}, which runs migrator, reads it)") from None
+    if result.changed and not settings.black:  # black rewrites whitespace on purpose
+        result.new_source = keep_what_libcst_lost(source.text, result.new_source)
+    return result
+
+
+def keep_what_libcst_lost(old: str, new: str) -> str:
+    """`new`, a rewrite of `old`, with what LibCST lost by itself put back.
+
+    LibCST should give back every character it was not asked to change, but does not always:
+    it drops blank and comment lines at the end of a file whose line endings are mixed (or a
+    last lone CR), and the space in `except X :`. So when a file changes, its unedited round
+    trip is compared with it, and when they differ, the rewrite's edits are carried over to
+    the file's own lines; an edit that touches a line LibCST did not give back exactly makes
+    the file an error instead (`SourceError`), never a silent loss.
+    """
+    new = with_footer_of(old, new)
+    if new == old:
+        return new
+    base = with_footer_of(old, cst.parse_module(old).code)
+    if base == old:
+        return new  # the usual case: LibCST reproduces the file exactly
+    if new == base:
+        return old  # LibCST alone changed it, no rule did
+    merged, line = _carry_over(old, base, new)
+    if merged is None:
+        raise SourceError(
+            f"line {line}: LibCST does not give this line back exactly, and the rewrite is next to it; "
+            "the file was left as it was"
+        )
+    if python_cannot_parse(merged) is not None:
+        raise InternalError("the rewrite could not be carried over to the file as written; it was left as it was")
+    return merged
+
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def _carry_over(old: str, base: str, new: str) -> tuple[str | None, int]:
+    """Apply the edits from `base` (LibCST's round trip of `old`) to `new` onto `old` itself.
+    (None, the first line LibCST did not give back) when an edit touches such a line."""
+    old_lines, base_lines, new_lines = _LINE.findall(old), _LINE.findall(base), _LINE.findall(new)
+    kept = difflib.SequenceMatcher(None, base_lines, old_lines, autojunk=False).get_opcodes()
+    in_old = {i1 + k: j1 + k for tag, i1, i2, j1, _ in kept if tag == "equal" for k in range(i2 - i1)}
+    first_lost = next(j1 for tag, _, _, j1, _ in kept if tag != "equal") + 1
+    lines = list(old_lines)
+    edits = difflib.SequenceMatcher(None, base_lines, new_lines, autojunk=False).get_opcodes()
+    for tag, i1, i2, j1, j2 in reversed(edits):
+        if tag == "equal":
+            continue
+        if i1 == i2:  # an insertion: before base line i1, or after the last one
+            if i1 in in_old:
+                start = end = in_old[i1]
+            elif i1 - 1 in in_old:
+                start = end = in_old[i1 - 1] + 1
+            else:
+                return None, first_lost
+        elif all(i in in_old for i in range(i1, i2)) and in_old[i2 - 1] - in_old[i1] == i2 - 1 - i1:
+            start, end = in_old[i1], in_old[i2 - 1] + 1
+        else:
+            return None, first_lost
+        lines[start:end] = new_lines[j1:j2]
+    return "".join(lines), first_lost
+
+
+_LINE_PIECE = re.compile(r"\r\n|\r|\n|[^\r\n]+")
+
+
+def _split_footer(text: str) -> tuple[str, str]:
+    """`text` as (code, footer): the footer is the line break after the last line of code and
+    the blank and comment-only lines after that."""
+    end = len(text)
+    while end > 0:
+        brk = max(text.rfind("\n", 0, end), text.rfind("\r", 0, end))
+        line = text[brk + 1 : end].strip(" \t\f")
+        if line and not line.startswith("#"):
+            break
+        if brk < 0:
+            return "", text
+        end = brk - 1 if text[brk] == "\n" and text[brk - 1 : brk] == "\r" else brk
+    return text[:end], text[end:]
+
+
+def with_footer_of(old: str, new: str) -> str:
+    """`new` with the footer of `old` when LibCST lost part of it.
+
+    LibCST does not always give back the blank and comment lines after a file's last statement
+    when their line endings are mixed, or the file ends in a lone CR (old Mac style): it drops
+    some. No rule edits those lines, so when `new`'s footer is `old`'s with pieces missing, the
+    pieces are put back; any other difference is a rule's and stays.
+    """
+    new_code, new_footer = _split_footer(new)
+    old_footer = _split_footer(old)[1]
+    if new_footer == old_footer:
+        return new
+    remaining = iter(_LINE_PIECE.findall(old_footer))
+    if all(any(piece == old_piece for old_piece in remaining) for piece in _LINE_PIECE.findall(new_footer)):
+        return new_code + old_footer
+    return new
+
+
 def write_source(source: SourceFile, new_raw: bytes) -> None:
-    """Replace the file atomically with `new_raw`, keeping its mode.
+    """Replace the file atomically with `new_raw`, keeping its mode (and owner, where allowed).
 
     Refuses (`FileError`) when the file changed on disk since it was read, so an editor's save
-    made meanwhile is not lost. The temporary file never outlives this call.
+    made meanwhile is not lost. The temporary file never outlives this call: Ctrl-C (or a
+    SIGTERM, SIGHUP) waits until the file is replaced or left as it was, then takes effect.
     """
     assert source.path is not None
+    with _signals_held():
+        _replace(source, new_raw)
+
+
+#: What a user or the system sends to stop a run: held for the few milliseconds of a write.
+_HELD_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold stop signals for the block and deliver them after it; a second one interrupts at
+    once (KeyboardInterrupt: the write's cleanup still runs). Only the main thread may set
+    handlers; elsewhere, nothing is held."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[tuple[int, object]] = []
+
+    def hold(signum: int, frame: object) -> None:
+        if held:
+            raise KeyboardInterrupt
+        held.append((signum, frame))
+
+    previous = {signum: signal.signal(signum, hold) for signum in _HELD_SIGNALS}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    for signum, frame in held[:1]:
+        handler = previous[signum]
+        if callable(handler):
+            handler(signum, frame)  # Python's SIGINT handler raises KeyboardInterrupt
+        elif handler == signal.SIG_DFL:
+            signal.raise_signal(signum)  # the default action: the process ends, the file is whole
+
+
+def _replace(source: SourceFile, new_raw: bytes) -> None:
     target = Path(os.path.realpath(source.path))  # write through a symlink, not over it
     try:
-        mode = stat.S_IMODE(target.stat().st_mode)
+        status = target.stat()
+        mode = stat.S_IMODE(status.st_mode)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".migrator")
     except OSError as error:
         raise FileError(f"cannot write: {(error.strerror or str(error)).lower()}") from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(new_raw)
+        _keep_owner(tmp, status)  # before chmod: chown clears the setuid and setgid bits
         os.chmod(tmp, mode)
         # Checked as late as possible, right before the swap, to keep the race window small.
         if target.read_bytes() != source.raw:
@@ -291,43 +573,205 @@ def write_source(source: SourceFile, new_raw: bytes) -> None:
         raise
 
 
+def _keep_owner(tmp: str, status: os.stat_result) -> None:
+    """Give the new file the old one's owner and group, as far as we may: else `sudo migrator
+    apply` (or a container running as root) would leave the user's files owned by root."""
+    if not hasattr(os, "chown") or (status.st_uid, status.st_gid) == (os.geteuid(), os.getegid()):
+        return
+    for uid in (status.st_uid, -1):  # only root may give a file away; a group we are in, anyone
+        try:
+            os.chown(tmp, uid, status.st_gid)
+            return
+        except OSError:
+            continue
+
+
 # --- the run -------------------------------------------------------------------------------------
 
 
-def process(target: Path | str, settings: Settings, write: bool) -> Outcome:
-    """Migrate one file; every failure becomes `Outcome.error` so the other files still run."""
+@dataclass(frozen=True)
+class _Prefilters:
+    python: Prefilter  # for Python files and notebook code cells
+    text: Prefilter  # for other text files: the rules that act on them
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> _Prefilters:
+        return cls(Prefilter.for_rules(settings), Prefilter.for_rules(settings, textfiles.RULES))
+
+    def passes(self, kind: str, raw: bytes) -> bool:
+        if kind == NOTEBOOK:
+            return self.python.in_notebook(raw)
+        if kind == TEXT:
+            return self.text.in_any_text(raw)
+        return self.python.in_python(raw)
+
+
+#: The result of a file the prefilter skipped.
+SKIPPED = Result("", "", parsed=False)
+
+
+def scan(target: Path | str, prefilters: _Prefilters) -> Outcome:
+    """Read a file and prefilter its bytes. The outcome is done (result or error set) unless
+    the file needs `migrate`."""
     outcome = Outcome(STDIN_NAME if target == STDIN else str(target), is_stdin=target == STDIN)
+    outcome.kind = kind_of(target)
     try:
         outcome.raw = read_bytes(target)
-        source = outcome.source = source_file(target, outcome.raw)
-        if not could_apply(source.text, settings):
-            # The cheap path for most files of a codebase: read, scan for a trigger, done.
-            outcome.result = Result(source.text, source.text, parsed=False)
-            return outcome
-        result = migrate_source(source.text, settings, source.display)
-        if result.changed:
-            outcome.new_raw = encode(result.new_source, source.encoding)
-        outcome.result = result
-        if write and outcome.new_raw is not None and not outcome.is_stdin:
-            write_source(source, outcome.new_raw)
-            outcome.written = True
-    except (FileError, SourceError, InternalError) as error:
+    except FileError as error:
+        outcome.error = str(error)
+        return outcome
+    if not prefilters.passes(outcome.kind, outcome.raw):
+        # The cheap path for most files of a codebase: read, search the bytes, done.
+        outcome.result = SKIPPED
+        if not outcome.is_stdin:
+            outcome.raw = None  # nothing will be written: keep memory flat on large trees
+    return outcome
+
+
+def needs_migrate(outcome: Outcome) -> bool:
+    return outcome.result is None and outcome.error is None
+
+
+def migrate(outcome: Outcome, settings: Settings) -> Outcome:
+    """Decode and migrate a scanned file (in a worker process, or here); write nothing.
+    Every failure becomes `Outcome.error` so the other files still run."""
+    assert outcome.raw is not None
+    path = None if outcome.is_stdin else Path(outcome.display)
+    try:
+        if outcome.kind == NOTEBOOK:
+            migrated = notebooks.migrate_notebook(outcome.raw, settings, outcome.display)
+            outcome.result, outcome.new_raw, outcome.parts = migrated.result, migrated.new_raw, migrated.parts
+            outcome.source = SourceFile(path, outcome.display, outcome.raw, migrated.result.source, migrated.encoding)
+        elif outcome.kind == TEXT:
+            text, encoding, outcome.result, outcome.new_raw = textfiles.migrate_text(outcome.raw, settings)
+            outcome.source = SourceFile(path, outcome.display, outcome.raw, text, encoding)
+        else:
+            source = outcome.source = source_file(STDIN if path is None else path, outcome.raw)
+            result = _migrate_python(source, settings)
+            if result.changed:
+                outcome.new_raw = encode(result.new_source, source.encoding)
+            outcome.result = result
+    except (FileError, SourceError, InternalError, notebooks.NotebookError, textfiles.TextFileError) as error:
         outcome.error = str(error)
     except RecursionError:
         outcome.error = "the code is nested too deeply to migrate"
     except Exception as error:  # noqa: BLE001 -- a bug in a rule must not stop the other files
         outcome.error = f"internal error ({type(error).__name__}: {error}); please report it"
     if outcome.error:
-        outcome.result = None
+        outcome.result = outcome.new_raw = outcome.parts = None
     return outcome
 
 
+def _migrate_chunk(outcomes: list[Outcome], settings: Settings) -> list[Outcome]:
+    """What a worker process runs: a chunk of scanned files."""
+    return [_slim(migrate(outcome, settings)) for outcome in outcomes]
+
+
+def _slim(outcome: Outcome) -> Outcome:
+    """What is worth sending back to the parent: a file that does not change needs neither its
+    bytes (nothing will be written) nor a second copy of its text (pickled once when shared)."""
+    if outcome.new_raw is None:
+        outcome.raw = None
+        if outcome.source is not None:
+            outcome.source.raw = b""
+        if outcome.result is not None and outcome.result.new_source == outcome.result.source:
+            outcome.result.new_source = outcome.result.source
+    return outcome
+
+
+def _crashed(outcome: Outcome) -> Outcome:
+    outcome.error = "internal error (the worker process migrating this file died); please report it"
+    return outcome
+
+
+def save(outcome: Outcome, write: bool) -> Outcome:
+    """Write a changed file (`write`: the `apply` command); stdin is never written, only printed."""
+    if write and outcome.error is None and outcome.new_raw is not None and not outcome.is_stdin:
+        assert outcome.source is not None
+        try:
+            write_source(outcome.source, outcome.new_raw)
+            outcome.written = True
+        except FileError as error:
+            outcome.error = str(error)
+            outcome.result = outcome.parts = None
+    return outcome
+
+
+def process(target: Path | str, settings: Settings, write: bool) -> Outcome:
+    """Scan, migrate and save one file, here and now."""
+    outcome = scan(target, _Prefilters.for_settings(settings))
+    if needs_migrate(outcome):
+        migrate(outcome, settings)
+    return save(outcome, write)
+
+
+def default_jobs() -> int:
+    """All the cores this process may use (fewer than the machine's under taskset or a container)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+class Run:
+    """One run over the files of `paths`: `total` (for a progress bar) is known before the
+    first file is read; iterating processes them and yields one `Outcome` each, in the order
+    they were found, whatever `jobs` is (1: all in this process)."""
+
+    def __init__(
+        self,
+        paths: Iterable[str],
+        settings: Settings,
+        *,
+        write: bool = False,
+        exclude: Sequence[str] = (),
+        include: Sequence[str] = (),
+        jobs: int = 1,
+    ) -> None:
+        self.targets = list(discover(paths, exclude, include))
+        self.settings = settings
+        self.write = write
+        self.jobs = max(1, jobs)
+
+    @property
+    def total(self) -> int:
+        return len(self.targets)
+
+    def __iter__(self) -> Iterator[Outcome]:
+        prefilters = _Prefilters.for_settings(self.settings)
+        scanned = (scan(target, prefilters) for target in self.targets)
+        if self.jobs == 1:
+            for outcome in scanned:
+                if needs_migrate(outcome):
+                    migrate(outcome, self.settings)
+                yield save(outcome, self.write)
+            return
+        done = pool.ordered(
+            scanned,
+            # stdin stays here: its bytes were read here, and it is a single file anyway.
+            needs_work=lambda outcome: needs_migrate(outcome) and not outcome.is_stdin,
+            work=functools.partial(_migrate_chunk, settings=self.settings),
+            crashed=_crashed,
+            size=lambda outcome: len(outcome.raw or b""),
+            jobs=self.jobs,
+        )
+        for outcome in done:
+            if needs_migrate(outcome):
+                migrate(outcome, self.settings)
+            yield save(outcome, self.write)
+
+
 def run(
-    paths: Iterable[str], settings: Settings, *, write: bool = False, exclude: Sequence[str] = ()
-) -> Iterator[Outcome]:
-    """Discover and process every file, lazily, in a deterministic order.
+    paths: Iterable[str],
+    settings: Settings,
+    *,
+    write: bool = False,
+    exclude: Sequence[str] = (),
+    include: Sequence[str] = (),
+    jobs: int = 1,
+) -> Run:
+    """Discover the files of `paths`; iterate the result to process them, lazily.
 
     `write`: save changed files (the `apply` command); stdin is never written, only printed.
     """
-    for target in discover(paths, exclude):
-        yield process(target, settings, write)
+    return Run(paths, settings, write=write, exclude=exclude, include=include, jobs=jobs)

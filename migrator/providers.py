@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import fnmatch
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
@@ -47,12 +51,38 @@ def supported_models(extra: frozenset[str] = frozenset()) -> frozenset[str]:
     return frozenset(dashscope_facts()["responses_models"]) | extra
 
 
+#: `Settings.provider_overrides` of the file being migrated (the engine sets it around a run, so
+#: the analysis needs no settings of its own).
+_OVERRIDES: ContextVar[tuple[tuple[str, str], ...]] = ContextVar("provider_overrides", default=())
+
+
+@contextmanager
+def provider_overrides(overrides: tuple[tuple[str, str], ...]) -> Iterator[None]:
+    """Within this block, `classify_base_url` takes these (host pattern, provider) pairs first."""
+    token = _OVERRIDES.set(tuple(overrides))
+    try:
+        yield
+    finally:
+        _OVERRIDES.reset(token)
+
+
+def _overridden(host: str) -> Provider | None:
+    for pattern, provider in _OVERRIDES.get():
+        if fnmatch.fnmatchcase(host, pattern.lower()):
+            return Provider(provider)
+    return None
+
+
 def classify_base_url(url: str) -> Target:
     facts = dashscope_facts()
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
     path = parts.path.rstrip("/")
     evidence = f"base_url {url!r}"
+    overridden = _overridden(host)
+    if overridden is not None:
+        # The user's word about their gateway or proxy: no path or region checks.
+        return Target(overridden, f"{evidence} (configured as {overridden.value})")
     if host == "api.openai.com":
         return Target(Provider.OPENAI, evidence)
     if not _is_dashscope_host(host, facts):

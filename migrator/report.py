@@ -15,23 +15,35 @@ from __future__ import annotations
 import difflib
 import json
 import os
-from collections.abc import Sequence
+import time
+import urllib.parse
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
 from rich.color import ColorSystem
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
+from migrator import __version__
 from migrator.files import STDIN_NAME, Outcome
 from migrator.findings import Finding, Severity
+from migrator.rules import all_rules
 
 DIFF = "diff"
 APPLY = "apply"
 CHECK = "check"
+
+#: `check --format` values.
+TEXT = "text"
+JSON = "json"
+GITHUB = "github"
+SARIF = "sarif"
+CHECK_FORMATS = (TEXT, JSON, GITHUB, SARIF)
 
 
 def make_console(stream: TextIO, color: bool | None = None) -> Console:
@@ -78,6 +90,9 @@ def format_finding(path: str, finding: Finding) -> Text:
     """`path:line:col: CODE [*] message`, as ruff prints it; `[*]`: `apply` fixes it."""
     text = Text()
     text.append(path, "bold")
+    cell = getattr(finding, "cell", None)  # a notebook's findings count lines within a cell
+    if cell is not None:
+        text.append(f":cell {cell}", "bold")
     text.append(f":{finding.line}:{finding.column}: ")
     text.append(finding.code, "bold red" if finding.severity is not Severity.INFO else "bold cyan")
     if finding.fixable:
@@ -168,6 +183,8 @@ class Report:
     binary_out: BinaryIO | None = None  # for `apply -`
     quiet: bool = False
     json_format: bool = False
+    #: How `check` prints findings: one of CHECK_FORMATS (json_format=True means JSON too).
+    check_format: str = TEXT
     files: int = 0
     skipped: int = 0
     changed: int = 0
@@ -183,6 +200,8 @@ class Report:
             self.failed += 1
             self.errors.append((outcome.display, outcome.error))
             self._error_line(outcome.display, outcome.error)
+            if self.command == CHECK and self.check_format == GITHUB:
+                self._raw(self.out, github_error(outcome.display, outcome.error))
             return
         result = outcome.result
         assert result is not None
@@ -190,16 +209,24 @@ class Report:
         self.changed += result.changed
         self.findings.extend((outcome.display, f) for f in result.findings)
         if self.command == DIFF and result.changed:
-            print_diff(self.out, unified_diff(result.source, result.new_source, *diff_paths(outcome)))
+            fromfile, tofile = diff_paths(outcome)
+            for label, old, new in outcome.diff_parts():  # a notebook: one diff per changed cell
+                print_diff(self.out, unified_diff(old, new, fromfile + label, tofile + label))
         elif self.command == APPLY and outcome.written:
             self._line(self.err, Text.assemble(("fixed: ", "green"), outcome.display))
-        elif self.command == CHECK and not self.json_format:
+        elif self.command == CHECK and self.check_format == GITHUB:
+            for finding in result.findings:
+                self._raw(self.out, github_annotation(outcome.display, finding))
+        elif self.command == CHECK and not self.json_format and self.check_format == TEXT:
             for finding in result.findings:
                 self._line(self.out, format_finding(outcome.display, finding))
 
     def finish(self) -> int:
-        if self.command == CHECK and self.json_format:
+        if self.command == CHECK and (self.json_format or self.check_format == JSON):
             self._print_json()
+        elif self.command == CHECK and self.check_format == SARIF:
+            log = sarif_log(self.findings, self.errors, all_rules())
+            self._raw(self.out, json.dumps(log, indent=2, ensure_ascii=False) + "\n")
         elif self.command in (DIFF, APPLY):
             for path, finding in self.findings:
                 if worth_showing_after_fix(finding):
@@ -267,12 +294,108 @@ class Report:
         self._line(self.err, Text.assemble(("error", "bold red"), f": {path}: {message}"))
 
     @staticmethod
+    def _raw(console: Console, text: str) -> None:
+        """Machine output, straight to the stream: nothing may render or wrap it."""
+        console.file.write(text)
+        console.file.flush()
+
+    @staticmethod
     def _line(console: Console, text: Text) -> None:
         console.print(text, markup=False, highlight=False, emoji=False, soft_wrap=True)
 
 
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+# --- progress ----------------------------------------------------------------------------------
+
+#: A run shows a progress bar when it has more files than this, or once it has run this long.
+PROGRESS_FILES = 200
+PROGRESS_AFTER_SECONDS = 1.0
+
+
+def progress_wanted(rep: Report) -> bool:
+    """Only for a person watching: stderr is a terminal, no `CI` variable, no --quiet."""
+    return not rep.quiet and _isatty(rep.err.file) and not os.environ.get("CI")
+
+
+def with_progress(rep: Report, outcomes: Iterable[Outcome], enabled: bool | None = None) -> Iterator[Outcome]:
+    """Yield `outcomes` (a `files.Run`: its `total` is known up front); meanwhile, on a long run,
+    show a transient progress bar on stderr. The bar is taken down while an outcome that prints
+    something is handed out, so no output line ever mixes with it."""
+    if not (progress_wanted(rep) if enabled is None else enabled):
+        yield from outcomes
+        return
+    bar = _ProgressBar(rep, getattr(outcomes, "total", None))
+    started = time.monotonic()
+    try:
+        for outcome in outcomes:
+            if not bar.started and (
+                (bar.total or 0) > PROGRESS_FILES or time.monotonic() - started > PROGRESS_AFTER_SECONDS
+            ):
+                bar.start()
+            result = outcome.result
+            prints = outcome.error or outcome.is_stdin or (result is not None and (result.findings or result.changed))
+            if prints:
+                bar.hide()
+            yield outcome
+            bar.advance()
+    finally:
+        bar.stop()
+
+
+class _ProgressBar:
+    """rich's Progress, refreshed by hand (no thread: nothing writes to the terminal behind our back)."""
+
+    REFRESH_SECONDS = 0.1
+
+    def __init__(self, rep: Report, total: int | None) -> None:
+        self.total = total
+        console = Console(file=rep.err.file, force_terminal=True, color_system=rep.err.color_system and "standard")
+        self.progress = Progress(
+            TextColumn("migrator {task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+            auto_refresh=False,
+            redirect_stdout=False,
+            redirect_stderr=False,
+        )
+        self.task = self.progress.add_task(rep.command, total=total)
+        self.started = self.shown = False
+        self.refreshed = 0.0
+
+    def start(self) -> None:
+        self.started = True
+        self._show()
+
+    def _show(self) -> None:
+        if self.started and not self.shown:
+            self.progress.start()
+            self.shown = True
+            self.refreshed = time.monotonic()
+
+    def hide(self) -> None:
+        if self.shown:
+            self.progress.stop()  # transient: erases the bar
+            self.shown = False
+
+    def advance(self) -> None:
+        self.progress.advance(self.task)
+        if not self.started:
+            return
+        now = time.monotonic()
+        if not self.shown:
+            self._show()
+        elif now - self.refreshed >= self.REFRESH_SECONDS:
+            self.progress.refresh()
+            self.refreshed = now
+
+    def stop(self) -> None:
+        self.hide()
 
 
 # --- rules and explain ---------------------------------------------------------------------------
@@ -295,3 +418,102 @@ def print_rules(console: Console, rules: Sequence[type]) -> None:
 def print_explain(console: Console, rule: type) -> None:
     # The doc opens with the code and name itself.
     console.print(Text(rule.doc() or f"{rule.code} {rule.slug}: {rule.summary}"), soft_wrap=True)
+
+
+# --- CI formats: GitHub workflow commands and SARIF -------------------------------------------------
+
+_GITHUB_COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+
+
+def _github_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _github_property(text: str) -> str:
+    return _github_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_annotation(path: str, finding: Finding) -> str:
+    """`::error file=a.py,line=4,col=8,title=RSP007::message`, which GitHub Actions shows on the diff."""
+    command = _GITHUB_COMMANDS[finding.severity]
+    message = finding.message + (" (fixable with `migrator apply`)" if finding.fixable else "")
+    where = f"file={_github_property(path)},line={finding.line},col={finding.column}"
+    return f"::{command} {where},title={_github_property(finding.code)}::{_github_data(message)}\n"
+
+
+def github_error(path: str, message: str) -> str:
+    """A file that could not be processed, as a GitHub error annotation."""
+    return f"::error file={_github_property(path)},title=migrator::{_github_data(message)}\n"
+
+
+SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+_SARIF_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+
+
+def _artifact(path: str) -> dict:
+    posix = Path(path).as_posix()
+    if Path(path).is_absolute():
+        return {"uri": Path(path).as_uri()}
+    return {"uri": urllib.parse.quote(posix), "uriBaseId": "%SRCROOT%"}
+
+
+def _sarif_rule(rule: type) -> dict:
+    doc = rule.doc() or f"{rule.code} {rule.slug}: {rule.summary}"
+    first_paragraph = " ".join(doc.split("\n\n", 1)[0].split())
+    return {
+        "id": rule.code,
+        "name": rule.slug,
+        "shortDescription": {"text": rule.summary},
+        "fullDescription": {"text": first_paragraph},
+        "help": {"text": doc, "markdown": doc},
+        "properties": {"tags": ["migration", "openai-responses"]},
+    }
+
+
+def sarif_log(
+    findings: Sequence[tuple[str, Finding]], errors: Sequence[tuple[str, str]], rules: Sequence[type]
+) -> dict:
+    """A SARIF 2.1.0 log: every rule with its documentation, every finding as a result, every file
+    that could not be processed as a tool notification."""
+    index = {rule.code: i for i, rule in enumerate(rules)}
+    results = []
+    for path, finding in findings:
+        result = {
+            "ruleId": finding.code,
+            "level": _SARIF_LEVELS[finding.severity],
+            "message": {"text": finding.message},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": _artifact(path),
+                        "region": {"startLine": finding.line, "startColumn": finding.column},
+                    }
+                }
+            ],
+            "properties": {"fixable": finding.fixable},
+        }
+        if finding.code in index:
+            result["ruleIndex"] = index[finding.code]
+        results.append(result)
+    notifications = [
+        {
+            "level": "error",
+            "message": {"text": message},
+            "locations": [{"physicalLocation": {"artifactLocation": _artifact(path)}}],
+        }
+        for path, message in errors
+    ]
+    driver = {"name": "migrator", "version": __version__, "semanticVersion": __version__}
+    driver["rules"] = [_sarif_rule(rule) for rule in rules]
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {"driver": driver},
+                "invocations": [{"executionSuccessful": not errors, "toolExecutionNotifications": notifications}],
+                "columnKind": "unicodeCodePoints",
+                "results": results,
+            }
+        ],
+    }

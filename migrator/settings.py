@@ -25,6 +25,16 @@ class Settings:
     session_cache: bool = False
     #: Models to accept on DashScope besides the documented list.
     extra_models: frozenset[str] = field(default_factory=frozenset)
+    #: base_url hosts (exact, or fnmatch patterns such as `*.corp.example`) and the provider each
+    #: one is (`dashscope`, `openai` or `other`), for gateways and proxies the tool cannot know.
+    provider_overrides: tuple[tuple[str, str], ...] = ()
+    #: Add a `# TODO(migrator): ...` line above each call left on Chat Completions for a human.
+    todo_comments: bool = False
+    #: Format each changed file with black, using the black configuration of its project.
+    black: bool = False
+    #: A statement the rewrite changed whose lines grew past this length is laid out as black
+    #: would lay it out (None: never); everything else keeps its formatting.
+    line_length: int | None = 88
 
     def rule_enabled(self, code: str) -> bool:
         if code in self.ignore:

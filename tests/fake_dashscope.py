@@ -311,6 +311,16 @@ def responses_tool_names(body: dict) -> list[str]:
     return [t["name"] for t in tools if t.get("type") == "function"]
 
 
+def chat_thinking(body: dict) -> bool:
+    """DashScope's `enable_thinking`, or OpenAI's `reasoning_effort` other than "none"."""
+    return bool(body.get("enable_thinking")) or body.get("reasoning_effort") not in (None, "none")
+
+
+def chat_search(body: dict) -> bool:
+    """DashScope's `enable_search`, or OpenAI's `web_search_options` (search models always search)."""
+    return bool(body.get("enable_search")) or "web_search_options" in body
+
+
 def responses_search(body: dict) -> bool:
     tools = body.get("tools") or []
     return any(t.get("type", "").startswith("web_search") for t in tools)
@@ -702,8 +712,8 @@ class FakeDashScope:
             body["model"],
             turns,
             tool_names=chat_tool_names(body),
-            thinking=bool(body.get("enable_thinking")),
-            search=bool(body.get("enable_search")),
+            thinking=chat_thinking(body),
+            search=chat_search(body),
             limit=body.get("max_completion_tokens") or body.get("max_tokens"),
         )
         completion_id = self._new_id("chatcmpl-")
@@ -830,3 +840,75 @@ if __name__ == "__main__":
             threading.Event().wait()
         except KeyboardInterrupt:
             pass
+
+
+# ---------------------------------------------------------------------------
+# Structured outputs (added for the structured-output rules)
+# ---------------------------------------------------------------------------
+# When a request asks for a JSON schema (Chat `response_format`, Responses `text.format`), the
+# model answers with a JSON object that fits the schema instead of its usual sentence, as
+# OpenAI does. (DashScope's Responses endpoint is known to ignore `text.format`; the rules keep
+# such calls aimed at DashScope on Chat Completions.) Installed by wrapping the two endpoint
+# handlers, so it is active when the module is imported (the tests), not in script mode.
+
+from contextvars import ContextVar  # noqa: E402
+
+_requested_schema: ContextVar[dict | None] = ContextVar("requested_schema", default=None)
+
+
+def requested_schema(body: dict) -> dict | None:
+    chat_format = body.get("response_format") or {}
+    if chat_format.get("type") == "json_schema":
+        return (chat_format.get("json_schema") or {}).get("schema")
+    text_format = (body.get("text") or {}).get("format") or {}
+    if text_format.get("type") == "json_schema":
+        return text_format.get("schema")
+    return None
+
+
+def sample_json(schema: dict, defs: dict, text: str) -> Any:
+    """A value that fits `schema`, made from `text` (strings) and its word count (numbers)."""
+    if "$ref" in schema:
+        return sample_json(defs[schema["$ref"].rsplit("/", 1)[1]], defs, text)
+    if "anyOf" in schema:
+        options = [s for s in schema["anyOf"] if s.get("type") != "null"] or schema["anyOf"]
+        return sample_json(options[0], defs, text)
+    if "enum" in schema:
+        return schema["enum"][0]
+    kind = schema.get("type", "object")
+    if kind == "object":
+        properties = schema.get("properties", {})
+        return {name: sample_json(sub, defs, text) for name, sub in properties.items()}
+    if kind == "array":
+        return [sample_json(schema.get("items", {}), defs, text)]
+    return {"string": text, "integer": count_words(text), "number": count_words(text) / 2, "boolean": True}.get(kind)
+
+
+_compose_sentence = compose_text
+
+
+def _compose_text_or_json(model: str, turns: list[Turn], search_query: str | None) -> str:
+    schema = _requested_schema.get()
+    if schema is None:
+        return _compose_sentence(model, turns, search_query)
+    users = [t.text for t in turns if t.role == "user"]
+    return json.dumps(sample_json(schema, schema.get("$defs", {}), users[-1] if users else ""))
+
+
+# run_model looks compose_text up when it runs.
+compose_text = _compose_text_or_json
+
+
+def _answering_with_schema(handler: Callable[[FakeDashScope, dict], dict | SSEStream]):
+    def handle(self: FakeDashScope, body: dict) -> dict | SSEStream:
+        token = _requested_schema.set(requested_schema(body))
+        try:
+            return handler(self, body)
+        finally:
+            _requested_schema.reset(token)
+
+    return handle
+
+
+FakeDashScope._chat = _answering_with_schema(FakeDashScope._chat)
+FakeDashScope._responses = _answering_with_schema(FakeDashScope._responses)

@@ -625,3 +625,37 @@ def test_legacy_path_is_not_found(fake_dashscope):
         legacy.chat.completions.create(
             model=MODEL, messages=[{"role": "user", "content": "Hi"}]
         )
+
+
+# --- OpenAI-style thinking and search switches in Chat ---------------------------
+
+
+def test_chat_reasoning_effort_and_web_search_options(client):
+    question = [{"role": "user", "content": "Why is the sky blue?"}]
+    thinking = chat(client, question, reasoning_effort="low")
+    assert thinking.usage.completion_tokens_details.reasoning_tokens == 7
+    assert chat(client, question, reasoning_effort="none").usage.completion_tokens_details.reasoning_tokens == 0
+    searched = chat(client, question, web_search_options={})
+    assert searched.choices[0].message.content.endswith(" [searched: Why is the sky blue?]")
+
+
+# --- Structured outputs ------------------------------------------------------------
+
+
+def test_json_schema_answers_fit_the_schema_on_both_endpoints(client):
+    from pydantic import BaseModel
+
+    class City(BaseModel):
+        name: str
+        population: int
+        tags: list[str]
+
+    question = [{"role": "user", "content": "Describe Paris briefly"}]
+    chat_parsed = client.chat.completions.parse(model=MODEL, messages=question, response_format=City)
+    response_parsed = client.responses.parse(model=MODEL, input=question, text_format=City)
+    expected = City(name="Describe Paris briefly", population=3, tags=["Describe Paris briefly"])
+    assert chat_parsed.choices[0].message.parsed == expected
+    assert response_parsed.output_parsed == expected
+    assert chat_parsed.usage.completion_tokens == response_parsed.usage.output_tokens
+    # Without a schema the answer is the usual sentence.
+    assert chat(client, question).choices[0].message.content.startswith("[qwen-plus] turn 1")

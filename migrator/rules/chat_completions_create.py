@@ -69,21 +69,13 @@ class ChatCompletionsCreate(Rule):
             )
         else:
             self._plan_target(site)
-        if site.method != "create":
-            site.block(self.code, site.call.func, f"`chat.completions.{site.method}()` is not rewritten by this version")
         if site.wrapper == "with_streaming_response":
             site.block(self.code, site.call.func, "`with_streaming_response` calls are not rewritten by this version")
         stream = site.kwarg("stream")
-        if stream is not None:
-            if isinstance(stream.value, cst.Name) and stream.value.value == "False":
-                site.claim("stream")
-            else:
-                site.block(
-                    self.code,
-                    stream,
-                    "streaming: the loop that reads chunks must become a loop over Responses events; "
-                    "this version does not rewrite it",
-                )
+        # `stream=True` is claimed by the streaming rule when it can rewrite the loop that
+        # reads the chunks; `parse` and `stream` methods likewise by the rules that know them.
+        if stream is not None and isinstance(stream.value, cst.Name) and stream.value.value == "False":
+            site.claim("stream")
         site.claimed_params.update(name for name in PASS_THROUGH if site.kwarg(name) is not None)
         self._plan_model(ctx, site)
         self._plan_messages(ctx, site)
@@ -140,7 +132,9 @@ class ChatCompletionsCreate(Rule):
         def is_reply(expr: cst.BaseExpression) -> bool:
             return any(use.chain[-1] is expr and use.path in (REPLY_PATH, DUMP_PATH) for s in ctx.sites for use in s.uses)
 
-        for problem in messages_problems(ctx.tree, arg.value, is_reply):
+        # Tool results and assistant tool calls are converted by RSP015 when it runs.
+        function_items = ctx.settings.rule_enabled("RSP015")
+        for problem in messages_problems(ctx.tree, arg.value, is_reply, function_items=function_items):
             site.block(self.code, problem.node, problem.message, unsafe=problem.unsafe)
 
     def apply(self, ctx: FileContext) -> None:

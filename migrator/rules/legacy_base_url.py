@@ -47,3 +47,30 @@ class LegacyBaseUrl(Rule):
             new_value = f"{literal.prefix}{literal.quote}{new_body}{literal.quote}"
             ctx.tree.edit(literal, lambda node, value=new_value: node.with_changes(value=value))
             ctx.report(literal, self.code, f"legacy DashScope path → `{new_body}`")
+
+
+#: The legacy base URL anywhere in a text file (configs, scripts, docs): a full URL whose origin
+#: is followed by the legacy path. What comes after `/v1` (`/responses`, a quote, the full stop
+#: of a sentence) stays; `$` is allowed in hosts for `${REGION}`-style templates.
+LEGACY_URL_IN_TEXT = re.compile(
+    r"(?P<origin>https?://[A-Za-z0-9.\-{}$]+(?::\d+)?)/api/v2/apps/protocols/compatible-mode/v1(?![A-Za-z0-9_\-])"
+)
+
+
+def rewrite_legacy_urls_in_text(text: str) -> tuple[str, list[tuple[int, int, str, str]]]:
+    """Rewrite every legacy base URL in `text` (not Python: any text file), host untouched.
+
+    Returns the new text and, per URL, `(line, column, old, new)`: 1-based, in characters,
+    pointing at the URL's first character; `old` / `new` are the base URLs.
+    """
+    changes = []
+    parts, end = [], 0
+    line, line_start = 1, 0
+    for match in LEGACY_URL_IN_TEXT.finditer(text):
+        line += text.count("\n", line_start, match.start())
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        new = f"{match['origin']}/compatible-mode/v1"
+        changes.append((line, match.start() - line_start + 1, match[0], new))
+        parts += [text[end : match.start()], new]
+        end = match.end()
+    return "".join(parts) + text[end:], changes

@@ -2,8 +2,12 @@
 
 A call that passes one of these stays on Chat Completions, and the finding says what to do
 instead: dropping the parameter silently would change what the program does (DashScope's
-Responses API even accepts unknown parameters and ignores them). `n=1` is the default and is
-simply dropped.
+Responses API even accepts unknown parameters and ignores them). This covers keyword arguments
+(`stop`, `seed`, penalties, `logit_bias`, `logprobs`, `audio`, `prediction`, ...) and DashScope's
+own `extra_body` keys (`top_k`, `repetition_penalty`, `vl_high_resolution_images`,
+`translation_options`, `result_format`), plus `web_search_options` on DashScope (its options
+are not documented for the Responses `web_search` tool). `n=1` and `modalities=["text"]` are
+the defaults and are simply dropped.
 
     completion = client.chat.completions.create(..., stop=["\\n"])   # RSP007: trim the text yourself
 """
@@ -12,9 +16,10 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrator._cst_helpers import remove_kwarg
+from migrator._cst_helpers import literal_string, remove_kwarg
+from migrator.analysis import CompletionCall
 from migrator.engine import FileContext
-from migrator.findings import Severity
+from migrator.providers import Provider
 from migrator.rules import Rule
 
 ADVICE = {
@@ -26,36 +31,83 @@ ADVICE = {
     "logit_bias": "Responses has no `logit_bias`; drop it or steer the model in the prompt",
     "logprobs": 'Responses returns log probabilities with `include=["message.output_text.logprobs"]` '
     "on OpenAI only (DashScope returns none); rewrite the code that reads them",
-    "top_logprobs": "`top_logprobs` goes with `include=[\"message.output_text.logprobs\"]` on OpenAI only; "
+    "top_logprobs": '`top_logprobs` goes with `include=["message.output_text.logprobs"]` on OpenAI only; '
     "rewrite the code that reads them",
     "audio": "Responses has no audio output; keep this call on Chat Completions",
     "modalities": "Responses has no audio output modality; keep this call on Chat Completions",
     "prediction": "Responses has no predicted outputs; drop `prediction` (responses may be slower)",
 }
+#: Where DashScope's Responses API differs from OpenAI's for the same parameter.
+DASHSCOPE_ADVICE = {
+    "logprobs": "DashScope's Responses API returns no log probabilities; keep this call on Chat Completions "
+    "or stop reading them",
+    "top_logprobs": "DashScope's Responses API returns no log probabilities; keep this call on Chat Completions "
+    "or stop reading them",
+    "web_search_options": "DashScope documents no options for the Responses `web_search` tool (and searches "
+    'with `enable_search` in Chat); use `extra_body={"enable_search": True}` without options, or keep this call '
+    "on Chat Completions",
+}
+#: DashScope's own Chat parameters, sent in `extra_body`.
+EXTRA_BODY_ADVICE = {
+    "top_k": "Responses has no `top_k` (DashScope would ignore it); drop it and tune `temperature` / `top_p` instead",
+    "repetition_penalty": "Responses has no repetition penalty (DashScope would ignore it); drop it or steer "
+    "the model in the prompt",
+    "vl_high_resolution_images": "Responses has no `vl_high_resolution_images`; images would be read at the "
+    "default resolution, so keep this call on Chat Completions if that matters",
+    "translation_options": "Responses has no `translation_options` (Qwen-MT); keep this call on Chat Completions",
+    "result_format": "Responses has no `result_format` (it always returns output items); drop it",
+}
 
 
 class NoEquivalentParameter(Rule):
     code = "RSP007"
-    summary = "parameters with no Responses equivalent (`n` > 1, `stop`, `seed`, penalties, ...) are reported"
+    summary = "parameters with no Responses equivalent (`n` > 1, `stop`, `seed`, penalties, `top_k`, ...) are reported"
     triggers = ("completions",)
 
     def plan(self, ctx: FileContext) -> None:
         for site in ctx.sites:
-            for name, advice in ADVICE.items():
+            dashscope = site.client is not None and site.client.target.provider is Provider.DASHSCOPE
+            advice = {**ADVICE, **DASHSCOPE_ADVICE} if dashscope else ADVICE
+            for name, text in advice.items():
                 arg = site.kwarg(name)
                 if arg is None:
                     continue
                 site.claim(name)
-                if not _is_n_one(arg):
-                    site.block(self.code, arg, f"`{name}`: {advice}")
+                if not _is_default(arg):
+                    site.block(self.code, arg, f"`{name}`: {text}")
+            self._plan_extra_body(site)
+
+    def _plan_extra_body(self, site: CompletionCall) -> None:
+        entries = site.extra_body_entries() or {}
+        for key in EXTRA_BODY_ADVICE.keys() & entries.keys():
+            site.claim_extra_body(key)
+            site.block(self.code, entries[key], f"`extra_body` key `{key}`: {EXTRA_BODY_ADVICE[key]}")
 
     def apply(self, ctx: FileContext) -> None:
         for site in ctx.migrated_sites:
-            arg = site.kwarg("n")
-            if arg is not None:
-                ctx.tree.edit(site.call, lambda call: remove_kwarg(call, "n"))
-                ctx.report(arg, self.code, "`n=1` is the only behavior of Responses; dropped", Severity.ERROR)
+            for name in DEFAULTS:
+                arg = site.kwarg(name)
+                if arg is not None:
+                    ctx.tree.edit(site.call, lambda call, name=name: remove_kwarg(call, name))
+                    ctx.report(
+                        arg,
+                        self.code,
+                        f"`{name}={ctx.tree.code(arg.value)}` is the only behavior of Responses; dropped",
+                    )
 
 
-def _is_n_one(arg: cst.Arg) -> bool:
-    return arg.keyword.value == "n" and isinstance(arg.value, cst.Integer) and arg.value.value == "1"
+#: Parameters whose value here is what Responses always does.
+DEFAULTS = ("n", "modalities")
+
+
+def _is_default(arg: cst.Arg) -> bool:
+    name, value = arg.keyword.value, arg.value
+    if name == "n":
+        return isinstance(value, cst.Integer) and value.value == "1"
+    if name == "modalities":
+        return (
+            isinstance(value, cst.List)
+            and len(value.elements) == 1
+            and literal_string(value.elements[0].value) == "text"
+        )
+    return False

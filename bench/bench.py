@@ -1,0 +1,293 @@
+"""How fast migrator is on whole codebases (a script to run by hand, never a test).
+
+    python bench/bench.py [--rounds 5] [--jobs N] [--copies 20]
+
+1. `check` next to `ruff check --select UP` on a tree made of the Python standard library and
+   the site-packages of this environment (the openai SDK there is full of look-alike strings:
+   `completions`, `ChatCompletion`, `finish_reason`), copied under a temporary directory and
+   renamed so that neither tool skips it as installed code. The two run alternately, several
+   rounds, from a fresh process each; the figure is the median wall time. ruff runs with
+   --no-cache: migrator keeps no cache, so both start cold.
+2. `apply` on a few hundred files that all need migrating (every fixture's before.py that has
+   an after.py, copied many times), in files per second and as a multiple of the time LibCST
+   alone takes to parse the same files, measured in this process.
+
+Peak memory: the resident set of the largest process (wait4) and, on Linux, the sum over the
+process and its workers (proportional set sizes, so pages a forked worker shares with its parent
+count once), sampled every 20 ms from /proc. Targets are printed next to the figures.
+Requires ruff (`pip install -e '.[bench]'`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import libcst
+
+from migrator.engine import migrate_source
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+
+TARGET_CHECK_RATIO = 1.0
+TARGET_APPLY_MULTIPLE = 3.0
+TARGET_MEMORY_MB = 500
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--jobs", type=int, default=None, help="migrator --jobs (default: all cores)")
+    parser.add_argument("--copies", type=int, default=20, help="copies of each fixture for the apply figure")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary trees")
+    parser.add_argument("--migrator-args", default="", help="more options for `migrator check`, e.g. '--ignore RSP015'")
+    parser.add_argument("--skip-apply", action="store_true")
+    args = parser.parse_args()
+    ruff = shutil.which("ruff") or str(Path(sys.executable).parent / "ruff")
+    if not Path(ruff).exists():
+        sys.exit("ruff not found: pip install -e '.[bench]'")
+    workdir = Path(tempfile.mkdtemp(prefix="migrator-bench-"))
+    jobs = ["--jobs", str(args.jobs)] if args.jobs else []
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, migrator --jobs {args.jobs or 'all cores'}")
+    print(f"machine: {os.getloadavg()[0]:.1f} load average; {core_check()}")
+    try:
+        bench_check(workdir / "tree", ruff, [*jobs, *args.migrator_args.split()], args.rounds)
+        if not args.skip_apply:
+            bench_apply(workdir / "apply", jobs, args.rounds, args.copies)
+    finally:
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def core_check() -> str:
+    """How many cores are really free: the same pure-Python work in one process, then in two."""
+    import multiprocessing
+
+    def timed(processes: int) -> float:
+        start = time.perf_counter()
+        with multiprocessing.get_context("spawn").Pool(processes) as workers:
+            workers.map(_burn, [10_000_000] * processes)
+        return time.perf_counter() - start
+
+    one, two = timed(1), timed(2)
+    return f"2 processes doing 2x the work of 1 take {two / one:.2f}x its time (1.0: two free cores)"
+
+
+def _burn(count: int) -> int:
+    return sum(i * i for i in range(count))
+
+
+# --- check versus ruff ---------------------------------------------------------------------------
+
+
+def build_tree(tree: Path) -> None:
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    site = Path(sysconfig.get_paths()["purelib"])
+    ignore = shutil.ignore_patterns("__pycache__", "site-packages", "*.pyc")
+    shutil.copytree(stdlib, tree / "stdlib", ignore=ignore, symlinks=True)
+    shutil.copytree(site, tree / "packages", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"), symlinks=True)
+
+
+def bench_check(tree: Path, ruff: str, jobs: list[str], rounds: int) -> None:
+    build_tree(tree)
+    python_files = [p for p in tree.rglob("*.py") if p.is_file()]
+    lines = sum(p.read_bytes().count(b"\n") for p in python_files)
+    megabytes = sum(p.stat().st_size for p in python_files) / 1e6
+    print(f"\n== check: {len(python_files)} Python files, {lines:,} lines, {megabytes:.0f} MB ({tree})")
+    print(f"   migrator options: {' '.join(jobs) or '(none)'}")
+    commands = {
+        "migrator check": [sys.executable, "-m", "migrator", "check", "--quiet", *jobs, "."],
+        "ruff check --select UP": [ruff, "check", "--select", "UP", "--no-cache", "--exit-zero", "--quiet", "."],
+    }
+    runs = {name: [] for name in commands}
+    for _ in range(rounds):
+        for name, command in commands.items():  # alternately, so both see the same machine load
+            runs[name].append(measure(command, tree))
+    summary = migrator_summary(tree, jobs)
+    print(f"   migrator: {summary}")
+    for name, measured in runs.items():
+        print_runs(name, measured)
+    ratio = median(runs["migrator check"]) / median(runs["ruff check --select UP"])
+    verdict(f"check / ruff median wall ratio: {ratio:.2f}", ratio <= TARGET_CHECK_RATIO, f"<= {TARGET_CHECK_RATIO}")
+    for name, measured in runs.items():
+        peak = max(m["total_mb"] for m in measured)
+        verdict(f"{name} peak memory: {peak:.0f} MB", peak < TARGET_MEMORY_MB, f"< {TARGET_MEMORY_MB} MB")
+
+
+def migrator_summary(tree: Path, jobs: list[str]) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "migrator", "check", *jobs, "."], cwd=tree, capture_output=True, text=True, check=False
+    )
+    return done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "(no summary)"
+
+
+# --- apply ---------------------------------------------------------------------------------------
+
+
+def apply_sources() -> list[Path]:
+    """Every fixture case that changes under apply (it has an after.py), and the demo."""
+    cases = [p for p in sorted(FIXTURES.glob("*/*/before.py")) if (p.parent / "after.py").exists()]
+    return cases + sorted((FIXTURES / "demo").rglob("*.py"))
+
+
+def build_apply_tree(tree: Path, sources: list[Path], copies: int) -> list[Path]:
+    made = []
+    for copy in range(copies):
+        for index, source in enumerate(sources):
+            target = tree / f"copy{copy:02}" / f"{source.parent.name}_{index:03}.py"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+            made.append(target)
+    return made
+
+
+def bench_apply(workdir: Path, jobs: list[str], rounds: int, copies: int) -> None:
+    sources = apply_sources()
+    pristine = workdir / "pristine"
+    made = build_apply_tree(pristine, sources, copies)
+    texts = [p.read_text() for p in made]
+    lines = sum(t.count("\n") for t in texts)
+    print(f"\n== apply: {len(made)} files that need migrating ({len(sources)} fixtures x {copies}), {lines:,} lines")
+    parse = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for text in texts:
+            libcst.parse_module(text)
+        parse.append(time.perf_counter() - start)
+    parse_seconds = statistics.median(parse)
+    print(f"   LibCST parse_module, this process, 1 core: median {parse_seconds:.2f} s")
+    engine = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for text in texts:
+            migrate_source(text)
+        engine.append(time.perf_counter() - start)
+    engine_seconds = statistics.median(engine)
+    print(
+        f"   migrate_source (the engine alone), this process, 1 core: median {engine_seconds:.2f} s, "
+        f"{engine_seconds / parse_seconds:.2f}x LibCST parse time"
+    )
+    runs = {"migrator apply --jobs 1": ["--jobs", "1"], f"migrator apply {' '.join(jobs) or '(all cores)'}": jobs}
+    results = {name: [] for name in runs}
+    changed = None
+    for _ in range(rounds):
+        for name, options in runs.items():
+            tree = workdir / "run"
+            shutil.rmtree(tree, ignore_errors=True)
+            shutil.copytree(pristine, tree)
+            command = [sys.executable, "-m", "migrator", "apply", "--quiet", *options, "."]
+            results[name].append(measure(command, tree))
+            changed = sum(
+                a.read_bytes() != b.read_bytes()
+                for a, b in zip(sorted(pristine.rglob("*.py")), sorted(tree.rglob("*.py")))
+            )
+    print(f"   files changed by apply: {changed} of {len(made)}")
+    for name, measured in results.items():
+        print_runs(name, measured, files=len(made))
+        multiple = median(measured) / parse_seconds
+        verdict(
+            f"{name}: {multiple:.2f}x LibCST parse time",
+            multiple <= TARGET_APPLY_MULTIPLE,
+            f"<= {TARGET_APPLY_MULTIPLE}x",
+        )
+        peak = max(m["total_mb"] for m in measured)
+        verdict(f"{name} peak memory: {peak:.0f} MB", peak < TARGET_MEMORY_MB, f"< {TARGET_MEMORY_MB} MB")
+
+
+# --- measuring -----------------------------------------------------------------------------------
+
+
+def measure(command: list[str], cwd: Path) -> dict:
+    """Wall seconds; peak RSS of the largest process (wait4) and of the process tree (sampled)."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    sampler = TreeMemory(process.pid)
+    sampler.start()
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    sampler.stop()
+    largest_mb = usage.ru_maxrss / (1024 if sys.platform != "darwin" else 1024 * 1024)
+    return {
+        "wall": wall,
+        "largest_mb": largest_mb,
+        "total_mb": sampler.peak_mb or largest_mb,
+        "exit": process.returncode,
+    }
+
+
+class TreeMemory(threading.Thread):
+    """The summed memory (PSS) of a process and its descendants, sampled from /proc (Linux only)."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.peak_mb = 0.0
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(0.02):
+            self.peak_mb = max(self.peak_mb, sum(_rss_mb(pid) for pid in _tree(self.pid)))
+
+    def stop(self) -> None:
+        self.done.set()
+        self.join()
+
+
+def _tree(pid: int) -> list[int]:
+    pids, index = [pid], 0
+    while index < len(pids):
+        try:
+            for task in Path(f"/proc/{pids[index]}/task").iterdir():
+                pids += [int(child) for child in (task / "children").read_text().split()]
+        except OSError:
+            pass
+        index += 1
+    return pids
+
+
+def _rss_mb(pid: int) -> float:
+    """The proportional set size: pages shared by forked workers count once across the tree
+    (summing RSS would count the parent's pages again in every worker); RSS where PSS is missing."""
+    for name, key in ((f"/proc/{pid}/smaps_rollup", "Pss:"), (f"/proc/{pid}/status", "VmRSS:")):
+        try:
+            for line in Path(name).read_text().splitlines():
+                if line.startswith(key):
+                    return int(line.split()[1]) / 1024
+        except OSError:
+            continue
+    return 0.0
+
+
+def median(measured: list[dict]) -> float:
+    return statistics.median(m["wall"] for m in measured)
+
+
+def print_runs(name: str, measured: list[dict], files: int | None = None) -> None:
+    walls = " ".join(f"{m['wall']:.2f}" for m in measured)
+    rate = f", {files / median(measured):.0f} files/s" if files else ""
+    largest = max(m["largest_mb"] for m in measured)
+    total = max(m["total_mb"] for m in measured)
+    exits = sorted({m["exit"] for m in measured})
+    print(
+        f"   {name}: median {median(measured):.2f} s{rate} (runs: {walls}); "
+        f"peak memory {largest:.0f} MB largest process (RSS), {total:.0f} MB all processes (PSS); exit {exits}"
+    )
+
+
+def verdict(figure: str, met: bool, target: str) -> None:
+    print(f"   {figure:<58} target {target:<10} {'met' if met else 'NOT MET'}")
+
+
+if __name__ == "__main__":
+    main()

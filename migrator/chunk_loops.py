@@ -1,0 +1,290 @@
+"""How the body of a Chat Completions streaming loop reads as a loop over Responses events.
+
+A Chat stream hands the loop chunks of four kinds: text chunks (`choices[0].delta.content`),
+DashScope's thinking chunks (`choices[0].delta.reasoning_content`), chunks with neither (the
+role chunk, the finish chunk, tool-call fragments) and, with
+`stream_options={"include_usage": True}`, a last chunk with no choices and the usage. A
+Responses stream hands it events: one per text delta, one per reasoning delta, and a last
+`response.completed` (`response.incomplete` when cut short) carrying the response and its usage.
+
+`Specializer` evaluates the loop body for one kind of chunk: guards on chunk fields are
+decided (`if chunk.choices:` holds on every chunk but the usage chunk, `delta.content` is
+truthy only on text chunks), field reads become event reads, and what is left is that kind's
+branch of an `event.type` dispatch. On chunks with neither text nor usage the body must do
+nothing (they have no event), except what does nothing with an empty string
+(`print("", end="")`, `text += ""`). Whatever cannot be decided raises `Unmappable`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import libcst as cst
+
+from migrator.chunk_reads import (
+    EMPTY,
+    NONE,
+    OBJECT,
+    TEXT,
+    ChunkReads,
+    Kind,
+    LoopNames,
+    State,
+    Translate,
+    Unmappable,
+    names_in,
+)
+
+REASONING_EVENTS = '("response.reasoning_text.delta", "response.reasoning_summary_text.delta")'
+#: The test each kind's branch of the dispatch gets (EVENT is the loop variable).
+EVENT_TESTS = {
+    Kind.TEXT: 'EVENT.type == "response.output_text.delta"',
+    Kind.REASONING: f"EVENT.type in {REASONING_EVENTS}",
+    Kind.USAGE: 'EVENT.type in ("response.completed", "response.incomplete")',
+}
+#: What is known of a chunk of each kind: field → the values it may have.
+FACTS = {
+    Kind.TEXT: {
+        "choices": {True},
+        "content": {TEXT},
+        "reasoning": {NONE},
+        "has_reasoning": {True, False},
+        "usage": {NONE},
+    },
+    Kind.REASONING: {
+        "choices": {True},
+        "content": {NONE, EMPTY},
+        "reasoning": {TEXT},
+        "has_reasoning": {True},
+        "usage": {NONE},
+    },
+    Kind.OTHER: {
+        "choices": {True},
+        "content": {NONE, EMPTY},
+        "reasoning": {NONE, EMPTY},
+        "has_reasoning": {True, False},
+        "usage": {NONE},
+    },
+    Kind.USAGE: {"choices": {False}, "content": set(), "reasoning": set(), "has_reasoning": set(), "usage": {OBJECT}},
+}
+
+
+class Specializer(ChunkReads):
+    """The body of one Chat loop, evaluated for one kind of chunk."""
+
+    def __init__(self, tree, names: LoopNames, kind: Kind, include_usage: bool) -> None:
+        self.tree = tree
+        self.names = names
+        self.kind = kind
+        #: Without `stream_options={"include_usage": True}` no chunk has usage.
+        self.include_usage = include_usage
+        #: Each statement produced → the statement of the original body it comes from.
+        self.origin: dict[int, cst.CSTNode] = {}
+
+    def run(self, body: cst.BaseSuite) -> list[cst.BaseStatement]:
+        facts = {k: frozenset(v) for k, v in FACTS[self.kind].items()}
+        if not self.include_usage:
+            facts["usage"] = frozenset()
+        state = State(facts)
+        statements, _, _ = self.block(_statements(body), state)
+        while statements and _is_continue(statements[-1]):
+            statements = statements[:-1]  # the end of the branch is the end of the body
+        return statements
+
+    # -- statements ------------------------------------------------------------------
+
+    def block(self, statements, state: State) -> tuple[list, bool, State]:
+        """The statements as they run for this kind, whether they always end the iteration, and
+        the state after them."""
+        out = []
+        for statement in statements:
+            produced, ends, state = self.statement(statement, state)
+            out.extend(produced)
+            if ends:
+                return out, True, state
+        return out, False, state
+
+    def statement(self, statement, state: State) -> tuple[list, bool, State]:
+        if isinstance(statement, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+            return self.line(statement, state)
+        if isinstance(statement, cst.If):
+            return self.if_statement(statement, state)
+        if self.mentions(statement):
+            self.check_reads(statement, state)
+            raise Unmappable(statement, f"{self.describe(statement)} reads the chunk; migrate this loop by hand")
+        return self.keep([statement], statement), False, state
+
+    def check_reads(self, node: cst.CSTNode, state: State) -> None:
+        """Raise for the first chunk read inside `node` that has no equivalent (with its hint)."""
+        for name in names_in(node):
+            top = name
+            while (
+                isinstance(self.tree.parent(top), (cst.Attribute, cst.Subscript)) and self.tree.parent(top).value is top
+            ):
+                top = self.tree.parent(top)
+            path = self.path(top, state) if top is not name or self.mentions(name) else None
+            if path is not None:
+                self.check_path(path, top, state)
+
+    def line(self, line: cst.SimpleStatementLine | cst.SimpleStatementSuite, state: State) -> tuple[list, bool, State]:
+        kept, ends = [], False
+        for small in line.body:
+            if isinstance(small, cst.Pass):
+                continue
+            if isinstance(small, cst.Assign) and self._alias_target(small) is not None:
+                state = self.bind_alias(small, state)
+                continue
+            new = self.small(small, state)
+            if new is not None:
+                kept.append(new)
+            if isinstance(small, (cst.Continue, cst.Break, cst.Return, cst.Raise)):
+                ends = True
+                break
+        if not kept:
+            return [], ends, state
+        kept[-1] = kept[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
+        new = (
+            line.with_changes(body=kept) if isinstance(line, cst.SimpleStatementLine) else cst.SimpleStatementLine(kept)
+        )
+        return self.keep([new], line), ends, state
+
+    def small(self, small: cst.BaseSmallStatement, state: State) -> cst.BaseSmallStatement | None:
+        """The statement for this kind; None when it does nothing here."""
+        if isinstance(small, cst.Assign) and self._holder_target(small) is not None:
+            return self.holder_assignment(small, state)
+        translate = Translate(self, state)
+        new = small.visit(translate)
+        if does_nothing_with_empty(new):
+            return None
+        if translate.emptied:
+            raise Unmappable(
+                small,
+                f"`{self.code(small)}` also runs on {self.kind.value}, where the text it reads is empty; "
+                "guard it so that only chunks with text reach it",
+            )
+        return new
+
+    def if_statement(self, node: cst.If, state: State) -> tuple[list, bool, State]:
+        truth = self.truth(node.test, state)
+        if truth.values == {True}:
+            return self.block(_statements(node.body), truth.if_true)
+        if truth.values == {False}:
+            return self.orelse(node.orelse, truth.if_false)
+        body, body_ends, after_body = self.block(_statements(node.body), truth.if_true)
+        rest, rest_ends, after_rest = self.orelse(node.orelse, truth.if_false)
+        # After the `if`, what holds on the branches that go on (a branch ending in `continue` does not).
+        after = after_rest if body_ends else after_body if rest_ends else _meet(after_body, after_rest)
+        if truth.undecidable:
+            if body or rest:
+                raise Unmappable(
+                    node.test,
+                    f"whether `{self.code(node.test)}` holds cannot be told on {self.kind.value}, "
+                    "and the branches do different things; migrate this loop by hand",
+                )
+            return [], body_ends and rest_ends, after
+        if not body and not rest:
+            return [], False, after
+        orelse = _as_orelse(rest) if rest else None
+        new = node.with_changes(test=truth.residual, body=_indented(node.body, body or [_pass()]), orelse=orelse)
+        return self.keep([new], node), body_ends and rest_ends, after
+
+    def orelse(self, orelse, state: State) -> tuple[list, bool, State]:
+        if orelse is None:
+            return [], False, state
+        if isinstance(orelse, cst.If):
+            return self.if_statement(orelse, state)
+        return self.block(_statements(orelse.body), state)
+
+    def keep(self, statements: list, original: cst.CSTNode) -> list:
+        for statement in statements:
+            self.origin[id(statement)] = self.origin.get(id(original), original)
+        return statements
+
+    # -- local names ------------------------------------------------------------------
+
+    def _alias_target(self, assign: cst.Assign) -> str | None:
+        target = assign.targets[0].target if len(assign.targets) == 1 else None
+        return target.value if isinstance(target, cst.Name) and target.value in self.names.aliases else None
+
+    def _holder_target(self, assign: cst.Assign) -> str | None:
+        target = assign.targets[0].target if len(assign.targets) == 1 else None
+        return target.value if isinstance(target, cst.Name) and target.value in self.names.holders else None
+
+    def bind_alias(self, assign: cst.Assign, state: State) -> State:
+        path = self.getattr_field(assign.value, state) or self.path(assign.value, state)
+        if path is None:
+            raise Unmappable(assign, f"`{self.code(assign)}`: a name holding part of the chunk must hold nothing else")
+        self.check_path(path, assign.value, state)
+        return replace(state, aliases={**state.aliases, self._alias_target(assign): path})
+
+    def holder_assignment(self, assign: cst.Assign, state: State) -> cst.Assign:
+        if self.path(assign.value, state) != ("usage",):
+            raise Unmappable(assign, f"`{self.code(assign)}`: the name is read after the loop as the usage")
+        if state.facts["usage"] != {OBJECT}:
+            raise Unmappable(
+                assign,
+                f"`{self.code(assign)}` also runs on {self.kind.value}, where the usage is None; "
+                "guard it (`if chunk.usage:`) so that only the usage chunk sets it",
+            )
+        return assign.with_changes(value=self.event("EVENT.response.usage"))
+
+
+# -- small helpers ---------------------------------------------------------------------
+
+
+def _statements(suite: cst.BaseSuite) -> list:
+    """The statements of a block; a one-line suite (`if x: a; b`) counts as one line."""
+    return [suite] if isinstance(suite, cst.SimpleStatementSuite) else list(suite.body)
+
+
+def _indented(original: cst.BaseSuite, statements: list) -> cst.IndentedBlock:
+    if isinstance(original, cst.IndentedBlock):
+        return original.with_changes(body=statements)
+    return cst.IndentedBlock(body=statements)
+
+
+def _as_orelse(statements: list) -> cst.If | cst.Else:
+    if len(statements) == 1 and isinstance(statements[0], cst.If):
+        return statements[0]
+    return cst.Else(body=cst.IndentedBlock(body=statements))
+
+
+def _pass() -> cst.SimpleStatementLine:
+    return cst.SimpleStatementLine(body=[cst.Pass()])
+
+
+def _is_continue(statement) -> bool:
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and len(statement.body) == 1
+        and isinstance(statement.body[0], cst.Continue)
+    )
+
+
+def _meet(a: State, b: State) -> State:
+    """What holds after either of two paths: the facts of both, the aliases they agree on."""
+    facts = {k: frozenset(a.facts[k]) | frozenset(b.facts[k]) for k in a.facts}
+    aliases = {k: v for k, v in a.aliases.items() if b.aliases.get(k) == v}
+    return State(facts, aliases)
+
+
+def does_nothing_with_empty(small: cst.BaseSmallStatement) -> bool:
+    """True for statements that do nothing when their text is `""`: `print("", end="")`,
+    `sys.stdout.write("")`, `text += ""`."""
+    if isinstance(small, cst.AugAssign):
+        return isinstance(small.operator, cst.AddAssign) and _is_empty(small.value)
+    if not (isinstance(small, cst.Expr) and isinstance(small.value, cst.Call)):
+        return False
+    call = small.value
+    positional = [a for a in call.args if a.keyword is None]
+    if any(a.star for a in call.args) or not all(_is_empty(a.value) for a in positional):
+        return False
+    keywords = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
+    if isinstance(call.func, cst.Name) and call.func.value == "print":
+        return "end" in keywords and _is_empty(keywords["end"]) and set(keywords) <= {"end", "flush", "sep", "file"}
+    func = cst.Module([]).code_for_node(call.func)
+    return func in ("sys.stdout.write", "sys.stderr.write") and len(positional) == 1 and not keywords
+
+
+def _is_empty(node: cst.CSTNode) -> bool:
+    return isinstance(node, cst.SimpleString) and node.evaluated_value == ""

@@ -1,0 +1,170 @@
+"""`[tool.migrator]` in pyproject.toml.
+
+Found as ruff finds its own: walking up from the first path given (the current directory for
+stdin), the nearest `pyproject.toml` that has a `[tool.migrator]` table. Command-line options
+override it. An unknown key or a value of the wrong kind is an error that names the key.
+
+```toml
+[tool.migrator]
+select = ["RSP001", "RSP002"]
+ignore = ["RSP021"]
+exclude = ["vendor", "legacy/*"]
+extend-exclude = ["generated"]
+thinking-effort = "high"
+preserve-nonthinking = true
+history-chains = false
+session-cache = true
+unsafe-fixes = false
+extra-models = ["qwen-custom"]
+line-length = 100
+
+[tool.migrator.providers]
+"llm-gateway.corp.example" = "dashscope"
+"*.openai-proxy.example" = "openai"
+```
+
+Without `line-length`, the `[tool.black]` line length of the project (as black finds it) is used.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from migrator import layout
+from migrator.rules import rule_by_code
+from migrator.settings import EFFORT_LEVELS
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+PROVIDERS = ("dashscope", "openai", "other")
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """The options a configuration file sets, by their Python names (as Settings / the CLI call them)."""
+
+    path: Path | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+def _strings(key: str, value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ConfigError(f"`{key}` must be a list of strings")
+    return tuple(value)
+
+
+def _codes(key: str, value: Any) -> frozenset[str]:
+    codes = frozenset(code.strip().upper() for code in _strings(key, value))
+    unknown = sorted(code for code in codes if rule_by_code(code) is None)
+    if unknown:
+        raise ConfigError(f"`{key}`: unknown rule code {', '.join(unknown)} (see `migrator rules`)")
+    return codes
+
+
+def _bool(key: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"`{key}` must be true or false")
+    return value
+
+
+def _effort(key: str, value: Any) -> str:
+    if value not in EFFORT_LEVELS:
+        raise ConfigError(f"`{key}` must be one of {', '.join(EFFORT_LEVELS)}")
+    return value
+
+
+def _line_length(key: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"`{key}` must be a positive integer")
+    return value
+
+
+def _providers(key: str, value: Any) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"`{key}` must be a table of host = provider")
+    for host, provider in value.items():
+        if provider not in PROVIDERS:
+            raise ConfigError(f"`{key}.{host}` must be one of {', '.join(PROVIDERS)}")
+    return tuple((host.lower(), provider) for host, provider in value.items())
+
+
+#: key → (the option's Python name, the check that turns the TOML value into the option's value)
+KEYS: dict[str, tuple[str, Callable[[str, Any], Any]]] = {
+    "select": ("select", _codes),
+    "ignore": ("ignore", _codes),
+    "exclude": ("exclude", _strings),
+    "extend-exclude": ("extend_exclude", _strings),
+    "thinking-effort": ("thinking_effort", _effort),
+    "preserve-nonthinking": ("preserve_nonthinking", _bool),
+    "history-chains": ("history_chains", _bool),
+    "session-cache": ("session_cache", _bool),
+    "unsafe-fixes": ("unsafe_fixes", _bool),
+    "extra-models": ("extra_models", _strings),
+    "providers": ("provider_overrides", _providers),
+    "line-length": ("line_length", _line_length),
+}
+
+
+def start_path(paths: Sequence[str]) -> Path:
+    """Where the search starts: the first path given, or the current directory for stdin."""
+    first = next((path for path in paths if path != "-"), None)
+    return Path(first).absolute() if first is not None else Path.cwd()
+
+
+def find(start: Path) -> tuple[Path, dict] | None:
+    """The nearest pyproject.toml at or above `start` with a `[tool.migrator]` table, and that table."""
+    directory = start if start.is_dir() else start.parent
+    for folder in (directory, *directory.parents):
+        candidate = folder / "pyproject.toml"
+        if not candidate.is_file():
+            continue
+        try:
+            data = tomllib.loads(candidate.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+            raise ConfigError(f"{candidate}: cannot be read as TOML ({error})") from None
+        table = data.get("tool", {}).get("migrator")
+        if table is not None:
+            return candidate, table
+    return None
+
+
+def parse(table: Any) -> dict[str, Any]:
+    """Check a `[tool.migrator]` table; its options by Python name."""
+    if not isinstance(table, dict):
+        raise ConfigError("[tool.migrator] must be a table")
+    options = {}
+    for key, value in table.items():
+        if key not in KEYS:
+            raise ConfigError(f"unknown key `{key}` in [tool.migrator] (known: {', '.join(KEYS)})")
+        name, check = KEYS[key]
+        options[name] = check(key, value)
+    return options
+
+
+def load(paths: Sequence[str]) -> Config:
+    """The configuration for a run over `paths`."""
+    start = start_path(paths)
+    found = find(start)
+    config = Config()
+    if found is not None:
+        path, table = found
+        try:
+            config = Config(path, parse(table))
+        except ConfigError as error:
+            raise ConfigError(f"{path}: {error}") from None
+    if "line_length" not in config.options:
+        black_length = layout.project_line_length(str(start))
+        if black_length is not None:
+            config.options["line_length"] = black_length
+    return config

@@ -1,0 +1,152 @@
+"""How rewritten code is laid out: hand-written looking, and nothing else touched.
+
+Two passes, both after the rules' edits:
+
+- `relayout` (always on; `Settings.line_length`, 88 unless the project's black or migrator
+  configuration says otherwise): a statement the rewrite changed whose longest line is now past
+  the line length, and longer than its longest line was (a line the user already had that long
+  is their style), is formatted by black alone: that statement, dedented, then put back at its
+  indentation. Black's string normalization is off, so quotes stay as the user wrote them. Every
+  other statement, the comments above it included, keeps its bytes. Only simple statements are
+  laid out (formatting a compound statement, `if` or `for`, would reformat its whole body), and
+  statements a rule inserts in place of another are the rule's to lay out.
+- `format_file` (`--black`): the whole changed file through black, with the black configuration
+  black itself would use for that file (the nearest `pyproject.toml` with `[tool.black]`).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+import black
+import libcst as cst
+from libcst._nodes.internal import CodegenState
+
+from migrator._tree import SourceTree
+
+#: black needs some room; statements nested deeper than this leaves are not laid out.
+_MIN_WIDTH = 20
+
+
+def relayout(tree: SourceTree, edited: Iterable[cst.CSTNode], line_length: int) -> None:
+    """Register, after every other edit, a layout edit on each simple statement an edit touched."""
+    statements = {statement for node in edited if (statement := _simple_statement(tree, node)) is not None}
+    for statement in statements:
+        indent = _indent_tokens(tree, statement)
+        before = _longest_line(statement, indent, tree.module)
+        tree.edit(
+            statement,
+            lambda new, indent=indent, before=before: _laid_out(new, indent, before, line_length, tree.module),
+        )
+
+
+def _simple_statement(tree: SourceTree, node: cst.CSTNode) -> cst.SimpleStatementLine | None:
+    """The statement line `node` is part of; None when it is in a compound statement's header."""
+    for candidate in (node, *tree.ancestors(node)):
+        if isinstance(candidate, cst.SimpleStatementLine):
+            return candidate
+        if isinstance(candidate, cst.BaseCompoundStatement):
+            return None
+    return None
+
+
+def _indent_tokens(tree: SourceTree, statement: cst.CSTNode) -> list[str]:
+    """The indentation the statement is printed with, one token per enclosing block."""
+    blocks = [a for a in tree.ancestors(statement) if isinstance(a, cst.IndentedBlock)]
+    return [tree.module.default_indent if b.indent is None else b.indent for b in reversed(blocks)]
+
+
+def _render(statement: cst.CSTNode, indent: list[str], module: cst.Module) -> str:
+    """The statement's code exactly as it is printed at that indentation (without the lines above it)."""
+    state = CodegenState(default_indent=module.default_indent, default_newline=module.default_newline)
+    state.indent_tokens = list(indent)
+    statement.with_changes(leading_lines=())._codegen(state)
+    return "".join(state.tokens)
+
+
+def _longest_line(statement: cst.CSTNode, indent: list[str], module: cst.Module) -> int:
+    return max((len(line.rstrip("\r")) for line in _render(statement, indent, module).split("\n")), default=0)
+
+
+def _laid_out(new: cst.CSTNode, indent: list[str], before: int, line_length: int, module: cst.Module) -> cst.CSTNode:
+    if not isinstance(new, cst.SimpleStatementLine):
+        return new
+    longest = _longest_line(new, indent, module)
+    if longest <= line_length or longest <= before:
+        return new  # fits, or was already this long in the user's own code
+    width = line_length - len("".join(indent))
+    if width < _MIN_WIDTH:
+        return new
+    code = cst.Module(body=[new.with_changes(leading_lines=())]).code
+    mode = black.Mode(line_length=width, string_normalization=False)
+    try:
+        formatted = black.format_str(code, mode=mode)
+        laid_out = cst.parse_statement(formatted.replace("\n", module.default_newline), module.config_for_parsing)
+    except (black.InvalidInput, cst.ParserSyntaxError, ValueError):
+        return new
+    if not isinstance(laid_out, cst.SimpleStatementLine):
+        return new
+    return laid_out.with_changes(leading_lines=new.leading_lines)
+
+
+# --- --black -----------------------------------------------------------------------------------
+
+
+def format_file(source: str, filename: str) -> str:
+    """`source` formatted by black as the file's project configures it; unchanged if black refuses.
+    Notebooks are left as they are: their cells come joined into one module, and black would move
+    the lines between them."""
+    if filename.endswith(".ipynb"):
+        return source
+    mode = black_mode(_config_path(filename))
+    newline = "\r\n" if "\r\n" in source else "\n"
+    try:
+        formatted = black.format_str(source.replace("\r\n", "\n"), mode=mode)
+    except black.InvalidInput:
+        return source
+    return formatted.replace("\n", newline)
+
+
+def _config_path(filename: str) -> str | None:
+    start = filename if Path(filename).exists() else str(Path.cwd())
+    try:
+        return black.find_pyproject_toml((start,))
+    except (OSError, ValueError):
+        return None
+
+
+def black_config(path: str | None) -> dict:
+    """black's own reading of a pyproject.toml (`line_length`, `target_version`, ...)."""
+    if path is None:
+        return {}
+    try:
+        return _parsed_black_config(path, os.stat(path).st_mtime_ns)
+    except (OSError, ValueError):
+        return {}
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed_black_config(path: str, mtime_ns: int) -> dict:
+    return black.parse_pyproject_toml(path)
+
+
+def black_mode(path: str | None) -> black.Mode:
+    config = black_config(path)
+    known = black.TargetVersion.__members__
+    versions = {known[v.upper()] for v in config.get("target_version", ()) if v.upper() in known}
+    return black.Mode(
+        target_versions=versions,
+        line_length=config.get("line_length", black.DEFAULT_LINE_LENGTH),
+        string_normalization=not config.get("skip_string_normalization", False),
+        magic_trailing_comma=not config.get("skip_magic_trailing_comma", False),
+        skip_source_first_line=config.get("skip_source_first_line", False),
+        preview=config.get("preview", False),
+    )
+
+
+def project_line_length(start: str) -> int | None:
+    """The `[tool.black]` line length black would use for files under `start`, if one is set."""
+    return black_config(_config_path(start)).get("line_length")

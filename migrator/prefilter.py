@@ -1,0 +1,135 @@
+"""The prefilter: whether a file is worth parsing, decided on its bytes.
+
+Most files of a codebase have nothing to migrate, and parsing is by far the dearest step, so
+every file is first searched, as bytes, for the `triggers` of the enabled rules (text that
+must occur in a file for a rule to act on it). Only files that hold one are decoded and
+parsed. The search must never miss a file a rule would act on (tests/test_prefilter.py checks
+that property); finding a trigger in a file no rule then touches only costs time.
+
+Searching the bytes is exact when the triggers are encoded the way the file is: for UTF-8
+(nearly every file) a UTF-8 pattern occurs in the bytes exactly where the text holds it, as
+UTF-8 never matches in the middle of a character. For another declared encoding whose
+encoding of the triggers is the same bytes (latin-1, cp1252 ... for ASCII triggers) the same
+search holds; for any other (UTF-16, a trigger that encodes differently) the file is decoded
+first and the text searched. Notebooks are JSON, where a character may also be written as an
+escape (`\\u0063`, `\\/`): a notebook with such escapes always goes on to the notebook reader,
+which searches its decoded code cells again.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import json
+import tokenize
+from collections.abc import Iterable
+from functools import lru_cache
+
+from migrator.rules import all_rules
+from migrator.settings import Settings
+
+#: Byte order marks of encodings in which ASCII text is not ASCII bytes (longest first).
+_WIDE_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_UTF8 = frozenset({"utf-8", "utf-8-sig"})
+#: Codecs in which the same text may be written in more than one way (a letter inside a
+#: base64 run, or after a shift sequence): a bytes search could miss it, so these are decoded.
+_STATEFUL = ("utf-7", "iso2022", "hz")
+
+
+class Prefilter:
+    """Searches text or bytes for any of a set of triggers."""
+
+    def __init__(self, triggers: Iterable[str]) -> None:
+        unique = sorted(set(triggers), key=lambda t: (len(t), t))
+        # A trigger that contains a shorter one adds nothing: wherever it occurs, so does that one.
+        self.triggers = tuple(t for i, t in enumerate(unique) if t and not any(s in t for s in unique[:i]))
+        self._utf8 = tuple(t.encode() for t in self.triggers)
+        self._json = tuple(json.dumps(t, ensure_ascii=False)[1:-1].encode() for t in self.triggers)
+
+    @classmethod
+    def for_rules(cls, settings: Settings, codes: Iterable[str] | None = None) -> Prefilter:
+        """The triggers of every enabled rule (of those in `codes`, when given)."""
+        wanted = None if codes is None else set(codes)
+        return cls(
+            trigger
+            for rule in all_rules()
+            if settings.rule_enabled(rule.code) and (wanted is None or rule.code in wanted)
+            for trigger in rule.triggers
+        )
+
+    def __bool__(self) -> bool:
+        return bool(self.triggers)
+
+    def in_text(self, text: str) -> bool:
+        return any(trigger in text for trigger in self.triggers)
+
+    def in_bytes(self, raw: bytes, encoding: str = "utf-8") -> bool:
+        """Whether `raw`, text in `encoding`, may hold a trigger (never False when it does)."""
+        codec = _normal(encoding)
+        if codec in _UTF8:
+            return any(trigger in raw for trigger in self._utf8)
+        encoded = _encoded(self.triggers, codec)
+        if encoded is not None:
+            return any(trigger in raw for trigger in encoded)
+        try:
+            return self.in_text(raw.decode(codec))
+        except (UnicodeDecodeError, LookupError):
+            return True  # cannot tell: let the reader report why the file cannot be read
+
+    def in_python(self, raw: bytes) -> bool:
+        """For Python source: in the encoding Python would read it in."""
+        return self.in_bytes(raw, _wide_encoding(raw) or declared_encoding(raw) or "utf-8")
+
+    def in_notebook(self, raw: bytes) -> bool:
+        """For notebook JSON: True also when an escape or a wide encoding could hide a trigger."""
+        if _wide_encoding(raw) or b"\\u" in raw or b"\\/" in raw:
+            return True
+        return any(trigger in raw for trigger in self._json)
+
+    def in_any_text(self, raw: bytes) -> bool:
+        """For other text files: UTF-8 unless a byte order mark says otherwise."""
+        return self.in_bytes(raw, _wide_encoding(raw) or "utf-8")
+
+
+def _wide_encoding(raw: bytes) -> str | None:
+    return next((name for bom, name in _WIDE_BOMS if raw.startswith(bom)), None)
+
+
+def declared_encoding(raw: bytes) -> str | None:
+    """The codec a PEP 263 `coding:` comment in the first two lines names, if any (and valid)."""
+    first = raw.find(b"\n")
+    second = raw.find(b"\n", first + 1) if first >= 0 else -1
+    head = raw if second < 0 else raw[:second]
+    if b"coding" not in head:
+        return None
+    try:
+        return tokenize.detect_encoding(io.BytesIO(raw).readline)[0]
+    except SyntaxError:
+        return None  # a bad declaration: reading the file reports it
+
+
+@lru_cache(maxsize=64)
+def _normal(encoding: str) -> str:
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        return encoding
+    return "utf-8-sig" if name == "utf-8-sig" else name
+
+
+@lru_cache(maxsize=64)
+def _encoded(triggers: tuple[str, ...], codec: str) -> tuple[bytes, ...] | None:
+    """The triggers in `codec`, when each encodes to the same bytes as in UTF-8 (so a bytes
+    search stays exact); None otherwise."""
+    if codec.startswith(_STATEFUL):
+        return None
+    try:
+        encoded = tuple(trigger.encode(codec) for trigger in triggers)
+    except (UnicodeEncodeError, LookupError):
+        return None
+    return encoded if encoded == tuple(trigger.encode() for trigger in triggers) else None

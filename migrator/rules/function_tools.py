@@ -1,0 +1,390 @@
+"""RSP010 function-tools: Chat function tools and `tool_choice` take the flat Responses shape.
+
+Responses wants `{"type": "function", "name": ..., "parameters": ...}` where Chat nests the
+function under a `"function"` key; both services reject the nested shape. Two defaults differ:
+when `strict` is left out, Responses makes the schema strict (every property required, no
+extra properties) where Chat did not, so `"strict": False` is added to keep Chat's behavior;
+and Responses requires `parameters`, so a tool without one gets an empty object schema.
+
+Rewritten: a list literal in the call, or a name assigned a list literal once whose every use
+is the `tools=` of a call that is migrated (the definition is rewritten in place); legacy
+`functions=[...]` / `function_call=` (they become `tools` / `tool_choice`); `tool_choice`
+strings (unchanged) and dicts (`{"type": "function", "function": {"name": N}}` becomes
+`{"type": "function", "name": N}`; `allowed_tools` is flattened the same way); custom tools
+(OpenAI only). `parallel_tool_calls` is kept as it is.
+
+Reported (DashScope): a `tool_choice` naming one function (DashScope documents only `"auto"`,
+`"none"`, `"required"` and `allowed_tools`), `"required"` with several tools (documented for a
+single tool), custom tools (undocumented), and `parallel_tool_calls`, which DashScope's
+Responses API accepts but ignores.
+
+https://developers.openai.com/api/docs/guides/function-calling
+
+    - tools=[{"type": "function", "function": {"name": "get_weather", "parameters": PARAMS}}],
+    + tools=[{"type": "function", "name": "get_weather", "parameters": PARAMS, "strict": False}],
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from migrator._cst_helpers import (
+    LINE_LIMIT,
+    append_elements,
+    assigned_value,
+    dedent,
+    dict_element,
+    dict_entries,
+    ending_like,
+    expression,
+    fit,
+    indentation,
+    line_layout,
+    literal_string,
+    prepend_element,
+    rename_kwarg,
+    string,
+    with_elements,
+)
+from migrator.analysis import CompletionCall
+from migrator.engine import FileContext
+from migrator.findings import Severity
+from migrator.providers import Provider
+from migrator.rules import Rule
+
+TOOL_PARAMS = {"tools": "tool_choice", "functions": "function_call"}
+FUNCTION_KEYS = frozenset({"name", "description", "parameters", "strict"})
+CUSTOM_KEYS = frozenset({"name", "description", "format"})
+CHOICE_STRINGS = {"tool_choice": ("auto", "none", "required"), "function_call": ("auto", "none")}
+EMPTY_PARAMETERS = '{"type": "object", "properties": {}}'
+PYDANTIC_TOOL = (
+    "`pydantic_function_tool()` returns the Chat shape, which `responses.create()` does not convert; "
+    "write the tool as a flat dict, or call `responses.parse()`"
+)
+REQUIRED_WITH_SEVERAL_TOOLS = (
+    '`tool_choice="required"` is documented by DashScope\'s Responses API only with a single tool; '
+    "keep this call on Chat Completions or offer one tool"
+)
+NAMED_CHOICE = (
+    "a `tool_choice` that names one tool is not documented by DashScope's Responses API (only "
+    '`"auto"`, `"none"`, `"required"` and `{"type": "allowed_tools", ...}`)'
+)
+
+
+class FunctionTools(Rule):
+    code = "RSP010"
+    summary = "function tools, `tool_choice` and legacy `functions` take the flat Responses shape"
+    triggers = ("completions",)
+
+    def __init__(self) -> None:
+        #: Tool lists defined once and passed by name: the list and every call passing it.
+        self.shared: dict[cst.List, list[CompletionCall]] = {}
+        self.tool_lists: dict[int, cst.List] = {}
+
+    def plan(self, ctx: FileContext) -> None:
+        for site in ctx.sites:
+            tools = self._plan_tools(ctx, site)
+            self._plan_choice(ctx, site, tools)
+            if site.kwarg("parallel_tool_calls") is not None:
+                site.claim("parallel_tool_calls")
+
+    def _plan_tools(self, ctx: FileContext, site: CompletionCall) -> cst.List | None:
+        given = [arg for name in TOOL_PARAMS if (arg := site.kwarg(name)) is not None]
+        for arg in given:
+            site.claim(arg.keyword.value)
+        if len(given) > 1:
+            site.block(self.code, given[1], "both `tools` and legacy `functions` are set; merge them by hand")
+            return None
+        if not given:
+            return None
+        arg = given[0]
+        tools = self._tool_list(ctx, site, arg)
+        if tools is not None:
+            self.tool_lists[id(site)] = tools
+            for element in tools.elements:
+                problem, unsafe = _tool_problem(ctx, element, arg.keyword.value == "functions", _provider(site))
+                if problem:
+                    site.block(self.code, element, problem, unsafe=unsafe)
+        return tools
+
+    def _tool_list(self, ctx: FileContext, site: CompletionCall, arg: cst.Arg) -> cst.List | None:
+        """The list literal the argument is, or the one it names; blocks the site otherwise."""
+        name = arg.keyword.value
+        if isinstance(arg.value, cst.List):
+            return arg.value
+        value = assigned_value(ctx.tree, arg.value) if isinstance(arg.value, cst.Name) else None
+        if not isinstance(value, cst.List):
+            site.block(
+                self.code,
+                arg,
+                f"`{name}` is `{_short(ctx, arg.value)}`, not a list literal the tool can see; "
+                "convert each tool to the flat Responses shape by hand",
+            )
+            return None
+        calls = {s.call: s for s in ctx.sites}
+        for reference in ctx.tree.references(ctx.tree.bindings_of(arg.value)[0]):
+            parent = ctx.tree.parent(reference)
+            is_arg = isinstance(parent, cst.Arg) and parent.keyword is not None and parent.keyword.value == name
+            passed_to = ctx.tree.parent(parent) if is_arg else None
+            if passed_to not in calls:
+                context = ctx.tree.parent(parent) if isinstance(parent, cst.Arg) else parent
+                site.block(
+                    self.code,
+                    reference,
+                    f"`{arg.value.value}` is also used in `{_short(ctx, context or reference)}`, so its definition "
+                    "cannot take the Responses shape; convert the tools by hand",
+                )
+                return None
+            if calls[passed_to] not in self.shared.setdefault(value, []):
+                self.shared[value].append(calls[passed_to])
+        return value
+
+    def _plan_choice(self, ctx: FileContext, site: CompletionCall, tools: cst.List | None) -> None:
+        given = [arg for name in TOOL_PARAMS.values() if (arg := site.kwarg(name)) is not None]
+        for arg in given:
+            site.claim(arg.keyword.value)
+        if len(given) > 1:
+            site.block(self.code, given[1], "both `tool_choice` and legacy `function_call` are set; keep one")
+        elif given:
+            problem, unsafe = _choice_problem(ctx, given[0], _provider(site), tools)
+            if problem:
+                site.block(self.code, given[0], problem, unsafe=unsafe)
+
+    def decide(self, ctx: FileContext) -> None:
+        """A shared tool list changes shape only if every call passing it is migrated."""
+        changed = True
+        while changed:
+            changed = False
+            for site in ctx.sites:
+                reason = self._stuck_reason(ctx, site) if site.migrate else None
+                if reason is not None:
+                    site.migrate, changed = False, True
+                    ctx.report(site.call.func, self.code, reason, Severity.WARNING, fixable=False)
+
+    def _stuck_reason(self, ctx: FileContext, site: CompletionCall) -> str | None:
+        tools = self.tool_lists.get(id(site))
+        sharing = [s for s in self.shared.get(tools, []) if not s.migrate] if tools is not None else []
+        if sharing:
+            line = ctx.tree.position(sharing[0].call)[0]
+            return (
+                f"its tool list is also passed to the call on line {line}, which stays on Chat Completions, "
+                "so the list keeps the Chat shape and this call stays too"
+            )
+        results = [s for use in site.uses for s in use.sites if not s.migrate]
+        if results:
+            line = ctx.tree.position(results[0].call)[0]
+            return f"its result shares a name with the call on line {line}, which stays on Chat Completions"
+        return None
+
+    def apply(self, ctx: FileContext) -> None:
+        done: set[cst.List] = set()
+        for site in ctx.migrated_sites:
+            tools = self.tool_lists.get(id(site))
+            if tools is not None and tools not in done:
+                done.add(tools)
+                legacy = site.kwarg("functions") is not None
+                layout = (*line_layout(ctx.tree, tools), ctx.settings.line_length or LINE_LIMIT)
+                ctx.tree.edit(tools, lambda node, legacy=legacy, at=layout: fit(_flat_tool_list(node, legacy), *at))
+                ctx.report(tools, self.code, _tools_message(tools, legacy))
+            if site.kwarg("functions") is not None:
+                ctx.tree.edit(site.call, lambda call: rename_kwarg(call, "functions", "tools"))
+            self._apply_choice(ctx, site)
+            parallel = site.kwarg("parallel_tool_calls")
+            if parallel is not None and _provider(site) is Provider.DASHSCOPE:
+                ctx.report(
+                    parallel,
+                    self.code,
+                    "`parallel_tool_calls` is kept, but DashScope's Responses API ignores it: "
+                    "check that your code handles one or several tool calls per response",
+                    Severity.WARNING,
+                    fixable=False,
+                )
+
+    def _apply_choice(self, ctx: FileContext, site: CompletionCall) -> None:
+        for name in TOOL_PARAMS.values():
+            arg = site.kwarg(name)
+            if arg is None:
+                continue
+            if isinstance(arg.value, cst.Dict):
+                ctx.tree.edit(arg.value, lambda node, legacy=name == "function_call": _flat_choice(node, legacy))
+            if name == "function_call":
+                ctx.tree.edit(site.call, lambda call: rename_kwarg(call, "function_call", "tool_choice"))
+                ctx.report(arg, self.code, "legacy `function_call` → `tool_choice`")
+            elif isinstance(arg.value, cst.Dict):
+                ctx.report(arg, self.code, "`tool_choice` → the flat Responses shape")
+
+
+# -- checks --------------------------------------------------------------------------
+
+
+def _provider(site: CompletionCall) -> Provider:
+    return site.client.target.provider if site.client else Provider.UNKNOWN
+
+
+def _tool_problem(ctx: FileContext, element, legacy: bool, provider: Provider) -> tuple[str | None, bool]:
+    if isinstance(element, cst.StarredElement):
+        return "a starred element hides which tools it adds; convert them by hand", False
+    value = element.value
+    entries = dict_entries(value) if isinstance(value, cst.Dict) else None
+    if entries is None:
+        if isinstance(value, cst.Call) and ctx.tree.code(value.func).endswith("pydantic_function_tool"):
+            return PYDANTIC_TOOL, False
+        return f"the tool `{_short(ctx, value)}` is not a dict literal; convert it by hand", False
+    if legacy:
+        return _fields_problem(entries, FUNCTION_KEYS - {"strict"}, "function"), False
+    kind = literal_string(entries["type"].value) if "type" in entries else None
+    if kind not in ("function", "custom") or set(entries) != {"type", kind}:
+        return f"a tool of the shape `{_short(ctx, value)}` has no rewrite here; convert it by hand", False
+    if kind == "custom" and provider is not Provider.OPENAI:
+        message = "custom tools are not documented by DashScope's Responses API; keep this call on Chat Completions"
+        return message, provider is not Provider.DASHSCOPE
+    inner = entries[kind].value
+    inner_entries = dict_entries(inner) if isinstance(inner, cst.Dict) else None
+    if inner_entries is None:
+        return f"the tool's `{kind}` is not a dict literal; convert it by hand", False
+    return _fields_problem(inner_entries, FUNCTION_KEYS if kind == "function" else CUSTOM_KEYS, kind), False
+
+
+def _fields_problem(entries: dict, allowed: frozenset, kind: str) -> str | None:
+    if "name" not in entries:
+        return f"a {kind} tool without a `name` cannot be checked"
+    unknown = sorted(set(entries) - allowed)
+    return f"the {kind} tool key `{unknown[0]}` has no Responses equivalent" if unknown else None
+
+
+def _choice_problem(ctx: FileContext, arg: cst.Arg, provider: Provider, tools: cst.List | None):
+    name, value = arg.keyword.value, arg.value
+    constant = ctx.analysis.constant_string(value)
+    if constant is not None:
+        if constant.value not in CHOICE_STRINGS[name]:
+            return f"`{name}={constant.value!r}` is not a value this tool knows", False
+        if (
+            constant.value == "required"
+            and provider is Provider.DASHSCOPE
+            and tools is not None
+            and len(tools.elements) > 1
+        ):
+            return REQUIRED_WITH_SEVERAL_TOOLS, False
+        return None, False
+    if not isinstance(value, cst.Dict):
+        return f"`{name}` is `{_short(ctx, value)}`; assuming it holds one of {CHOICE_STRINGS[name]}", True
+    if name == "function_call":
+        kind = "function" if set(dict_entries(value) or {}) == {"name"} else None
+    else:
+        kind = _choice_kind(value)
+    if kind is None:
+        return f"`{name}` has a shape this tool does not rewrite: `{_short(ctx, value)}`", False
+    if kind in ("function", "custom") and provider is Provider.DASHSCOPE:
+        return f"{NAMED_CHOICE}; choose one of those by hand", False
+    if kind in ("function", "custom") and provider is not Provider.OPENAI:
+        return f"{NAMED_CHOICE}; this works only if the client talks to OpenAI", True
+    return None, False
+
+
+def _choice_kind(choice: cst.Dict) -> str | None:
+    """The kind (function, custom or allowed_tools) of a `tool_choice` dict in Chat's shape, else None."""
+    entries = dict_entries(choice) or {}
+    kind = literal_string(entries["type"].value) if "type" in entries else None
+    if kind not in ("function", "custom", "allowed_tools") or set(entries) != {"type", kind}:
+        return None
+    inner = dict_entries(entries[kind].value) if isinstance(entries[kind].value, cst.Dict) else None
+    if inner is None:
+        return None
+    if kind != "allowed_tools":
+        return kind if set(inner) == {"name"} else None
+    refs = inner.get("tools")
+    if set(inner) != {"mode", "tools"} or not isinstance(refs.value, cst.List):
+        return None
+    ref_kinds = [_choice_kind(e.value) if isinstance(e.value, cst.Dict) else None for e in refs.value.elements]
+    return kind if all(k in ("function", "custom") for k in ref_kinds) else None
+
+
+# -- rewrites --------------------------------------------------------------------------
+
+
+def _flat_tool_list(tools: cst.List, legacy: bool) -> cst.List:
+    flat = _legacy_function if legacy else _flat_tool
+    return tools.with_changes(elements=[e.with_changes(value=flat(e.value)) for e in tools.elements])
+
+
+def _flat_tool(tool: cst.Dict) -> cst.Dict:
+    kind = literal_string(dict_entries(tool)["type"].value)
+    flat = _hoisted(tool, kind)
+    return _completed(flat) if kind == "function" else flat
+
+
+def _legacy_function(function: cst.Dict) -> cst.Dict:
+    return _completed(prepend_element(function, dict_element("type", string("function"))))
+
+
+def _completed(tool: cst.Dict) -> cst.Dict:
+    """Add what Chat left to defaults that Responses does not share: `parameters` and `strict`."""
+    entries = dict_entries(tool)
+    added = []
+    if "parameters" not in entries:
+        added.append(dict_element("parameters", expression(EMPTY_PARAMETERS)))
+    if "strict" not in entries:
+        added.append(dict_element("strict", cst.Name("False")))
+    return append_elements(tool, added) if added else tool
+
+
+def _hoisted(outer: cst.Dict, key: str) -> cst.Dict:
+    """`{"type": T, key: {fields}}` → `{"type": T, fields}`, re-indented to the outer level;
+    comments between the fields stay with them."""
+    entries = dict_entries(outer)
+    inner = entries[key].value
+    outer_indent, inner_indent = indentation(outer), indentation(inner)
+    if outer_indent is None or inner_indent is None:
+        return with_elements(outer, [entries["type"], *inner.elements])
+    shift = inner_indent - outer_indent
+    fields = [dedent(element, shift) for element in inner.elements]
+    fields[-1] = fields[-1].with_changes(comma=ending_like(fields[-1].comma, outer.elements[-1].comma))
+    after_type = cst.Comma(whitespace_after=dedent(inner.lbrace.whitespace_after, shift))
+    closing = _closing(dedent(inner.rbrace.whitespace_before, shift), outer.rbrace.whitespace_before)
+    return outer.with_changes(
+        elements=[entries["type"].with_changes(comma=after_type), *fields],
+        rbrace=outer.rbrace.with_changes(whitespace_before=closing),
+    )
+
+
+def _closing(inner, outer):
+    """The whitespace before the outer closing brace, keeping a comment that followed the inner one."""
+    if not (isinstance(inner, cst.ParenthesizedWhitespace) and isinstance(outer, cst.ParenthesizedWhitespace)):
+        return outer
+    first_line = inner.first_line if inner.first_line.comment is not None else outer.first_line
+    return outer.with_changes(first_line=first_line, empty_lines=[*inner.empty_lines, *outer.empty_lines])
+
+
+def _flat_choice(choice: cst.Dict, legacy: bool) -> cst.Dict:
+    if legacy:  # {"name": N}
+        return prepend_element(choice, dict_element("type", string("function")))
+    kind = literal_string(dict_entries(choice)["type"].value)
+    flat = _hoisted(choice, kind)
+    if kind != "allowed_tools":
+        return flat
+    refs = dict_entries(flat)["tools"]
+    new_refs = refs.value.with_changes(
+        elements=[e.with_changes(value=_flat_choice(e.value, False)) for e in refs.value.elements]
+    )
+    return flat.with_changes(elements=[e.with_changes(value=new_refs) if e is refs else e for e in flat.elements])
+
+
+def _tools_message(tools: cst.List, legacy: bool) -> str:
+    what = "legacy `functions` → `tools`" if legacy else "tools → the flat Responses shape"
+    if any(_adds_strict(element.value, legacy) for element in tools.elements):
+        what += ' (`"strict": False` keeps Chat\'s non-strict schemas)'
+    return what
+
+
+def _adds_strict(tool: cst.Dict, legacy: bool) -> bool:
+    entries = dict_entries(tool)
+    if not legacy:
+        if literal_string(entries["type"].value) != "function":
+            return False
+        entries = dict_entries(entries["function"].value)
+    return "strict" not in entries
+
+
+def _short(ctx: FileContext, node: cst.CSTNode, limit: int = 50) -> str:
+    text = " ".join(ctx.tree.code(node).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

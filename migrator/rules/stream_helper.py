@@ -1,0 +1,396 @@
+"""RSP024 stream-helper: the SDK's `chat.completions.stream(...)` helper becomes
+`responses.stream(...)`, with its event names and its final result.
+
+Both helpers are context managers that yield typed events; the names differ:
+
+- `event.type == "content.delta"` → `"response.output_text.delta"` (`event.delta` and
+  `event.snapshot` keep their names);
+- `event.type == "content.done"` → `"response.output_text.done"`, `event.content` → `event.text`
+  (`event.parsed` stays);
+- `stream.get_final_completion()` → `stream.get_final_response()`, and on its result
+  `.choices[0].message.content` → `.output_text`, `.choices[0].message.parsed` → `.output_parsed`,
+  usage fields renamed (`prompt_tokens` → `input_tokens`, ...).
+
+The loop body must be a dispatch on `event.type`: a statement outside it, or an `else:`
+branch, would run for every other event, and the two helpers send different ones. Tool-call,
+refusal, logprobs and `chunk` events, and `current_completion_snapshot`, are reported. A
+`response_format=<class>` becomes `text_format=<class>` on OpenAI and is reported on DashScope
+(see RSP023). `get_final_response()` raises when the response ends incomplete, where
+`get_final_completion()` returned the cut text, so a call with a token limit is rewritten only
+with --unsafe-fixes. Sync and async (`async with`, `async for`, `await`) alike.
+
+https://github.com/openai/openai-python/blob/main/helpers.md
+
+    - with client.chat.completions.stream(model=MODEL, messages=messages) as stream:
+    + with client.responses.stream(model=MODEL, input=messages) as stream:
+          for event in stream:
+    -         if event.type == "content.delta":
+    +         if event.type == "response.output_text.delta":
+                  print(event.delta, end="")
+    -     final = stream.get_final_completion()
+    +     final = stream.get_final_response()
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from migrator._cst_helpers import dict_entries, is_inside, literal_bool, read_chain, rebound_by_other_loop, string
+from migrator.analysis import CompletionCall
+from migrator.chunk_loops import does_nothing_with_empty
+from migrator.chunk_reads import usage_rename
+from migrator.engine import FileContext
+from migrator.providers import Provider
+from migrator.rules import Rule
+from migrator.rules.structured_outputs import DASHSCOPE_MESSAGE, to_text_format
+
+#: Chat helper event → (Responses event, attribute renames, attributes that stay).
+EVENTS = {
+    "content.delta": ("response.output_text.delta", {}, {"delta", "snapshot", "type"}),
+    "content.done": ("response.output_text.done", {"content": "text"}, {"parsed", "type"}),
+}
+UNMAPPED_EVENTS = {
+    "chunk": "raw Chat chunks have no Responses equivalent",
+    "refusal.delta": "refusals are content parts of type `refusal` on Responses",
+    "refusal.done": "refusals are content parts of type `refusal` on Responses",
+}
+#: Reads of the final result and what they become.
+FINAL_PATHS = {
+    ("choices", 0, "message", "content"): "output_text",
+    ("choices", 0, "message", "parsed"): "output_parsed",
+}
+#: Methods of the stream; `get_final_completion` becomes `get_final_response`, the others stay.
+STREAM_METHODS = ("get_final_completion", "until_done", "close")
+
+
+@dataclass
+class HelperPlan:
+    #: (node, function producing its replacement)
+    edits: list = field(default_factory=list)
+
+
+class Unhandled(Exception):
+    def __init__(self, node: cst.CSTNode, message: str) -> None:
+        super().__init__(message)
+        self.node, self.message = node, message
+
+
+class StreamHelper(Rule):
+    code = "RSP024"
+    summary = "`chat.completions.stream(...)` becomes `responses.stream(...)` with Responses event names"
+    triggers = (".stream(",)
+
+    def __init__(self) -> None:
+        self._plans: dict[int, HelperPlan] = {}
+
+    def plan(self, ctx: FileContext) -> None:
+        for site in ctx.sites:
+            if site.method != "stream":
+                continue
+            site.method_claimed = True
+            try:
+                self._plans[id(site)] = self._plan_site(ctx, site)
+            except Unhandled as problem:
+                site.block(self.code, problem.node, f"stream helper: {problem.message}")
+
+    def _plan_site(self, ctx: FileContext, site: CompletionCall) -> HelperPlan:
+        tree = ctx.tree
+        if site.wrapper is not None:
+            raise Unhandled(site.call.func, f"`{site.wrapper}.stream()` is not rewritten by this version")
+        self._plan_arguments(site)
+        item = tree.parent(site.call)
+        if not (isinstance(item, cst.WithItem) and item.item is site.call and item.asname is not None):
+            raise Unhandled(site.call, "the helper is not used as `with ... as stream:`; migrate this call by hand")
+        site.blocks[:] = [b for b in site.blocks if not (b.code == "RSP001" and b.node is site.call)]
+        name = item.asname.name
+        if not isinstance(name, cst.Name):
+            raise Unhandled(name, "the stream is not bound to a plain name")
+        plan = HelperPlan()
+        body = tree.enclosing(item, (cst.With,)).body
+        binding = tree.binding_at(name)
+        for reference in tree.references(binding):
+            if is_inside(tree, reference, body):
+                self._plan_stream_use(ctx, site, reference, plan)
+            elif not _in_other_with_binding(tree, reference, binding):
+                raise Unhandled(reference, f"`{name.value}` is used after its `with` block; migrate this call by hand")
+        return plan
+
+    def _plan_arguments(self, site: CompletionCall) -> None:
+        arg = site.kwarg("response_format")
+        if arg is None or isinstance(arg.value, cst.Dict):
+            return
+        site.claim("response_format")
+        site.blocks[:] = [b for b in site.blocks if not (b.code == "RSP009" and b.node is arg)]
+        provider = site.client.target.provider if site.client else Provider.UNKNOWN
+        if provider is Provider.DASHSCOPE:
+            site.block(self.code, arg, DASHSCOPE_MESSAGE)
+        elif provider is not Provider.OPENAI:
+            site.block(
+                self.code,
+                arg,
+                f"structured output works only if the client talks to OpenAI ({DASHSCOPE_MESSAGE})",
+                unsafe=True,
+            )
+
+    def _plan_stream_use(self, ctx: FileContext, site: CompletionCall, reference: cst.Name, plan: HelperPlan) -> None:
+        tree = ctx.tree
+        parent = tree.parent(reference)
+        if isinstance(parent, cst.For) and parent.iter is reference:
+            _plan_loop(tree, parent, plan)
+            return
+        chain, path = read_chain(tree, reference)
+        known = path[1:2] == ("()",) and path[0] in STREAM_METHODS
+        if not known or (len(path) > 2 and path[0] != "get_final_completion"):
+            raise Unhandled(chain[-1], f"`{tree.code(chain[-1])[:60]}` has no Responses equivalent known to migrator")
+        if path[0] == "get_final_completion":
+            plan.edits.append((chain[1], lambda n: n.with_changes(attr=cst.Name("get_final_response"))))
+            _plan_final(tree, chain[2], plan, _asks_for_usage(site))
+            for limit in filter(None, (site.kwarg("max_tokens"), site.kwarg("max_completion_tokens"))):
+                site.block(
+                    self.code,
+                    limit,
+                    "`get_final_response()` raises when the response stops at the token limit, where "
+                    "`get_final_completion()` returned the cut text",
+                    unsafe=True,
+                )
+
+    def apply(self, ctx: FileContext) -> None:
+        for site in ctx.migrated_sites:
+            plan = self._plans.get(id(site))
+            if plan is None:
+                continue
+            for node, change in plan.edits:
+                ctx.tree.edit(node, change)
+            arg = site.kwarg("response_format")
+            if arg is not None and not isinstance(arg.value, cst.Dict):
+                ctx.tree.edit(site.call, to_text_format)
+                ctx.reports[:] = [r for r in ctx.reports if not (r.code == "RSP009" and r.node is arg)]
+            ctx.report(site.call.func, self.code, "`chat.completions.stream()` → `responses.stream()`, events renamed")
+
+
+def _in_other_with_binding(tree, reference: cst.Name, binding) -> bool:
+    """True inside another `with ... as <same name>:` block (names are not flow-sensitive)."""
+    return any(
+        other is not binding
+        and other.kind == "with"
+        and is_inside(tree, reference, tree.enclosing(other.node, (cst.With,)).body)
+        for other in tree.bindings_in_scope_of(binding)
+    )
+
+
+def _plan_loop(tree, loop: cst.For, plan: HelperPlan) -> None:
+    if not isinstance(loop.target, cst.Name):
+        raise Unhandled(loop.target, "the loop unpacks the events")
+    binding = tree.binding_at(loop.target)
+    for reference in tree.references(binding):
+        if is_inside(tree, reference, loop.body):
+            _plan_event_read(tree, loop, reference, plan)
+        elif not rebound_by_other_loop(tree, reference):
+            raise Unhandled(reference, f"`{reference.value}` is read after the loop")
+    for statement in _body(loop.body):
+        _check_dispatch(tree, loop.target.value, statement)
+
+
+def _plan_event_read(tree, loop: cst.For, reference: cst.Name, plan: HelperPlan) -> None:
+    chain, path = read_chain(tree, reference)
+    if not path:
+        raise Unhandled(
+            reference, f"the event `{reference.value}` is passed on whole; Responses events have another shape"
+        )
+    if path[0] == "type":
+        for literal in _compared_types(tree, chain[1]):
+            new = EVENTS[literal.evaluated_value][0]
+            plan.edits.append((literal, lambda n, new=new: string(new, like=n)))
+        return
+    guards = [EVENTS[t] for t in _guarding_types(tree, loop, reference) if t in EVENTS]
+    if not guards:
+        raise Unhandled(chain[1], f"`{tree.code(chain[1])}` is read without checking `{reference.value}.type` first")
+    new_names = {renames.get(path[0], path[0] if path[0] in kept else None) for _, renames, kept in guards}
+    if None in new_names or len(new_names) != 1:
+        raise Unhandled(chain[1], f"`{tree.code(chain[1])}` has no Responses equivalent on these events")
+    new_name = new_names.pop()
+    if new_name != path[0]:
+        plan.edits.append((chain[1], lambda n, new=new_name: n.with_changes(attr=cst.Name(new))))
+
+
+def _compared_types(tree, node: cst.Attribute) -> list[cst.SimpleString]:
+    """The event-type literals `node` (`event.type`) is compared with; raises for the others."""
+    parent = tree.parent(node)
+    comparison = parent if isinstance(parent, cst.Comparison) and parent.left is node else None
+    if comparison is None or len(comparison.comparisons) != 1:
+        raise Unhandled(node, f"`{tree.code(parent)[:60]}`: compare `.type` with `==` or `in` and string literals")
+    target = comparison.comparisons[0]
+    if isinstance(target.operator, (cst.In, cst.NotIn)) and isinstance(
+        target.comparator, (cst.Tuple, cst.List, cst.Set)
+    ):
+        literals = [element.value for element in target.comparator.elements]
+    elif isinstance(target.operator, (cst.Equal, cst.NotEqual)):
+        literals = [target.comparator]
+    else:
+        raise Unhandled(comparison, f"`{tree.code(comparison)[:60]}`: compare `.type` with `==` or `in`")
+    for literal in literals:
+        if not isinstance(literal, cst.SimpleString):
+            raise Unhandled(comparison, f"`{tree.code(comparison)[:60]}`: compare `.type` with string literals")
+        name = literal.evaluated_value
+        if name not in EVENTS:
+            hint = UNMAPPED_EVENTS.get(name, "it has no Responses equivalent known to migrator")
+            raise Unhandled(literal, f"`{name}` events: {hint}; migrate this loop by hand")
+    return literals
+
+
+def _guarding_types(tree, loop: cst.For, reference: cst.Name) -> list[str]:
+    """The event types an enclosing `if <event>.type == "...":` (or `in (...)`) branch allows."""
+    for ancestor in tree.ancestors(reference):
+        if ancestor is loop:
+            return []
+        if isinstance(ancestor, cst.If) and is_inside(tree, reference, ancestor.body):
+            test = ancestor.test
+            if (
+                isinstance(test, cst.Comparison)
+                and len(test.comparisons) == 1
+                and _is_type_of(test.left, reference.value)
+            ):
+                target = test.comparisons[0]
+                if isinstance(target.operator, cst.Equal):
+                    values = [target.comparator]
+                elif isinstance(target.operator, cst.In) and isinstance(
+                    target.comparator, (cst.Tuple, cst.List, cst.Set)
+                ):
+                    values = [element.value for element in target.comparator.elements]
+                else:
+                    values = []
+                if values and all(isinstance(v, cst.SimpleString) for v in values):
+                    return [v.evaluated_value for v in values]
+    return []
+
+
+def _check_dispatch(tree, name: str, statement: cst.CSTNode) -> None:
+    """A loop statement must act only on event types it names: `if event.type == ...:` chains
+    without `else:` (other statements would run for every event, and the helpers send different ones)."""
+    if isinstance(statement, cst.SimpleStatementLine) and all(isinstance(s, cst.Pass) for s in statement.body):
+        return
+    if not isinstance(statement, cst.If):
+        raise Unhandled(statement, "this statement runs for every event, and Responses sends other events than Chat")
+    branch = statement
+    while isinstance(branch, cst.If):
+        if not _tests_type(branch.test, name):
+            raise Unhandled(branch.test, "the branch does not check the event type, so it would see other events")
+        if "content.delta" in [getattr(v, "evaluated_value", None) for v in _compared_values(branch.test)]:
+            _check_empty_delta(tree, name, branch.body)
+        branch = branch.orelse
+    if branch is not None:
+        raise Unhandled(
+            branch, "the `else:` branch runs for every other event, and Responses sends other events than Chat"
+        )
+
+
+def _compared_values(test: cst.Comparison) -> list[cst.BaseExpression]:
+    target = test.comparisons[0]
+    if isinstance(target.comparator, (cst.Tuple, cst.List, cst.Set)):
+        return [element.value for element in target.comparator.elements]
+    return [target.comparator]
+
+
+def _check_empty_delta(tree, name: str, body: cst.BaseSuite) -> None:
+    """The Chat helper also sends a `content.delta` with an empty delta (for the first chunk, which
+    has `content: ""`); Responses sends no such event, so the branch must do nothing with one."""
+
+    class _Empty(cst.CSTTransformer):
+        def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
+            if _is_event_attribute(updated, name, ("delta", "snapshot")):
+                return cst.SimpleString('""')
+            return updated
+
+    for statement in _body(body):
+        empty = statement.visit(_Empty())
+        if isinstance(empty, cst.If) and isinstance(empty.test, cst.SimpleString) and empty.test.evaluated_value == "":
+            continue  # `if event.delta:` skips the empty delta
+        smalls = empty.body if isinstance(empty, (cst.SimpleStatementLine, cst.SimpleStatementSuite)) else None
+        if smalls is None or not all(isinstance(s, cst.Pass) or does_nothing_with_empty(s) for s in smalls):
+            raise Unhandled(
+                statement,
+                "the Chat helper also sends a `content.delta` with an empty delta (the first chunk), which "
+                "this branch acts on, and Responses sends no such event; guard it with `if event.delta:`",
+            )
+
+
+def _is_event_attribute(node: cst.Attribute, name: str, attributes: tuple[str, ...]) -> bool:
+    return isinstance(node.value, cst.Name) and node.value.value == name and node.attr.value in attributes
+
+
+def _tests_type(test: cst.BaseExpression, name: str) -> bool:
+    return (
+        isinstance(test, cst.Comparison)
+        and _is_type_of(test.left, name)
+        and all(isinstance(t.operator, (cst.Equal, cst.In)) for t in test.comparisons)
+    )
+
+
+def _is_type_of(node: cst.BaseExpression, name: str) -> bool:
+    return (
+        isinstance(node, cst.Attribute)
+        and node.attr.value == "type"
+        and isinstance(node.value, cst.Name)
+        and node.value.value == name
+    )
+
+
+def _plan_final(tree, call: cst.Call, plan: HelperPlan, has_usage: bool) -> None:
+    """Reads of `stream.get_final_completion()`'s result, directly or through one name."""
+    expr = tree.parent(call) if isinstance(tree.parent(call), cst.Await) else call
+    parent = tree.parent(expr)
+    if isinstance(parent, cst.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name):
+        binding = tree.binding_at(parent.targets[0].target)
+        if len(tree.bindings_in_scope_of(binding)) != 1:
+            raise Unhandled(parent, "the final completion's name is assigned more than once")
+        bases = tree.references(binding)
+    elif isinstance(parent, cst.Expr):
+        bases = []
+    else:
+        bases = [expr]
+    for base in bases:
+        _plan_final_read(tree, base, plan, has_usage)
+
+
+def _plan_final_read(tree, base: cst.BaseExpression, plan: HelperPlan, has_usage: bool) -> None:
+    chain, path = read_chain(tree, base)
+    for prefix, attr in FINAL_PATHS.items():
+        if path[: len(prefix)] == prefix:
+            plan.edits.append(
+                (
+                    chain[len(prefix)],
+                    lambda n, attr=attr, base=base: cst.Attribute(value=_root(n, 4), attr=cst.Name(attr)),
+                )
+            )
+            return
+    renamed = usage_rename(path[1:2]) or usage_rename(path[1:3])
+    if path[:1] == ("usage",) and not has_usage:
+        raise Unhandled(
+            chain[-1],
+            "the final completion has no usage here (the call does not set "
+            '`stream_options={"include_usage": True}`), so this read fails on Chat Completions',
+        )
+    if path[:1] == ("usage",) and renamed is not None:
+        plan.edits.append((chain[2], lambda n, new=renamed[0]: n.with_changes(attr=cst.Name(new))))
+        return
+    if path in (("id",), ("model",)) or path[:1] in (("id",), ("model",)):
+        return
+    raise Unhandled(chain[-1], f"`{tree.code(chain[-1])[:60]}` of the final completion has no rewrite in this version")
+
+
+def _asks_for_usage(site: CompletionCall) -> bool:
+    options = site.kwarg("stream_options")
+    entries = dict_entries(options.value) if options is not None and isinstance(options.value, cst.Dict) else None
+    return entries is not None and "include_usage" in entries and literal_bool(entries["include_usage"].value) is True
+
+
+def _root(node: cst.BaseExpression, steps: int) -> cst.BaseExpression:
+    for _ in range(steps):
+        node = node.value
+    return node
+
+
+def _body(suite) -> list:
+    return [suite] if isinstance(suite, cst.SimpleStatementSuite) else list(suite.body)

@@ -1,0 +1,106 @@
+"""RSP023 structured-outputs: `chat.completions.parse(response_format=Model)` becomes
+`responses.parse(text_format=Model)`, and `.choices[0].message.parsed` becomes `.output_parsed`.
+
+`client.chat.completions.parse(...)` and `client.beta.chat.completions.parse(...)` send the
+model's JSON schema and validate the answer into the model; `client.responses.parse(...)`
+does the same with the class passed as `text_format`, and puts the validated object on
+`output_parsed` (None when the answer has no text).
+
+DashScope's Responses API does not enforce structured output: it ignores `text.format` and
+answers in prose, which `responses.parse` then fails to validate. A `parse` call with a
+`response_format` aimed at DashScope stays on Chat Completions and is reported. A client whose
+endpoint is unknown is rewritten only with --unsafe-fixes. A `response_format` dict literal is
+RSP009's (it becomes `text={"format": ...}`, which `responses.parse` accepts too).
+
+https://platform.openai.com/docs/guides/structured-outputs ·
+https://www.alibabacloud.com/help/en/model-studio/qwen-structured-output
+
+    - completion = client.beta.chat.completions.parse(model=MODEL, messages=messages, response_format=City)
+    - city = completion.choices[0].message.parsed
+    + completion = client.responses.parse(model=MODEL, input=messages, text_format=City)
+    + city = completion.output_parsed
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from migrator._cst_helpers import dict_entries, is_written, kwarg, replace_kwarg
+from migrator.analysis import CompletionCall
+from migrator.engine import FileContext
+from migrator.providers import Provider
+from migrator.rules import Rule
+
+PARSED_PATH = ("choices", 0, "message", "parsed")
+DASHSCOPE_MESSAGE = (
+    "structured output is not enforced by DashScope's Responses API; keep Chat Completions " "or validate JSON yourself"
+)
+
+
+class StructuredOutputs(Rule):
+    code = "RSP023"
+    summary = "`chat.completions.parse(response_format=Model)` becomes `responses.parse(text_format=Model)` (OpenAI)"
+    triggers = ("parse",)
+
+    def plan(self, ctx: FileContext) -> None:
+        for site in ctx.sites:
+            if site.method == "parse":
+                self._plan_site(ctx, site)
+
+    def _plan_site(self, ctx: FileContext, site: CompletionCall) -> None:
+        site.method_claimed = True
+        if site.wrapper is not None:
+            site.block(self.code, site.call.func, f"`{site.wrapper}.parse()` is not rewritten by this version")
+        arg = site.kwarg("response_format")
+        if arg is not None and not isinstance(arg.value, cst.Dict):  # a dict is RSP009's
+            site.claim("response_format")
+            _take_over_from_rsp009(site, arg)
+            self._plan_provider(site, arg)
+        for use in site.uses:
+            node = use.node_for(PARSED_PATH)
+            if node is not None and not is_written(ctx.tree, node):
+                site.claim_use(use)
+
+    def _plan_provider(self, site: CompletionCall, arg: cst.Arg) -> None:
+        provider = site.client.target.provider if site.client else Provider.UNKNOWN
+        if provider is Provider.DASHSCOPE:
+            site.block(self.code, arg, DASHSCOPE_MESSAGE)
+        elif provider is not Provider.OPENAI:
+            site.block(
+                self.code, arg, f"`parse()` works only if the client talks to OpenAI ({DASHSCOPE_MESSAGE})", unsafe=True
+            )
+
+    def apply(self, ctx: FileContext) -> None:
+        for site in ctx.migrated_sites:
+            if site.method != "parse":
+                continue
+            arg = site.kwarg("response_format")
+            if arg is not None and not isinstance(arg.value, cst.Dict):
+                ctx.tree.edit(site.call, to_text_format)
+                ctx.reports[:] = [r for r in ctx.reports if not (r.code == "RSP009" and r.node is arg)]
+                ctx.report(arg, self.code, "`response_format=<class>` → `text_format=<class>` (`responses.parse`)")
+        for use in ctx.migrated_uses():
+            node = use.node_for(PARSED_PATH)
+            if node is None or is_written(ctx.tree, node) or any(s.method != "parse" for s in use.sites):
+                continue
+            ctx.tree.edit(
+                node, lambda n: cst.Attribute(value=n.value.value.value.value, attr=cst.Name("output_parsed"))
+            )
+            ctx.report(node, self.code, "`.choices[0].message.parsed` → `.output_parsed`")
+
+
+def _take_over_from_rsp009(site: CompletionCall, arg: cst.Arg) -> None:
+    """RSP009 plans every `response_format` and blocks values that are not dict literals; a class
+    passed to `parse` is this rule's. (Remove once RSP009 leaves `parse` calls alone.)"""
+    site.blocks[:] = [b for b in site.blocks if not (b.code == "RSP009" and b.node is arg)]
+
+
+def to_text_format(call: cst.Call) -> cst.Call:
+    """`response_format=Model` → `text_format=Model`; also undoes RSP009's `text={"format": Model}`."""
+    if kwarg(call, "response_format") is not None:
+        return replace_kwarg(call, "response_format", "text_format", kwarg(call, "response_format").value)
+    text = kwarg(call, "text")
+    entries = dict_entries(text.value) if text is not None and isinstance(text.value, cst.Dict) else None
+    if entries is not None and set(entries) == {"format"} and not isinstance(entries["format"].value, cst.Dict):
+        return replace_kwarg(call, "text", "text_format", entries["format"].value)
+    return call

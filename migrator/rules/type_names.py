@@ -1,0 +1,169 @@
+"""RSP019 type-names: Chat Completions type names used in annotations take their Responses names.
+
+| `openai.types.chat`          | `openai.types.responses` |
+|------------------------------|--------------------------|
+| `ChatCompletion`             | `Response`               |
+| `ChatCompletionChunk`        | `ResponseStreamEvent`    |
+| `ChatCompletionMessageParam` | `ResponseInputItemParam` |
+| `ChatCompletionToolParam`    | `FunctionToolParam`      |
+
+An import (`from openai.types.chat import ...`, or from one of its submodules) is rewritten only
+in a file where every Chat Completions call is migrated and every use of each imported name is
+an annotation (`completion: ChatCompletion = ...`, `messages: list[ChatCompletionMessageParam]`).
+Annotations do nothing at run time, so the rewrite cannot change behavior; a name also used at
+run time (`isinstance`, `cast`, a type alias), inside a string, or in a file whose calls stay on
+Chat Completions is reported instead. An alias (`import ChatCompletion as CC`) keeps its alias,
+so only the import changes. Names with no Responses counterpart stay and are not reported.
+
+OpenAI SDK: https://github.com/openai/openai-python/tree/main/src/openai/types/responses
+
+    - from openai.types.chat import ChatCompletion
+    + from openai.types.responses import Response
+    - completion: ChatCompletion = client.chat.completions.create(model=MODEL, messages=messages)
+    + completion: Response = client.responses.create(model=MODEL, input=messages)
+"""
+
+from __future__ import annotations
+
+import re
+
+import libcst as cst
+
+from migrator.engine import FileContext
+from migrator.findings import Severity
+from migrator.rules import Rule
+
+CHAT_TYPES = "openai.types.chat"
+RESPONSES_TYPES = "openai.types.responses"
+NEW_NAMES = {
+    "ChatCompletion": "Response",
+    "ChatCompletionChunk": "ResponseStreamEvent",
+    "ChatCompletionMessageParam": "ResponseInputItemParam",
+    "ChatCompletionToolParam": "FunctionToolParam",
+}
+
+
+class TypeNames(Rule):
+    code = "RSP019"
+    summary = "`ChatCompletion` / `...Chunk` / `...MessageParam` / `...ToolParam` annotations take Responses names"
+    triggers = ("ChatCompletion",)
+
+    def apply(self, ctx: FileContext) -> None:
+        for statement in _module_statements(ctx.tree.module):
+            for node in _import_froms(statement):
+                self._check_import(ctx, statement, node)
+
+    def _check_import(self, ctx: FileContext, statement: cst.SimpleStatementLine, node: cst.ImportFrom) -> None:
+        names = [alias for alias in node.names if _imported(alias) in NEW_NAMES]
+        if not names:
+            return
+        reason = _why_not(ctx, statement, node, names)
+        listed = ", ".join(f"`{_imported(alias)}`" for alias in names)
+        if reason is not None:
+            ctx.report(
+                node,
+                self.code,
+                f"{listed} → `{RESPONSES_TYPES}` names only once {reason}",
+                Severity.WARNING,
+                fixable=False,
+            )
+            return
+        for alias in names:
+            if alias.asname is None:
+                for reference in _references(ctx, alias):
+                    new_name = NEW_NAMES[alias.name.value]
+                    ctx.tree.edit(reference, lambda n, name=new_name: n.with_changes(value=name))
+        ctx.tree.edit(node, _to_responses_import)
+        renamed = ", ".join(f"`{_imported(alias)}` → `{NEW_NAMES[_imported(alias)]}`" for alias in names)
+        ctx.report(node, self.code, f"{renamed} (from `{RESPONSES_TYPES}`)")
+
+
+def _module_statements(module: cst.Module) -> list[cst.CSTNode]:
+    """The module's statements, and those of its `if TYPE_CHECKING:` blocks."""
+    statements = []
+    for statement in module.body:
+        statements.append(statement)
+        if isinstance(statement, cst.If) and _is_type_checking(statement.test):
+            statements.extend(statement.body.body)
+    return statements
+
+
+def _is_type_checking(test: cst.BaseExpression) -> bool:
+    name = test.attr if isinstance(test, cst.Attribute) else test
+    return isinstance(name, cst.Name) and name.value == "TYPE_CHECKING"
+
+
+def _import_froms(statement: cst.CSTNode) -> list[cst.ImportFrom]:
+    """Module-level `from openai.types.chat[...] import ...` statements on their own line."""
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return []
+    node = statement.body[0]
+    if not isinstance(node, cst.ImportFrom) or node.relative or isinstance(node.names, cst.ImportStar):
+        return []
+    module = _dotted(node.module)
+    return [node] if module == CHAT_TYPES or module.startswith(CHAT_TYPES + ".") else []
+
+
+def _why_not(ctx: FileContext, statement, node: cst.ImportFrom, names: list[cst.ImportAlias]) -> str | None:
+    if not ctx.sites:
+        return "the calls whose results they annotate are migrated (there are none in this file)"
+    if not all(site.migrate for site in ctx.sites):
+        return "every Chat Completions call in this file is migrated"
+    if len(names) != len(node.names):
+        return "the other names of this import are moved by hand (they have no Responses counterpart)"
+    for alias in names:
+        name = _bound_name(alias)
+        references = _references(ctx, alias)
+        if not references or any(not _in_annotation(ctx, reference) for reference in references):
+            return f"`{name}` is used only in annotations (it is also used at run time or not at all)"
+        if _in_strings(ctx, name):
+            return f"`{name}` is no longer written in a string annotation or `__all__` (those are not rewritten)"
+    return None
+
+
+def _references(ctx: FileContext, alias: cst.ImportAlias) -> list[cst.Name]:
+    target = alias.asname.name if alias.asname is not None else alias.name
+    binding = ctx.tree.binding_at(target)
+    return ctx.tree.references(binding) if binding is not None else []
+
+
+def _in_annotation(ctx: FileContext, reference: cst.Name) -> bool:
+    return any(isinstance(ancestor, cst.Annotation) for ancestor in ctx.tree.ancestors(reference))
+
+
+def _in_strings(ctx: FileContext, name: str) -> bool:
+    """Whether `name` is written in a string annotation (`x: "ChatCompletion"`) or in `__all__`."""
+    word = re.compile(rf"\b{re.escape(name)}\b")
+    return any(
+        word.search(literal.value) and any(_names_types(ctx, a) for a in ctx.tree.ancestors(literal))
+        for literal in ctx.tree.nodes(cst.SimpleString)
+    )
+
+
+def _names_types(ctx: FileContext, node: cst.CSTNode) -> bool:
+    if isinstance(node, cst.Annotation):
+        return True
+    return isinstance(node, cst.Assign) and any(
+        isinstance(t.target, cst.Name) and t.target.value == "__all__" for t in node.targets
+    )
+
+
+def _to_responses_import(node: cst.ImportFrom) -> cst.ImportFrom:
+    aliases = [alias.with_changes(name=cst.Name(NEW_NAMES[alias.name.value])) for alias in node.names]
+    return node.with_changes(module=cst.parse_expression(RESPONSES_TYPES), names=aliases)
+
+
+def _imported(alias: cst.ImportAlias) -> str:
+    return alias.name.value if isinstance(alias.name, cst.Name) else ""
+
+
+def _bound_name(alias: cst.ImportAlias) -> str:
+    return alias.asname.name.value if alias.asname is not None else _imported(alias)
+
+
+def _dotted(node: cst.BaseExpression | None) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{_dotted(node.value)}.{node.attr.value}"
+    return ""

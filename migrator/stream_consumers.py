@@ -1,0 +1,284 @@
+"""Where a Chat stream's chunks are read (RSP022): the loop that consumes a `stream=True` call,
+and the names its body gives to parts of the chunk.
+
+A call's chunks may be looped over straight from the call, through a name assigned the call,
+or through `with <call> as name:` (sync or async). Names are not flow-sensitive in the shared
+analysis, so a script that reuses `stream` (or `chunk`, `delta`) for several streams is followed
+by position: the loop right after an assignment reads that assignment, and a read inside
+another loop after that loop's own assignment reads that one.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from migrator._cst_helpers import (
+    is_inside,
+    is_truth_tested,
+    none_comparison,
+    read_chain,
+    rebound_by_other_loop,
+    statement_of,
+    subscript_key,
+)
+from migrator.analysis import CompletionCall
+from migrator.chunk_reads import LoopNames, Unmappable, names_in, usage_rename
+from migrator.engine import FileContext
+
+
+def consumer(ctx: FileContext, site: CompletionCall) -> tuple[cst.For, list[cst.CSTNode]] | None:
+    """The loop over the call's chunks, and the nodes where the analysis blocked the call for
+    uses this rule follows; None when no loop reads the chunks."""
+    tree = ctx.tree
+    expr = tree.parent(site.call) if isinstance(tree.parent(site.call), cst.Await) else site.call
+    parent = tree.parent(expr)
+    if isinstance(parent, cst.For) and parent.iter is expr:
+        return parent, [expr]
+    if isinstance(parent, cst.WithItem) and parent.item is expr:
+        if parent.asname is None or not isinstance(parent.asname.name, cst.Name):
+            raise Unmappable(parent, "the stream is used as a context manager without `as <name>`")
+        loop = _loop_in_with(ctx, parent.asname.name)
+        return (loop, [expr]) if loop is not None else None
+    target = _assigned_name(parent, expr)
+    if target is None:
+        return None
+    loop = _loop_after(tree, target)
+    if loop is None:
+        return None
+    # Names are not flow-sensitive: the analysis also blocked the call at loops over the same
+    # name that another assignment feeds (`stream = ...` reused down a script).
+    foreign = _foreign_references(ctx, target)
+    return loop, [loop.iter, *(r for r in tree.references(tree.binding_at(target)) if r in foreign)]
+
+
+def _assigned_name(parent: cst.CSTNode | None, expr: cst.BaseExpression) -> cst.Name | None:
+    if isinstance(parent, cst.Assign) and parent.value is expr and len(parent.targets) == 1:
+        target = parent.targets[0].target
+        return target if isinstance(target, cst.Name) else None
+    if isinstance(parent, cst.AnnAssign) and parent.value is expr and isinstance(parent.target, cst.Name):
+        return parent.target
+    return None
+
+
+def _loop_after(tree, target: cst.Name) -> cst.For | None:
+    """The `for ... in <target>:` loop that follows the assignment in the same block with nothing
+    in between touching the name: only this assignment can feed it."""
+    statement = statement_of(tree, target)
+    block = tree.parent(statement)
+    siblings = list(getattr(block, "body", ()))
+    if statement not in siblings:
+        return None
+    for later in siblings[siblings.index(statement) + 1 :]:
+        if isinstance(later, cst.For) and isinstance(later.iter, cst.Name) and later.iter.value == target.value:
+            return later
+        if any(name.value == target.value for name in names_in(later)):
+            return None
+    return None
+
+
+def _loop_in_with(ctx: FileContext, name: cst.Name) -> cst.For | None:
+    """The one loop over `name` in the body of `with <call> as name:`; every other use of the
+    stream there must be `.close()` (the analysis does not follow `with ... as name`)."""
+    tree = ctx.tree
+    statement = tree.enclosing(name, (cst.With,))
+    binding = tree.binding_at(name)
+    inside = [r for r in tree.references(binding) if is_inside(tree, r, statement.body)]
+    outside = [r for r in tree.references(binding) if r not in inside and r not in _foreign_references(ctx, name)]
+    if any(b.node is not name and is_inside(tree, b.node, statement.body) for b in tree.bindings_in_scope_of(binding)):
+        raise Unmappable(name, f"`{name.value}` is assigned again inside the `with` block")
+    loops = [r for r in inside if isinstance(tree.parent(r), cst.For) and tree.parent(r).iter is r]
+    for reference in [r for r in inside if r not in loops] + outside:
+        if read_chain(tree, reference)[1] != ("close", "()") or reference in outside:
+            raise Unmappable(reference, f"`{_line(tree, reference)}` uses the stream; migrate this call by hand")
+    if len(loops) > 1:
+        raise Unmappable(loops[1], f"`{name.value}` is looped over twice")
+    return tree.parent(loops[0]) if loops else None
+
+
+def _foreign_references(ctx: FileContext, name: cst.Name) -> set[cst.Name]:
+    """References of `name` that other bindings of it provably feed: the loop right after another
+    assignment, and anything inside another `with ... as <name>:` block."""
+    tree = ctx.tree
+    binding = tree.binding_at(name)
+    foreign = set()
+    for other in tree.bindings_in_scope_of(binding):
+        if other is binding:
+            continue
+        if other.kind in ("assign", "annassign"):
+            loop = _loop_after(tree, other.node)
+            if loop is not None:
+                foreign.add(loop.iter)
+        elif other.kind == "with":
+            body = tree.enclosing(other.node, (cst.With,)).body
+            foreign.update(r for r in tree.references(other) if is_inside(tree, r, body))
+    return foreign
+
+
+def _line(tree, node: cst.CSTNode) -> str:
+    text = " ".join(tree.code(statement_of(tree, node) or node).split())
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+def loop_names(ctx: FileContext, loop: cst.For) -> tuple[LoopNames, list]:
+    tree = ctx.tree
+    if not isinstance(loop.target, cst.Name):
+        raise Unmappable(loop.target, "the loop unpacks the chunks; migrate this loop by hand")
+    loop_var = loop.target.value
+    binding = tree.binding_at(loop.target)
+    for reference in tree.references(binding):
+        if not is_inside(tree, reference, loop.body) and not rebound_by_other_loop(tree, reference):
+            raise Unmappable(reference, f"`{loop_var}` is read after the loop; migrate this loop by hand")
+    aliases, holders, renames = set(), set(), []
+    for assign, path in _part_assignments(tree, loop.body, loop_var):
+        name = assign.target if isinstance(assign, cst.NamedExpr) else assign.targets[0].target
+        outside = [
+            r
+            for r in tree.references(tree.binding_at(name))
+            if not is_inside(tree, r, loop.body) and not _set_earlier_in_its_loop(tree, r)
+        ]
+        others = [
+            b
+            for b in tree.bindings_in_scope_of(tree.binding_at(name))
+            if b.node is not name and not _in_other_loop(tree, b.node, loop)
+        ]
+        all_others = [b for b in tree.bindings_in_scope_of(tree.binding_at(name)) if b.node is not name]
+        if not outside and not others:
+            aliases.add(name.value)
+        elif path == ("usage",) and all(_is_none_assignment(b) for b in all_others):
+            inside = [r for r in tree.references(tree.binding_at(name)) if is_inside(tree, r, loop.body)]
+            if inside:
+                raise Unmappable(
+                    inside[0], f"`{name.value}` holds the usage and is read inside the loop; migrate by hand"
+                )
+            holders.add(name.value)
+            renames.extend(_holder_renames(tree, outside, name.value))
+        else:
+            raise Unmappable(assign, f"`{name.value}` holds part of a chunk and is also used elsewhere")
+    event = "event" if name_is_free(tree, loop, "event") else loop_var
+    return LoopNames(loop_var, aliases, holders, event), renames
+
+
+def _part_assignments(tree, body: cst.BaseSuite, loop_var: str) -> list[tuple[cst.Assign | cst.NamedExpr, tuple]]:
+    """`name = <part of the chunk>` statements (and `if name := <part>:` tests) of the body,
+    outside nested compound statements other than `if`, with the chunk path each assigns."""
+    found, parts = [], {loop_var: ()}
+
+    def path_of(node) -> tuple | None:
+        if isinstance(node, cst.Name):
+            return parts.get(node.value)
+        if _is_getattr_with_default(node):  # `getattr(delta, "reasoning_content", None)`
+            base = path_of(node.args[0].value)
+            return base + (node.args[1].value.evaluated_value,) if base is not None else None
+        if isinstance(node, (cst.Attribute, cst.Subscript)):
+            base = path_of(node.value)
+            if base is None:
+                return None
+            return base + ((node.attr.value,) if isinstance(node, cst.Attribute) else (subscript_key(node),))
+        return None
+
+    def walk(statements) -> None:
+        for statement in statements:
+            if isinstance(statement, cst.If):
+                for named in _named_expressions(statement.test):  # `if text := chunk...:`
+                    path = path_of(named.value)
+                    if isinstance(named.target, cst.Name) and path is not None:
+                        parts[named.target.value] = path
+                        found.append((named, path))
+                walk(_body(statement.body))
+                walk(
+                    _body(statement.orelse.body)
+                    if isinstance(statement.orelse, cst.Else)
+                    else [statement.orelse] if statement.orelse else []
+                )
+            elif isinstance(statement, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+                for small in statement.body:
+                    if (
+                        isinstance(small, cst.Assign)
+                        and len(small.targets) == 1
+                        and isinstance(small.targets[0].target, cst.Name)
+                    ):
+                        path = path_of(small.value)
+                        if path is not None:
+                            parts[small.targets[0].target.value] = path
+                            found.append((small, path))
+
+    walk(_body(body))
+    return found
+
+
+def _named_expressions(test: cst.BaseExpression) -> list[cst.NamedExpr]:
+    found = []
+
+    class _Named(cst.CSTVisitor):
+        def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+            found.append(node)
+
+    test.visit(_Named())
+    return found
+
+
+def _is_getattr_with_default(node: cst.CSTNode) -> bool:
+    return (
+        isinstance(node, cst.Call)
+        and isinstance(node.func, cst.Name)
+        and node.func.value == "getattr"
+        and len(node.args) == 3
+        and isinstance(node.args[1].value, cst.SimpleString)
+    )
+
+
+def _body(suite) -> list:
+    return [suite] if isinstance(suite, cst.SimpleStatementSuite) else list(suite.body)
+
+
+def _is_none_assignment(binding) -> bool:
+    return binding.kind == "assign" and isinstance(binding.value, cst.Name) and binding.value.value == "None"
+
+
+def _holder_renames(tree, references: list[cst.Name], name: str) -> list[tuple[cst.Attribute, str]]:
+    """The renames that reads of a usage held in `name` after the loop need."""
+    renames = []
+    for reference in references:
+        chain, path = read_chain(tree, reference)
+        renamed = usage_rename(path[:1]) or usage_rename(path[:2])
+        if renamed is not None:
+            renames.append((chain[1], renamed[0]))
+        elif not path and (is_truth_tested(tree, reference) or none_comparison(tree, reference) is not None):
+            continue
+        else:
+            raise Unmappable(
+                reference, f"`{tree.code(chain[-1])[:60]}` reads the usage in a way migrator cannot rename"
+            )
+    return renames
+
+
+def _set_earlier_in_its_loop(tree, reference: cst.Name) -> bool:
+    """True when an enclosing loop's body assigns the name before the statement that reads it
+    (another loop with its own `delta = chunk.choices[0].delta`)."""
+    for loop in (a for a in tree.ancestors(reference) if isinstance(a, cst.For)):
+        statements = _body(loop.body)
+        reading = next((s for s in statements if is_inside(tree, reference, s)), None)
+        for statement in statements[: statements.index(reading)] if reading is not None else ():
+            if isinstance(statement, cst.SimpleStatementLine) and any(
+                isinstance(small, cst.Assign)
+                and any(isinstance(t.target, cst.Name) and t.target.value == reference.value for t in small.targets)
+                for small in statement.body
+            ):
+                return True
+    return False
+
+
+def _in_other_loop(tree, node: cst.CSTNode, loop: cst.For) -> bool:
+    return any(isinstance(a, cst.For) and a is not loop and not is_inside(tree, loop, a) for a in tree.ancestors(node))
+
+
+def name_is_free(tree, loop: cst.For, name: str) -> bool:
+    """True when no variable of the function (or module) around the loop is called `name`."""
+    scope = tree.enclosing(loop, (cst.FunctionDef, cst.Lambda)) or tree.module
+    for node in names_in(scope):
+        parent = tree.parent(node)
+        is_attribute = isinstance(parent, cst.Attribute) and parent.attr is node
+        is_keyword = isinstance(parent, cst.Arg) and parent.keyword is node
+        if node.value == name and not is_attribute and not is_keyword:
+            return False
+    return True

@@ -1,0 +1,60 @@
+"""`--todo-comments`: a `# TODO(migrator): ...` line above each call left for a human.
+
+A call that stays on Chat Completions because of a finding that needs a human gets one comment
+line per such finding, above the statement that holds it: `# TODO(migrator): RSPnnn <message>`.
+The comment's text is its own key: a statement that already has it above gets it no second time,
+so running `apply --todo-comments` again adds nothing. Calls a suppression keeps, and findings a
+suppression hides, get none.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from migrator._cst_helpers import statement_of
+
+if TYPE_CHECKING:
+    from migrator.engine import FileContext
+
+MARKER = "# TODO(migrator):"
+
+
+def add_comments(ctx: FileContext) -> None:
+    for statement, texts in _comments_by_statement(ctx).items():
+        ctx.tree.edit(statement, lambda node, texts=texts: _with_comments(node, texts))
+
+
+def _comments_by_statement(ctx: FileContext) -> dict[cst.CSTNode, list[str]]:
+    stays = [site for site in ctx.sites if not site.migrate and site.call not in ctx.kept]
+    blocks = [(site, block) for site in stays for block in site.blocks]
+    ctx.tree.compute_positions(block.node for _, block in blocks)
+    comments: dict[cst.CSTNode, list[str]] = {}
+    for site, block in blocks:
+        if ctx.suppressed(block.node, block.code):
+            continue
+        statement = statement_of(ctx.tree, site.call)
+        if statement is None:
+            continue
+        text = f"{MARKER} {block.code} {_one_line(block.message)}"
+        if block.unsafe:
+            text += " (rewrite anyway with --unsafe-fixes)"
+        texts = comments.setdefault(statement, [])
+        if text not in texts:
+            texts.append(text)
+    return comments
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())
+
+
+def _with_comments(statement: cst.CSTNode, texts: list[str]) -> cst.CSTNode:
+    if not hasattr(statement, "leading_lines"):
+        return statement
+    present = {line.comment.value.strip() for line in statement.leading_lines if line.comment is not None}
+    new = [cst.EmptyLine(comment=cst.Comment(text)) for text in texts if text not in present]
+    if not new:
+        return statement
+    return statement.with_changes(leading_lines=[*statement.leading_lines, *new])

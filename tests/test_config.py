@@ -1,0 +1,195 @@
+"""`[tool.migrator]` in pyproject.toml: where it is found, what it sets, and that the command line wins."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from migrator import config
+from migrator.cli import main
+from migrator.engine import migrate_source
+from migrator.settings import Settings
+
+LEGACY = 'BASE = "https://dashscope.aliyuncs.com/api/v2/apps/protocols/compatible-mode/v1"\n'
+CHAT = """\
+import os
+from openai import OpenAI
+client = OpenAI(api_key=os.getenv("KEY"), base_url="{url}")
+completion = client.chat.completions.create(model="qwen-plus", messages=[{{"role": "user", "content": "Hi"}}])
+print(completion.choices[0].message.content)
+"""
+DASHSCOPE_CHAT = CHAT.format(url="https://dashscope.aliyuncs.com/compatible-mode/v1")
+GATEWAY_CHAT = CHAT.format(url="https://llm-gateway.corp.example/v1")
+
+
+@pytest.fixture
+def run(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+
+    def invoke(*args, input=None):
+        return CliRunner().invoke(main, list(args), input=input)
+
+    return invoke
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def pyproject(folder: Path, body: str) -> None:
+    write(folder / "pyproject.toml", body)
+
+
+# --- discovery ---------------------------------------------------------------------------------
+
+
+def test_found_by_walking_up_from_the_first_path(run, tmp_path):
+    pyproject(tmp_path / "proj", '[tool.migrator]\nignore = ["RSP004"]\n')
+    # A pyproject.toml without [tool.migrator] on the way is passed over, as ruff does.
+    pyproject(tmp_path / "proj/pkg", '[project]\nname = "pkg"\n')
+    write(tmp_path / "proj/pkg/sub/a.py", LEGACY)
+    assert run("check", "proj/pkg/sub/a.py").exit_code == 0
+    assert run("check", "proj/pkg").exit_code == 0
+    write(tmp_path / "elsewhere/a.py", LEGACY)
+    assert run("check", "elsewhere/a.py").exit_code == 1  # no configuration above it
+
+
+def test_stdin_uses_the_current_directory(run, tmp_path):
+    pyproject(tmp_path, '[tool.migrator]\nignore = ["RSP004"]\n')
+    assert run("check", "-", input=LEGACY).exit_code == 0
+
+
+def test_find_returns_the_nearest_table(tmp_path):
+    pyproject(tmp_path, "[tool.migrator]\nunsafe-fixes = true\n")
+    pyproject(tmp_path / "a", '[tool.migrator]\nthinking-effort = "low"\n')
+    (tmp_path / "a/b").mkdir()
+    path, table = config.find(tmp_path / "a/b")
+    assert path == tmp_path / "a/pyproject.toml" and table == {"thinking-effort": "low"}
+    assert config.load([str(tmp_path / "a/b")]).options["thinking_effort"] == "low"
+
+
+# --- what it sets, and precedence ----------------------------------------------------------------
+
+
+def test_every_key_parses_to_its_option():
+    options = config.parse(
+        {
+            "select": ["rsp001", "RSP002"],
+            "ignore": ["RSP021"],
+            "exclude": ["vendor"],
+            "extend-exclude": ["generated"],
+            "thinking-effort": "high",
+            "preserve-nonthinking": True,
+            "history-chains": False,
+            "session-cache": True,
+            "unsafe-fixes": True,
+            "extra-models": ["qwen-custom"],
+            "providers": {"LLM.corp.example": "dashscope"},
+            "line-length": 100,
+        }
+    )
+    assert options == {
+        "select": frozenset({"RSP001", "RSP002"}),
+        "ignore": frozenset({"RSP021"}),
+        "exclude": ("vendor",),
+        "extend_exclude": ("generated",),
+        "thinking_effort": "high",
+        "preserve_nonthinking": True,
+        "history_chains": False,
+        "session_cache": True,
+        "unsafe_fixes": True,
+        "extra_models": ("qwen-custom",),
+        "provider_overrides": (("llm.corp.example", "dashscope"),),
+        "line_length": 100,
+    }
+    # Every key is a Settings field or an option of the CLI.
+    fields = set(Settings.__dataclass_fields__) | {"exclude", "extend_exclude"}
+    assert {name for name, _ in config.KEYS.values()} <= fields
+
+
+def test_the_command_line_overrides_the_file(run, tmp_path):
+    pyproject(tmp_path, '[tool.migrator]\nignore = ["RSP004"]\npreserve-nonthinking = true\n')
+    write(tmp_path / "a.py", LEGACY)
+    write(tmp_path / "chat.py", DASHSCOPE_CHAT)
+    assert run("check", "a.py").exit_code == 0  # the file ignores RSP004
+    assert run("check", "--ignore", "RSP007", "a.py").exit_code == 1  # --ignore replaces it
+    # A flag set in the file holds unless the command line says otherwise.
+    assert 'reasoning={"effort": "none"}' in run("diff", "chat.py").stdout
+    assert "reasoning=" not in run("diff", "--no-preserve-nonthinking", "chat.py").stdout
+
+
+def test_thinking_effort_from_the_file_and_from_the_command_line(run, tmp_path):
+    pyproject(tmp_path, '[tool.migrator]\nthinking-effort = "high"\n')
+    write(tmp_path / "t.py", DASHSCOPE_CHAT.replace("}])", '}], extra_body={"enable_thinking": True})'))
+    assert 'reasoning={"effort": "high"}' in run("diff", "t.py").stdout
+    assert 'reasoning={"effort": "low"}' in run("diff", "--thinking-effort", "low", "t.py").stdout
+
+
+def test_exclude_and_extend_exclude(run, tmp_path):
+    pyproject(tmp_path, '[tool.migrator]\nexclude = ["vendor"]\nextend-exclude = ["generated"]\n')
+    for name in ("app.py", "vendor/v.py", "generated/g.py"):
+        write(tmp_path / name, LEGACY)
+    assert [line.split(":")[0] for line in run("check", ".").stdout.splitlines()] == ["app.py"]
+    # --exclude replaces `exclude`; `extend-exclude` still applies.
+    shown = {line.split(":")[0] for line in run("check", "--exclude", "nothing", ".").stdout.splitlines()}
+    assert shown == {"app.py", str(Path("vendor/v.py"))}
+
+
+def test_provider_overrides_make_a_gateway_migratable(run, tmp_path):
+    write(tmp_path / "g.py", GATEWAY_CHAT)
+    assert "responses.create" not in run("diff", "g.py").stdout  # another provider: left alone
+    pyproject(tmp_path, '[tool.migrator.providers]\n"llm-gateway.corp.example" = "dashscope"\n')
+    assert "+completion = client.responses.create(" in run("diff", "g.py").stdout
+
+
+def test_provider_override_patterns_in_settings():
+    settings = Settings(provider_overrides=(("*.corp.example", "openai"),))
+    result = migrate_source(GATEWAY_CHAT, settings)
+    assert "client.responses.create(" in result.new_source
+    assert "client.responses.create(" not in migrate_source(GATEWAY_CHAT, Settings()).new_source
+    # An override can also keep a known host out.
+    other = Settings(provider_overrides=(("dashscope.aliyuncs.com", "other"),))
+    assert migrate_source(DASHSCOPE_CHAT, other).new_source == DASHSCOPE_CHAT
+
+
+def test_line_length_from_black_then_from_migrator(tmp_path):
+    pyproject(tmp_path, "[tool.black]\nline-length = 100\n")
+    assert config.load([str(tmp_path)]).options["line_length"] == 100
+    pyproject(tmp_path, "[tool.black]\nline-length = 100\n[tool.migrator]\nline-length = 79\n")
+    assert config.load([str(tmp_path)]).options["line_length"] == 79
+
+
+# --- errors ----------------------------------------------------------------------------------------
+
+
+def test_unknown_key_is_a_usage_error_naming_it(run, tmp_path):
+    pyproject(tmp_path, '[tool.migrator]\nselect = ["RSP004"]\nline_lenght = 3\n')
+    write(tmp_path / "a.py", LEGACY)
+    result = run("check", "a.py")
+    assert result.exit_code == 2
+    assert "unknown key `line_lenght` in [tool.migrator]" in result.stderr
+    assert str(tmp_path / "pyproject.toml") in result.stderr
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ('select = "RSP004"', "`select` must be a list of strings"),
+        ('ignore = ["RSP999"]', "`ignore`: unknown rule code RSP999"),
+        ('thinking-effort = "huge"', "`thinking-effort` must be one of"),
+        ("unsafe-fixes = 1", "`unsafe-fixes` must be true or false"),
+        ("line-length = 0", "`line-length` must be a positive integer"),
+        ('providers = {"a.example" = "azure"}', "`providers.a.example` must be one of dashscope, openai, other"),
+        ("select = [", "cannot be read as TOML"),
+    ],
+)
+def test_bad_values_are_usage_errors(run, tmp_path, body, message):
+    pyproject(tmp_path, f"[tool.migrator]\n{body}\n")
+    write(tmp_path / "a.py", LEGACY)
+    result = run("check", "a.py")
+    assert result.exit_code == 2 and message in result.stderr, result.stderr

@@ -1,0 +1,170 @@
+"""`--todo-comments`, `--black`, and the layout pass that keeps rewritten code hand-written looking."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import black
+import pytest
+from click.testing import CliRunner
+
+from migrator.cli import main
+from migrator.engine import migrate_source
+from migrator.settings import Settings
+
+HEADER = """\
+import os
+from openai import OpenAI
+client = OpenAI(api_key=os.getenv("DASHSCOPE_API_KEY"), base_url="https://dashscope.aliyuncs.com/compatible-mode/v1")
+"""
+#: Stays on Chat Completions: `stop` and `seed` have no Responses equivalent.
+NEEDS_HUMAN = HEADER + """
+
+def ask(question):
+    # one line only
+    completion = client.chat.completions.create(
+        model="qwen-plus", messages=[{"role": "user", "content": question}], stop=["\\n"], seed=7
+    )
+    return completion.choices[0].message.content
+"""
+TODO_STOP = (
+    "    # TODO(migrator): RSP007 `stop`: Responses has no stop sequences; "
+    "cut the text at the stop string yourself after the call\n"
+)
+
+
+@pytest.fixture
+def run(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+
+    def invoke(*args):
+        return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+    return invoke
+
+
+# --- TODO comments -------------------------------------------------------------------------------
+
+
+def test_todo_comments_go_above_the_statement_once():
+    settings = Settings(todo_comments=True)
+    once = migrate_source(NEEDS_HUMAN, settings)
+    lines = once.new_source.splitlines(keepends=True)
+    start = lines.index("    # one line only\n")
+    assert lines[start + 1] == TODO_STOP
+    assert lines[start + 2].startswith("    # TODO(migrator): RSP007 `seed`: Responses has no `seed`")
+    assert lines[start + 3] == "    completion = client.chat.completions.create(\n"
+    # The rest of the file is as it was.
+    assert once.new_source.replace(lines[start + 1] + lines[start + 2], "") == NEEDS_HUMAN
+    # A second run adds nothing: the comment text is its own key.
+    assert migrate_source(once.new_source, settings).new_source == once.new_source
+
+
+def test_no_todo_comments_without_the_option_or_for_migrated_or_suppressed_calls():
+    assert not migrate_source(NEEDS_HUMAN).changed
+    migrated = (
+        HEADER + 'c = client.chat.completions.create(model="qwen-plus", messages=[{"role": "user", "content": "Hi"}])\n'
+    )
+    assert "TODO" not in migrate_source(migrated, Settings(todo_comments=True)).new_source
+    suppressed = NEEDS_HUMAN.replace("seed=7\n", "seed=7  # migrator: ignore[RSP007]\n")
+    assert not migrate_source(suppressed, Settings(todo_comments=True)).changed
+
+
+def test_apply_todo_comments_from_the_command_line(run, tmp_path):
+    (tmp_path / "a.py").write_text(NEEDS_HUMAN)
+    first = run("apply", "--todo-comments", "a.py")
+    assert first.exit_code == 1  # a human is still needed
+    assert TODO_STOP in (tmp_path / "a.py").read_text() and "fixed: a.py" in first.stderr
+    second = run("apply", "--todo-comments", "a.py")
+    assert "fixed:" not in second.stderr and (tmp_path / "a.py").read_text().count("TODO(migrator)") == 2
+
+
+# --- the layout pass -----------------------------------------------------------------------------
+
+GROWS = HEADER + """\
+UNTOUCHED = {  'a':1,'b' :[1,2,
+      3] }   # odd, but mine
+messages=[{"role":"user","content":"Hi"}]
+# the call
+completion = client.chat.completions.create(model="qwen-plus", messages=messages, max_tokens=100)  # mine
+print(   completion.choices[0].message.content   )
+x = "a line that was already long before the rewrite and is not the tool's business to wrap at all"
+"""
+GROWN = GROWS.replace(
+    'completion = client.chat.completions.create(model="qwen-plus", messages=messages, max_tokens=100)  # mine\n',
+    """\
+completion = client.responses.create(
+    model="qwen-plus",
+    input=messages,
+    max_output_tokens=100,
+    reasoning={"effort": "none"},
+)  # mine
+""",
+).replace("print(   completion.choices[0].message.content   )", "print(   completion.output_text   )")
+
+
+def test_a_statement_made_too_long_is_laid_out_and_nothing_else_moves():
+    result = migrate_source(GROWS, Settings(preserve_nonthinking=True))
+    assert result.new_source == GROWN
+
+
+def test_the_layout_follows_the_line_length():
+    wide = migrate_source(GROWS, Settings(preserve_nonthinking=True, line_length=200)).new_source
+    assert 'completion = client.responses.create(model="qwen-plus", input=messages, max_output_tokens=100, ' in wide
+    assert migrate_source(GROWS, Settings(preserve_nonthinking=True, line_length=None)).new_source == wide
+
+
+def test_a_statement_already_long_keeps_the_users_layout():
+    long_before = GROWS.replace('model="qwen-plus"', 'model="qwen-plus", temperature=0.123456789, top_p=0.987654321')
+    result = migrate_source(long_before, Settings())
+    assert "completion = client.responses.create(model=" in result.new_source  # still one line: it got shorter
+
+
+def test_layout_keeps_crlf_and_indentation():
+    nested = GROWS.replace("\n", "\r\n")
+    result = migrate_source(nested, Settings(preserve_nonthinking=True))
+    assert result.new_source == GROWN.replace("\n", "\r\n")
+    assert migrate_source(result.new_source, Settings(preserve_nonthinking=True)).new_source == result.new_source
+
+
+def test_the_projects_black_line_length_is_used(run, tmp_path):
+    (tmp_path / "pyproject.toml").write_text("[tool.black]\nline-length = 150\n")
+    (tmp_path / "a.py").write_text(GROWS)
+    run("apply", "--preserve-nonthinking", "a.py")
+    assert 'completion = client.responses.create(model="qwen-plus", input=messages,' in (tmp_path / "a.py").read_text()
+
+
+def test_history_chain_fixture_is_laid_out():
+    root = Path(__file__).resolve().parent.parent / "fixtures/history-chain/for_loop"
+    after = (root / "after.py").read_text()
+    assert max(len(line) for line in after.splitlines()) <= 100  # was a 130-character line
+    assert "previous_response_id=previous_response_id,\n" in after
+
+
+# --- --black -------------------------------------------------------------------------------------
+
+
+def test_black_formats_changed_files_with_their_projects_configuration(run, tmp_path):
+    source = GROWS.replace('"content":"Hi"', '"content":"Hi, what is the weather like in Hangzhou?"')
+    for folder, length in (("narrow", 60), ("wide", 100)):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "pyproject.toml").write_text(f"[tool.black]\nline-length = {length}\n")
+        (tmp_path / folder / "a.py").write_text(source)
+        (tmp_path / folder / "same.py").write_text("x = {  'a':1 }\n")
+    result = run("apply", "--black", "narrow", "wide")
+    assert result.exit_code == 0, result.stderr
+    for folder, length in (("narrow", 60), ("wide", 100)):
+        expected = black.format_str(
+            migrate_source(source, Settings(line_length=None)).new_source, mode=black.Mode(line_length=length)
+        )
+        assert (tmp_path / folder / "a.py").read_text() == expected
+        assert (tmp_path / folder / "same.py").read_text() == "x = {  'a':1 }\n"  # unchanged: not formatted
+    assert "messages = [\n" in (tmp_path / "narrow/a.py").read_text()
+    assert "messages = [{" in (tmp_path / "wide/a.py").read_text()
+
+
+def test_black_is_applied_by_diff_too(run, tmp_path):
+    (tmp_path / "pyproject.toml").write_text("[tool.black]\nline-length = 60\n")
+    (tmp_path / "a.py").write_text(GROWS)
+    assert '+UNTOUCHED = {"a": 1, "b": [1, 2, 3]}  # odd, but mine\n' in run("diff", "--black", "a.py").stdout
+    assert (tmp_path / "a.py").read_text() == GROWS
