@@ -79,6 +79,8 @@ class SourceTree:
         self._binding_of_node = collector.binding_of_node
         self._positions: dict[cst.CSTNode, tuple[int, int]] = {}
         self._edits: dict[cst.CSTNode, list[Edit]] = defaultdict(list)
+        #: Nodes made up by the analysis (not in the module) and the real node to report them at.
+        self._aliases: dict[cst.CSTNode, cst.CSTNode] = {}
 
     # -- structure -------------------------------------------------------------------
 
@@ -102,6 +104,11 @@ class SourceTree:
 
     def code(self, node: cst.CSTNode) -> str:
         return self.module.code_for_node(node)
+
+    def quote(self, node: cst.CSTNode, limit: int = 50) -> str:
+        """`node`'s code on one line, cut at `limit` characters: for quoting in a finding."""
+        text = " ".join(self.code(node).split())
+        return text if len(text) <= limit else text[: limit - 1] + "…"
 
     # -- names -----------------------------------------------------------------------
 
@@ -171,14 +178,20 @@ class SourceTree:
 
     # -- positions -------------------------------------------------------------------
 
+    def alias(self, made_up: cst.CSTNode, real: cst.CSTNode) -> None:
+        """Report positions of `made_up` (a node not in the module) at `real`."""
+        self._aliases[made_up] = real
+
     def position(self, node: cst.CSTNode) -> tuple[int, int]:
         """(line, column), both 1-based, of the first character of `node`."""
+        node = self._aliases.get(node, node)
         if node not in self._positions:
             self.compute_positions([node])
         return self._positions[node]
 
     def compute_positions(self, nodes: Iterable[cst.CSTNode]) -> None:
-        wanted = {n for n in nodes if n not in self._positions}
+        wanted = {self._aliases.get(n, n) for n in nodes}
+        wanted = {n for n in wanted if n not in self._positions}
         if not wanted:
             return
         state = _SpotPositionState(

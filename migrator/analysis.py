@@ -15,6 +15,7 @@ import libcst as cst
 from migrator._tree import Binding, SourceTree
 from migrator.project import absolute_name
 from migrator.providers import Provider, Target, classify_base_url
+from migrator.unpacking import UnpackedDict, unpacked_dict, virtual_arguments
 
 CLIENT_CLASSES = {"openai.OpenAI": False, "openai.AsyncOpenAI": True}
 AZURE_CLIENT_CLASSES = {"openai.AzureOpenAI", "openai.AsyncAzureOpenAI", "openai.lib.azure.AzureOpenAI"}
@@ -97,16 +98,32 @@ class CompletionCall:
     method_claimed: bool = False
     #: Decided by the engine once every rule has planned.
     migrate: bool = False
+    #: `**params` that can be expanded (migrator/unpacking.py), or why not; None without `**`.
+    unpacked: UnpackedDict | str | None = None
+    #: The keyword arguments `**params` stands for; their values are the nodes in the dict.
+    virtual_args: list[cst.Arg] = field(default_factory=list)
+    #: Calls that migrate only together with this one (see `migrate_with`).
+    together: list[tuple[CompletionCall, str]] = field(default_factory=list)
+
+    @property
+    def arguments(self) -> list[cst.Arg]:
+        """The call's arguments, with an expanded `**params` replaced by the keywords it holds."""
+        if not isinstance(self.unpacked, UnpackedDict):
+            return list(self.call.args)
+        args = []
+        for arg in self.call.args:
+            args.extend(self.virtual_args if arg is self.unpacked.arg else [arg])
+        return args
 
     def kwarg(self, name: str) -> cst.Arg | None:
-        for arg in self.call.args:
+        for arg in self.arguments:
             if arg.keyword is not None and arg.keyword.value == name:
                 return arg
         return None
 
     @property
     def keyword_args(self) -> list[cst.Arg]:
-        return [arg for arg in self.call.args if arg.keyword is not None]
+        return [arg for arg in self.arguments if arg.keyword is not None]
 
     def claim(self, param: str) -> None:
         self.claimed_params.add(param)
@@ -129,6 +146,12 @@ class CompletionCall:
 
     def claim_use(self, use: ResultUse) -> None:
         self.claimed_uses.add(id(use))
+
+    def migrate_with(self, other: CompletionCall, reason: str) -> None:
+        """Migrate this call and `other` both or neither (`reason` says why, for the finding)."""
+        if other is not self and all(o is not other for o, _ in self.together):
+            self.together.append((other, reason))
+            other.together.append((self, reason))
 
     def block(self, code: str, node: cst.CSTNode, message: str, *, unsafe: bool = False) -> None:
         self.blocks.append(Block(code, node, message, unsafe))
@@ -342,7 +365,13 @@ class Analysis:
         receiver = chat.value
         if isinstance(receiver, cst.Attribute) and receiver.attr.value == "beta":
             receiver = receiver.value
-        return CompletionCall(call, func.attr.value, wrapper, receiver, node, self.client(receiver))
+        site = CompletionCall(call, func.attr.value, wrapper, receiver, node, self.client(receiver))
+        site.unpacked = unpacked_dict(self.tree, call)
+        if isinstance(site.unpacked, UnpackedDict):
+            for arg, written_at in virtual_arguments(site.unpacked):
+                self.tree.alias(arg, written_at)  # findings on the argument point at the dict entry
+                site.virtual_args.append(arg)
+        return site
 
     def _attach_result_uses(self, sites: list[CompletionCall]) -> None:
         uses_by_base: dict[cst.CSTNode, ResultUse] = {}
@@ -471,4 +500,4 @@ def _describe_escape(tree: SourceTree, expr: cst.BaseExpression) -> str:
         return "is iterated over"
     if isinstance(parent, (cst.WithItem,)):
         return "is used as a context manager"
-    return f"is used in `{tree.code(parent).strip()[:60]}`" if parent is not None else "is used elsewhere"
+    return f"is used in `{tree.quote(parent, 60)}`" if parent is not None else "is used elsewhere"

@@ -67,7 +67,7 @@ def listed_messages(tree: SourceTree, value: cst.BaseExpression, is_reply) -> tu
         return _literal_messages(value)
     if isinstance(value, cst.Name):
         return _local_list_messages(tree, value, is_reply)
-    return [], [Problem(value, f"`messages` is `{_short(tree, value)}`; the tool cannot see what it holds", True)]
+    return [], [Problem(value, f"`messages` is `{tree.quote(value, 60)}`; the tool cannot see what it holds", True)]
 
 
 def list_bindings(tree: SourceTree, value: cst.BaseExpression) -> list[Binding]:
@@ -99,7 +99,7 @@ def _literal_messages(literal: cst.List) -> tuple[list[ListedMessage], list[Prob
 def message_problems(tree: SourceTree, message: cst.BaseExpression, *, function_items=False) -> list[Problem]:
     """Problems with one message expression used as Responses input."""
     if not isinstance(message, cst.Dict):
-        return [Problem(message, f"the message `{_short(tree, message)}` is not a literal dict", True)]
+        return [Problem(message, f"the message `{tree.quote(message, 60)}` is not a literal dict", True)]
     keys = _keys(message)
     if keys is None:
         computed = next(
@@ -268,7 +268,7 @@ def _reference_messages(tree: SourceTree, reference: cst.Name, is_reply) -> tupl
     return [], [
         Problem(
             reference,
-            f"`{reference.value}` is used in `{_short(tree, context)}`; the tool cannot see what that puts in the list",
+            f"`{reference.value}` is used in `{tree.quote(context, 60)}`; the tool cannot see what that puts in the list",
             True,
         )
     ]
@@ -299,7 +299,3 @@ def _is_store(tree: SourceTree, node: cst.CSTNode) -> bool:
         isinstance(parent, cst.AugAssign) and parent.target is node
     )
 
-
-def _short(tree: SourceTree, node: cst.CSTNode, limit: int = 60) -> str:
-    text = " ".join(tree.code(node).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"

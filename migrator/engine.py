@@ -16,6 +16,7 @@ that the passes below can follow them; none costs anything when it has nothing t
 from __future__ import annotations
 
 import ast
+import sys
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -25,18 +26,11 @@ from migrator._tree import SourceTree
 from migrator.analysis import Analysis, CompletionCall, ResultUse
 from migrator.findings import Finding, Severity
 from migrator.providers import provider_overrides
+from migrator.roundtrip import InternalError, SourceError, check_nesting, keep_what_libcst_lost, python_cannot_parse
 from migrator.rules import Rule, all_rules
 from migrator.settings import Settings
 from migrator.suppressions import HeldEditsTree, Suppressions, calls_touched
 from migrator.suppressions import scan as scan_suppressions
-
-
-class SourceError(Exception):
-    """The input cannot be migrated: it does not parse."""
-
-
-class InternalError(Exception):
-    """A rule produced code that does not parse; nothing was changed."""
 
 
 @dataclass
@@ -142,6 +136,7 @@ def migrate_source(
     suppressions = scan_suppressions(source)
     if suppressions is not None and suppressions.whole_file:
         return Result(source, source, parsed=False)
+    check_nesting(source)  # before LibCST, whose parser would crash the process
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as error:
@@ -151,13 +146,29 @@ def migrate_source(
     rules = enabled_rules(settings)
     with provider_overrides(settings.provider_overrides):
         ctx = _run(module, rules, settings, filename, project, suppressions)
+        if not ctx.tree.has_edits:
+            return Result(source, source, _findings(ctx))  # most parsed files: no code generation
         new_source = ctx.tree.edited_module().code
         if new_source != source and not _parses(new_source):
-            culprit = _find_culprit(module, rules, settings, filename)
-            raise InternalError(f"rule {culprit} produced code that does not parse; the file was left as it was")
-    if settings.black and new_source != source:
+            raise InternalError(_culprit_message(source, module, rules, settings, filename))
+    if new_source == source:
+        return Result(source, source, _findings(ctx))
+    if settings.black:  # black rewrites whitespace on purpose
         new_source = layout.format_file(new_source, filename)
+    else:
+        new_source = keep_what_libcst_lost(source, new_source)
     return Result(source, new_source, _findings(ctx))
+
+
+def _culprit_message(source: str, module, rules, settings: Settings, filename: str) -> str:
+    # The rewrite is checked with Python's parser: when that cannot read the input either
+    # (say, Python 3.12 syntax under 3.11), the input is the cause, not a rule.
+    reason = python_cannot_parse(source)
+    if reason is not None:
+        version = f"{sys.version_info.major}.{sys.version_info.minor}"
+        raise SourceError(f"{reason} (as Python {version}, which runs migrator, reads it)")
+    culprit = _find_culprit(module, rules, settings, filename)
+    return f"rule {culprit} produced code that does not parse; the file was left as it was"
 
 
 def _run(
@@ -209,9 +220,10 @@ def _decide(ctx: FileContext) -> None:
         _check_extra_body(site)
         if site.method != "create" and not site.method_claimed:
             site.block("RSP001", site.call.func, f"`chat.completions.{site.method}()` is not rewritten by this version")
-        for arg in site.call.args:
+        for arg in site.arguments:
             if arg.keyword is None:
-                site.block("RSP001", arg, "positional or unpacked (`*` / `**`) arguments cannot be checked")
+                reason = f": {site.unpacked}" if isinstance(site.unpacked, str) and arg.star == "**" else ""
+                site.block("RSP001", arg, f"positional or unpacked (`*` / `**`) arguments cannot be checked{reason}")
             elif arg.keyword.value not in site.claimed_params:
                 site.block("RSP001", arg, _unclaimed_message(arg))
         for use in site.uses:
@@ -219,7 +231,7 @@ def _decide(ctx: FileContext) -> None:
                 site.block(
                     "RSP001",
                     use.chain[-1],
-                    f"the result is read as `{_short(ctx.tree.code(use.chain[-1]))}`, "
+                    f"the result is read as `{ctx.tree.quote(use.chain[-1], 60)}`, "
                     "which migrator does not rewrite yet; migrate this call by hand",
                 )
     for site in sites:
@@ -236,11 +248,18 @@ def _decide(ctx: FileContext) -> None:
                     site.block(
                         "RSP001",
                         use.base,
-                        f"`{_short(ctx.tree.code(use.base))}` may also hold the result of the call on line {line}, "
+                        f"`{ctx.tree.quote(use.base, 60)}` may also hold the result of the call on line {line}, "
                         "which stays on Chat Completions",
                     )
                     site.migrate = False
                     changed = True
+            stuck = [(s, reason) for s, reason in site.together if not s.migrate]
+            if site.migrate and stuck:
+                other, reason = stuck[0]
+                line = ctx.tree.position(other.call)[0]
+                site.block("RSP001", site.call.func, f"{reason}; the call on line {line} stays on Chat Completions")
+                site.migrate = False
+                changed = True
     for site in sites:
         for block in site.blocks:
             if block.unsafe and ctx.settings.unsafe_fixes and site.migrate:
@@ -323,7 +342,3 @@ def _find_culprit(module: cst.Module, rules: list[Rule], settings: Settings, fil
             return rule.code
     return "combination of rules " + ", ".join(rule.code for rule in rules)
 
-
-def _short(text: str, limit: int = 60) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -100,14 +100,14 @@ def _classify(tree: SourceTree, reference: cst.Name, list_sites, uses):
             return "call", None
     statement = _append_statement(tree, reference)
     if statement is None:
-        return "other", f"`{reference.value}` is also used in `{_short(tree.code(_context(tree, reference)).strip())}`"
+        return "other", f"`{reference.value}` is also used in `{tree.quote(_context(tree, reference))}`"
     added = statement.body[0].value.args[0].value
     reply_site = _reply_of(tree, added, uses, list_sites)
     if reply_site is not None:
         return "reply", (statement, reply_site)
     if not message_problems(tree, added) and _role(added) != "assistant":
         return "turn", statement
-    return "other", f"`{reference.value}` gets `{_short(tree.code(added))}`, which is not a turn the tool can follow"
+    return "other", f"`{reference.value}` gets `{tree.quote(added)}`, which is not a turn the tool can follow"
 
 
 def _context(tree: SourceTree, reference: cst.Name) -> cst.CSTNode:
@@ -270,7 +270,3 @@ def _contains(tree: SourceTree, statement: cst.CSTNode, types: tuple[type, ...])
     statement.visit(_Finder())
     return bool(found)
 
-
-def _short(text: str, limit: int = 50) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"

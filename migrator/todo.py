@@ -2,13 +2,15 @@
 
 A call that stays on Chat Completions because of a finding that needs a human gets one comment
 line per such finding, above the statement that holds it: `# TODO(migrator): RSPnnn <message>`.
-The comment's text is its own key: a statement that already has it above gets it no second time,
-so running `apply --todo-comments` again adds nothing. Calls a suppression keeps, and findings a
+The comment's text is its own key, numbers aside (a message may name a line, which the comments
+themselves move): a statement that already has it above gets it no second time, so running
+`apply --todo-comments` again adds nothing. Calls a suppression keeps, and findings a
 suppression hides, get none.
 """
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -53,8 +55,15 @@ def _one_line(message: str) -> str:
 def _with_comments(statement: cst.CSTNode, texts: list[str]) -> cst.CSTNode:
     if not hasattr(statement, "leading_lines"):
         return statement
-    present = {line.comment.value.strip() for line in statement.leading_lines if line.comment is not None}
-    new = [cst.EmptyLine(comment=cst.Comment(text)) for text in texts if text not in present]
+    present = {_key(line.comment.value) for line in statement.leading_lines if line.comment is not None}
+    new = [cst.EmptyLine(comment=cst.Comment(text)) for text in texts if _key(text) not in present]
     if not new:
         return statement
     return statement.with_changes(leading_lines=[*statement.leading_lines, *new])
+
+
+def _key(comment: str) -> str:
+    return _NUMBER.sub("#", comment.strip())
+
+
+_NUMBER = re.compile(r"\d+")

@@ -63,13 +63,13 @@ def unpacked_dict(tree: SourceTree, call: cst.Call) -> UnpackedDict | str | None
     for line in body[start + 1 : end]:
         update = _key_update(line, name)
         if update is None:
-            return f"`{_short(tree, line)}` runs between building `{name}` and the call"
+            return f"`{tree.quote(line)}` runs between building `{name}` and the call"
         updates.append((line, update))
     entries += [(key, value, target) for _, (key, value, target) in updates]
     allowed = {id(arg.value)} | {id(target.value) for _, (_, _, target) in updates}
     for reference in tree.references(binding):
         if id(reference) not in allowed:
-            return f"`{name}` is also used in `{_short(tree, _context(tree, reference))}`"
+            return f"`{name}` is also used in `{tree.quote(_context(tree, reference))}`"
     keys = [key for key, _, _ in entries] + [a.keyword.value for a in call.args if a.keyword is not None]
     if len(set(keys)) != len(keys):
         return f"a key of `{name}` is given more than once"
@@ -138,10 +138,6 @@ def _context(tree: SourceTree, reference: cst.Name) -> cst.CSTNode:
             return ancestor
     return reference
 
-
-def _short(tree: SourceTree, node: cst.CSTNode, limit: int = 50) -> str:
-    text = " ".join(tree.code(node).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _calls_in(entries) -> bool:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from migrator import files
+from migrator import roundtrip
 from migrator.cli import main
 
 LEGACY = 'BASE = "https://dashscope.aliyuncs.com/api/v2/apps/protocols/compatible-mode/v1"\n'
@@ -285,19 +285,15 @@ def test_deep_nesting_on_stdin_passes_through(tmp_path):
 
 
 def test_check_nesting_lets_ordinary_syntax_errors_through_to_the_engine():
-    files.check_nesting("def f(:\n")  # the engine reports it, with LibCST's position
-    files.check_nesting("type X = int\n")  # newer syntax: LibCST may well read it
-    with pytest.raises(files.SourceError, match="too many nested parentheses"):
-        files.check_nesting("x = " + "(" * 300 + ")" * 300)
+    roundtrip.check_nesting("def f(:\n")  # the engine reports it, with LibCST's position
+    roundtrip.check_nesting("type X = int\n")  # newer syntax: LibCST may well read it
+    with pytest.raises(roundtrip.SourceError, match="too many nested parentheses"):
+        roundtrip.check_nesting("x = " + "(" * 300 + ")" * 300)
 
 
-#: notebooks.py hands the joined cells to the engine, and no check on the way stops code nested
-#: deeper than LibCST can take: its native parser overflows the C stack and the process dies.
-NOTEBOOK_CRASH = "LibCST segfaults on a deeply nested notebook cell: move files.check_nesting into the engine"
-
-
+#: The engine asks Python's parser before LibCST's, whose native parser would overflow the C
+#: stack and end the process: notebooks, whose cells go to the engine directly, are covered too.
 @needs_notebooks
-@pytest.mark.xfail(reason=NOTEBOOK_CRASH, strict=True)
 def test_deep_nesting_in_a_notebook_cell_is_one_line_not_a_crash(tmp_path):
     deep = "x = " + "(" * 2000 + ")" * 2000 + "\n"
     (tmp_path / "deep.ipynb").write_text(notebook("client.chat.completions.create()\n", deep))

@@ -332,52 +332,23 @@ def test_mutated_fixtures_migrate_to_code_that_compiles_and_is_stable(data):
     if not compiles(text):
         reject()  # a mutation that Python refuses (say, `import *` nested in a function)
     option_set = data.draw(options(case.settings), label="settings")
-    try:
-        new = check_migration(text, option_set)
-    except Exception as error:
-        if _known_bug(error, text, option_set):
-            reject()  # reported, and pinned by a strict xfail below; remove this when it is fixed
-        raise
+    new = check_migration(text, option_set)
     if "crlf" in applied:
         assert "\n" not in new.replace("\r\n", ""), f"a bare LF in a CRLF file after {applied}"
-        if not option_set.todo_comments:  # TODO lines quote finding messages: see MULTILINE_MESSAGE
-            lf = migrate_source(text.replace("\r\n", "\n"), option_set, "fuzz.py").new_source
-            assert new == lf.replace("\n", "\r\n"), f"CRLF changed the rewrite, after {applied}"
+        lf = migrate_source(text.replace("\r\n", "\n"), option_set, "fuzz.py").new_source
+        assert new == lf.replace("\n", "\r\n"), f"CRLF changed the rewrite, after {applied}"
 
 
-# --- bugs the fuzzing found, not fixed yet (each test fails once the bug is gone: then drop it
-# --- from _known_bug and the xfail mark) ------------------------------------------------------
-
-#: `--todo-comments` is not idempotent when a message names a line ("the call on line 25"): the TODO
-#: lines it adds move the calls down, the next run's message names another line, so the dedupe by
-#: text misses it and every run adds one more TODO line (todo.py / RSP015's message).
-TODO_NOT_IDEMPOTENT = "TODO comments that quote line numbers are added again on every run"
-#: enable_thinking.py `apply` reads `site.client.target.provider`, but a call migrated under
-#: --unsafe-fixes may have no known client (`site.client` is None): AttributeError, so the file
-#: fails with "internal error".
-UNSAFE_WITHOUT_CLIENT = "RSP enable-thinking crashes on a call migrated under --unsafe-fixes without a known client"
+# --- bugs the fuzzing found (each pinned by a test) -------------------------------------------
 
 
-def _without_todo_lines(text: str) -> str:
-    return "".join(line for line in text.splitlines(keepends=True) if "# TODO(migrator):" not in line)
-
-
-def _known_bug(error: Exception, text: str, options: Settings) -> bool:
-    if isinstance(error, AttributeError) and "'target'" in str(error) and options.unsafe_fixes:
-        return True  # UNSAFE_WITHOUT_CLIENT
-    if isinstance(error, AssertionError) and "second run" in str(error) and options.todo_comments:
-        once = migrate_source(text, options).new_source
-        return _without_todo_lines(migrate_source(once, options).new_source) == _without_todo_lines(once)
-    return False
-
-
-@pytest.mark.xfail(reason=TODO_NOT_IDEMPOTENT, strict=True, raises=AssertionError)
 def test_todo_comments_are_added_once():
+    # A message that names a line ("line 25 sends it") moves with the TODO lines added above it.
     check_migration(SOURCES["tool-messages/noop_list_shared_with_chat_call"], Settings(todo_comments=True))
 
 
-@pytest.mark.xfail(reason=UNSAFE_WITHOUT_CLIENT, strict=True, raises=AttributeError)
 def test_unsafe_fixes_on_a_call_whose_client_is_unknown():
+    # A call migrated under --unsafe-fixes may have no known client: no rule may assume one.
     check_migration(SOURCES["chat-completions-create/unresolved_client"], Settings(unsafe_fixes=True))
 
 
@@ -389,11 +360,7 @@ def test_every_fixture_in_crlf_migrates_like_in_lf(case):
     assert crlf == lf.replace("\n", "\r\n")
 
 
-#: analysis._describe_escape quotes the code around a call as `tree.code(parent).strip()[:60]`: raw
-#: source, line breaks and all, cut after 60 characters (so a CRLF file gets a different cut). The
-#: finding then spans several lines in `check` output, and TODO comments differ between LF and CRLF.
-MULTILINE_MESSAGE = "a finding message quotes multi-line code verbatim (analysis._describe_escape)"
-
+#: A finding that quotes code spanning several lines quotes it on one line.
 ESCAPING_CALL = """\
 import os
 from openai import OpenAI
@@ -409,7 +376,7 @@ results = [client.chat.completions.create(
     "text",
     [
         *[pytest.param(SOURCES[case.id], id=case.id) for case in CASES],
-        pytest.param(ESCAPING_CALL, id="escaping call", marks=pytest.mark.xfail(reason=MULTILINE_MESSAGE, strict=True)),
+        pytest.param(ESCAPING_CALL, id="escaping call"),
     ],
 )
 def test_finding_messages_are_one_line_whatever_the_line_endings(text):

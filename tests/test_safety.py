@@ -331,13 +331,8 @@ def test_a_rewrite_next_to_a_line_libcst_changes_is_refused(run, tmp_path):
     assert path.read_text() == text
 
 
-#: notebooks.py hands the joined cells to the engine directly, so files.keep_what_libcst_lost never
-#: sees them: LibCST's own changes (here `except OSError :` → `except OSError:`) are written into
-#: the notebook even when no rule changed anything. Moving that check into the engine fixes both.
-NOTEBOOK_ROUND_TRIP = "notebook cells get LibCST's own whitespace changes: move keep_what_libcst_lost into the engine"
-
-
-@pytest.mark.xfail(reason=NOTEBOOK_ROUND_TRIP, strict=True)
+#: LibCST's own changes (here `except OSError :` → `except OSError:`) must not reach a notebook
+#: whose cells no rule changed: the engine, which notebooks use too, carries only rule edits over.
 def test_a_notebook_is_not_changed_by_libcst_alone(run, tmp_path):
     pytest.importorskip("migrator.notebooks")
     cells = [EXCEPT_SPACE, "# chat.completions, mentioned\nx = 1\n"]

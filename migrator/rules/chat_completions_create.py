@@ -141,7 +141,7 @@ class ChatCompletionsCreate(Rule):
         for site in ctx.migrated_sites:
             ctx.tree.edit(site.chat_completions, _to_responses)
             ctx.tree.edit(site.call, lambda call: rename_kwarg(call, "messages", "input"))
-            method = f"{site.wrapper}.create" if site.wrapper else "create"
+            method = f"{site.wrapper}.{site.method}" if site.wrapper else site.method
             ctx.report(
                 site.call.func,
                 self.code,

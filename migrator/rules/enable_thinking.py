@@ -50,7 +50,7 @@ class EnableThinking(Rule):
             entries = site.extra_body_entries() or {}
             if HANDLED_KEYS & entries.keys():
                 self._rewrite(ctx, site, entries)
-            elif site.client.target.provider is Provider.DASHSCOPE and site.kwarg("reasoning") is None:
+            elif _on_dashscope(site) and not _sets_reasoning(site):
                 self._no_thinking_flag(ctx, site)
 
     def _rewrite(self, ctx: FileContext, site: CompletionCall, entries: dict[str, cst.DictElement]) -> None:
@@ -81,11 +81,21 @@ class EnableThinking(Rule):
         ctx.report(
             site.call,
             self.code,
-            "this call did not set `enable_thinking`; on Responses some Qwen models think by default "
-            '(more cost and latency); add `reasoning={"effort": "none"}` or use --preserve-nonthinking to keep answers direct',
+            "no `enable_thinking` here: on Responses some Qwen models think by default (more cost and latency); "
+            '`reasoning={"effort": "none"}` (or --preserve-nonthinking) keeps answers direct',
             Severity.INFO,
             fixable=False,
         )
+
+
+def _on_dashscope(site: CompletionCall) -> bool:
+    # A call migrated under --unsafe-fixes may have no known client: then nothing is assumed.
+    return site.client is not None and site.client.target.provider is Provider.DASHSCOPE
+
+
+def _sets_reasoning(site: CompletionCall) -> bool:
+    # `reasoning_effort` becomes `reasoning` (RSP013): the call already chooses how much to think.
+    return site.kwarg("reasoning") is not None or site.kwarg("reasoning_effort") is not None
 
 
 def _edit_call(call: cst.Call, reasoning: cst.BaseExpression | None) -> cst.Call:

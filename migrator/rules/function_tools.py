@@ -117,7 +117,7 @@ class FunctionTools(Rule):
             site.block(
                 self.code,
                 arg,
-                f"`{name}` is `{_short(ctx, arg.value)}`, not a list literal the tool can see; "
+                f"`{name}` is `{ctx.tree.quote(arg.value)}`, not a list literal the tool can see; "
                 "convert each tool to the flat Responses shape by hand",
             )
             return None
@@ -131,7 +131,7 @@ class FunctionTools(Rule):
                 site.block(
                     self.code,
                     reference,
-                    f"`{arg.value.value}` is also used in `{_short(ctx, context or reference)}`, so its definition "
+                    f"`{arg.value.value}` is also used in `{ctx.tree.quote(context or reference)}`, so its definition "
                     "cannot take the Responses shape; convert the tools by hand",
                 )
                 return None
@@ -229,12 +229,12 @@ def _tool_problem(ctx: FileContext, element, legacy: bool, provider: Provider) -
     if entries is None:
         if isinstance(value, cst.Call) and ctx.tree.code(value.func).endswith("pydantic_function_tool"):
             return PYDANTIC_TOOL, False
-        return f"the tool `{_short(ctx, value)}` is not a dict literal; convert it by hand", False
+        return f"the tool `{ctx.tree.quote(value)}` is not a dict literal; convert it by hand", False
     if legacy:
         return _fields_problem(entries, FUNCTION_KEYS - {"strict"}, "function"), False
     kind = literal_string(entries["type"].value) if "type" in entries else None
     if kind not in ("function", "custom") or set(entries) != {"type", kind}:
-        return f"a tool of the shape `{_short(ctx, value)}` has no rewrite here; convert it by hand", False
+        return f"a tool of the shape `{ctx.tree.quote(value)}` has no rewrite here; convert it by hand", False
     if kind == "custom" and provider is not Provider.OPENAI:
         message = "custom tools are not documented by DashScope's Responses API; keep this call on Chat Completions"
         return message, provider is not Provider.DASHSCOPE
@@ -267,13 +267,13 @@ def _choice_problem(ctx: FileContext, arg: cst.Arg, provider: Provider, tools: c
             return REQUIRED_WITH_SEVERAL_TOOLS, False
         return None, False
     if not isinstance(value, cst.Dict):
-        return f"`{name}` is `{_short(ctx, value)}`; assuming it holds one of {CHOICE_STRINGS[name]}", True
+        return f"`{name}` is `{ctx.tree.quote(value)}`; assuming it holds one of {CHOICE_STRINGS[name]}", True
     if name == "function_call":
         kind = "function" if set(dict_entries(value) or {}) == {"name"} else None
     else:
         kind = _choice_kind(value)
     if kind is None:
-        return f"`{name}` has a shape this tool does not rewrite: `{_short(ctx, value)}`", False
+        return f"`{name}` has a shape this tool does not rewrite: `{ctx.tree.quote(value)}`", False
     if kind in ("function", "custom") and provider is Provider.DASHSCOPE:
         return f"{NAMED_CHOICE}; choose one of those by hand", False
     if kind in ("function", "custom") and provider is not Provider.OPENAI:
@@ -384,7 +384,3 @@ def _adds_strict(tool: cst.Dict, legacy: bool) -> bool:
         entries = dict_entries(entries["function"].value)
     return "strict" not in entries
 
-
-def _short(ctx: FileContext, node: cst.CSTNode, limit: int = 50) -> str:
-    text = " ".join(ctx.tree.code(node).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"

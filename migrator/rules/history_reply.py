@@ -31,6 +31,9 @@ class HistoryReply(Rule):
     summary = "`history.append(<result>.choices[0].message)` appends an assistant message dict"
     triggers = ("completions",)
 
+    def __init__(self) -> None:
+        self.claimed: set[int] = set()  # the replies of calls with tools are RSP015's
+
     def plan(self, ctx: FileContext) -> None:
         for site in ctx.sites:
             if any(site.kwarg(name) is not None for name in TOOL_PARAMS):
@@ -38,10 +41,11 @@ class HistoryReply(Rule):
             for use in site.uses:
                 if _is_appended_reply(ctx, use):
                     site.claim_use(use)
+                    self.claimed.add(id(use))
 
     def apply(self, ctx: FileContext) -> None:
         for use in ctx.migrated_uses():
-            if _is_appended_reply(ctx, use):
+            if id(use) in self.claimed:
                 ctx.tree.edit(use.chain[-1], _to_message_dict)
                 ctx.report(use.chain[-1], self.code, "the appended message object → an assistant message dict")
 

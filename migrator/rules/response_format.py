@@ -67,13 +67,13 @@ def _problem(ctx: FileContext, site: CompletionCall, value: cst.BaseExpression) 
     """Why the value cannot be rewritten (and whether the user may accept it), or (None, False)."""
     entries = dict_entries(value) if isinstance(value, cst.Dict) else None
     if entries is None:
-        return f"`response_format` is `{_short(ctx, value)}`, not a dict literal; rewrite it by hand", False
+        return f"`response_format` is `{ctx.tree.quote(value)}`, not a dict literal; rewrite it by hand", False
     format_type = _format_type(value)
     if format_type == "text":
         return None, False
     if format_type not in JSON_TYPES:
         return (
-            f"`response_format` has an unknown `type` ({_short(ctx, entries['type'].value) if 'type' in entries else 'none'})",
+            f"`response_format` has an unknown `type` ({ctx.tree.quote(entries['type'].value) if 'type' in entries else 'none'})",
             False,
         )
     if format_type == "json_schema":
@@ -136,7 +136,3 @@ def _flattened_schema(outer: cst.Dict) -> cst.Dict:
     trailing = outer.elements[-1].comma
     return outer.with_changes(elements=[dict_element("format", format_dict).with_changes(comma=trailing)])
 
-
-def _short(ctx: FileContext, node: cst.CSTNode, limit: int = 50) -> str:
-    text = " ".join(ctx.tree.code(node).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"

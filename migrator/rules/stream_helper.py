@@ -80,7 +80,7 @@ class Unhandled(Exception):
 class StreamHelper(Rule):
     code = "RSP024"
     summary = "`chat.completions.stream(...)` becomes `responses.stream(...)` with Responses event names"
-    triggers = (".stream(",)
+    triggers = ("completions",)  # acts only on `chat.completions.stream` calls
 
     def __init__(self) -> None:
         self._plans: dict[int, HelperPlan] = {}

@@ -40,7 +40,7 @@ DASHSCOPE_MESSAGE = (
 class StructuredOutputs(Rule):
     code = "RSP023"
     summary = "`chat.completions.parse(response_format=Model)` becomes `responses.parse(text_format=Model)` (OpenAI)"
-    triggers = ("parse",)
+    triggers = ("completions",)  # acts only on `chat.completions.parse` calls
 
     def plan(self, ctx: FileContext) -> None:
         for site in ctx.sites:

@@ -183,7 +183,7 @@ def _list_read(tree, node: cst.BaseExpression, plan: _Plan, *, alias_ok: bool) -
     comparison = none_comparison(tree, node)
     if comparison is not None:
         message = (
-            f"`{_short(tree, comparison)}`: on Responses the tool calls are a list that is never None "
+            f"`{tree.quote(comparison, 60)}`: on Responses the tool calls are a list that is never None "
             "(empty when the model calls no tool); test it for truth instead, then migrate"
         )
         plan.blocks.append((comparison, message))
@@ -283,7 +283,3 @@ def _alias_references(tree, node: cst.BaseExpression) -> list[cst.Name] | None:
         return None
     return tree.references(binding)
 
-
-def _short(tree, node: cst.CSTNode, limit: int = 60) -> str:
-    text = " ".join(tree.code(node).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -20,9 +20,9 @@ does not list every output item (reasoning, the output message with its ids and 
 accepted input. The dicts carry exactly what the Chat message carried (text and tool calls);
 Chat never sent the reasoning back either, so the model sees the same context.
 
-These conversions are made only when every call that reads the list is migrated together:
-the list is only passed as `messages=` to calls that share a result variable (the engine
-migrates those all or none). A list that other calls also read is reported instead.
+These conversions are made only when every call that sends the list is migrated: the calls
+that send one list are linked (`CompletionCall.migrate_with`), so the engine migrates them all
+or none. A list also handed to something that is not such a call is reported instead.
 
 OpenAI: https://developers.openai.com/api/docs/guides/function-calling
 DashScope: https://help.aliyun.com/zh/model-studio/qwen-api-via-openai-responses
@@ -77,7 +77,7 @@ HISTORY.extend(
 class ToolMessages(Rule):
     code = "RSP015"
     summary = "tool results, assistant tool calls and tool-call replies become `function_call(_output)` items"
-    triggers = ("tool",)
+    triggers = ("completions",)  # acts only on the messages of a create call
 
     def __init__(self) -> None:
         self.replies: set[int] = set()
@@ -99,11 +99,19 @@ class ToolMessages(Rule):
         convertible = [message for message in messages if function_item_kind(message.node)]
         if not convertible:
             return
-        blocker = _other_reader(ctx, site, arg.value)
-        if blocker is not None:
-            node, message = blocker
-            site.block(self.code, node, message)
-            return
+        for reference, call in _list_readers(ctx, arg.value):
+            reader = next((s for s in ctx.sites if s.call is call), None)
+            if reader is None:
+                line = ctx.tree.position(call)[0]
+                message = (
+                    f"`{reference.value}` holds tool messages, which change form on Responses, and line {line} sends it"
+                )
+                site.block(self.code, arg.value, message)
+                return
+            reason = (
+                f"`{reference.value}` holds tool messages, which change form on Responses, and is sent by both calls"
+            )
+            site.migrate_with(reader, reason)
         self.conversions[id(site)] = convertible
 
     def apply(self, ctx: FileContext) -> None:
@@ -264,26 +272,15 @@ def _laid_out_like(message: cst.Dict, items: list[cst.BaseExpression]) -> cst.Li
     return cst.List(elements, lbracket=cst.LeftSquareBracket(whitespace_after=opening))
 
 
-def _other_reader(ctx: FileContext, site: CompletionCall, value: cst.BaseExpression):
-    """(node, message) when a call that may stay on Chat Completions also reads the list."""
-    bindings = list_bindings(ctx.tree, value)
-    if not bindings:
-        return None  # a literal list only this call reads
-    group = _migrated_together(ctx.sites, site)
-    for binding in bindings:
+def _list_readers(ctx: FileContext, value: cst.BaseExpression) -> list[tuple[cst.Name, cst.Call]]:
+    """(reference, call) for every call that sends the list named `value`."""
+    readers = []
+    for binding in list_bindings(ctx.tree, value):
         for reference in ctx.tree.references(binding):
             call = _reading_call(ctx, reference)
-            if call is None:
-                continue
-            reader = next((s for s in ctx.sites if s.call is call), None)
-            if reader is None or id(reader) not in group:
-                line = ctx.tree.position(call)[0]
-                message = (
-                    f"`{value.value}` holds tool messages, which change form on Responses, and the call on line "
-                    f"{line} also sends it and may stay on Chat Completions; migrate these calls together by hand"
-                )
-                return value, message
-    return None
+            if call is not None:
+                readers.append((reference, call))
+    return readers
 
 
 def _reading_call(ctx: FileContext, reference: cst.Name) -> cst.Call | None:
@@ -292,15 +289,3 @@ def _reading_call(ctx: FileContext, reference: cst.Name) -> cst.Call | None:
     if isinstance(arg, cst.Arg) and arg.keyword is not None and arg.keyword.value == "messages":
         return ctx.tree.parent(arg)
     return reading_call(ctx.tree, reference)
-
-
-def _migrated_together(sites: list[CompletionCall], start: CompletionCall) -> set[int]:
-    """Ids of the calls linked to `start` by a shared result variable: they migrate all or none."""
-    group, todo = {id(start)}, [start]
-    while todo:
-        for use in todo.pop().uses:
-            for other in use.sites:
-                if id(other) not in group:
-                    group.add(id(other))
-                    todo.append(other)
-    return group

@@ -1,0 +1,118 @@
+"""RSP020 dict-params: `create(**params)` with `params` a dict literal built right before the call
+becomes a call with keyword arguments, so every parameter gets its own rewrite.
+
+The arguments of a call made as `client.chat.completions.create(**params)` are the keys of a
+dict; the Responses names and shapes of those parameters differ (`messages` → `input`,
+`max_tokens` → `max_output_tokens`, flat tools, ...). When the dict is a literal used for
+nothing else — assigned once, given more keys only by `params["key"] = value` lines, all
+directly before the call in the same block — the call is the same as one that spells the
+entries out as keyword arguments, in the same order. The analysis (`migrator/unpacking.py`)
+proves that and shows the other rules the entries as ordinary keyword arguments; this rule
+writes them into the call and removes the lines that built the dict (comments above those
+lines move above the call). Any other use of the dict keeps the call on Chat Completions,
+with the reason in the finding.
+
+    - params = {"model": "qwen-plus", "messages": messages}
+    - params["max_tokens"] = 200
+    - completion = client.chat.completions.create(**params)
+    + completion = client.responses.create(model="qwen-plus", input=messages, max_output_tokens=200)
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from migrator._cst_helpers import statement_of
+from migrator.analysis import CompletionCall
+from migrator.engine import FileContext
+from migrator.rules import Rule
+from migrator.unpacking import UnpackedDict
+
+
+class DictParams(Rule):
+    code = "RSP020"
+    summary = "`create(**params)` with a dict literal built just before becomes keyword arguments"
+    triggers = ("completions",)  # acts only on `**params` of a create call
+
+    def __init__(self) -> None:
+        self.expanded: list[CompletionCall] = []
+
+    def decide(self, ctx: FileContext) -> None:
+        # Registered before any rule applies, so every later edit of the call sees the keywords.
+        for site in ctx.migrated_sites:
+            if isinstance(site.unpacked, UnpackedDict):
+                self.expanded.append(site)
+                _expand(ctx, site, site.unpacked)
+
+    def apply(self, ctx: FileContext) -> None:
+        for site in self.expanded:
+            name = site.unpacked.binding.name
+            ctx.report(
+                site.unpacked.arg,
+                self.code,
+                f"`**{name}` → its keys as keyword arguments (the lines that built `{name}` are removed)",
+            )
+
+
+def _expand(ctx: FileContext, site: CompletionCall, unpacked: UnpackedDict) -> None:
+    built: dict = {"values": {}, "leading": []}
+    for statement in unpacked.statements:
+        ctx.tree.edit(statement, lambda line: _take_values(line, built))
+    ctx.tree.edit(site.call, lambda call: _with_keywords(call, unpacked, built))
+    ctx.tree.edit(
+        statement_of(ctx.tree, site.call),
+        lambda line: line.with_changes(leading_lines=[*built["leading"], *line.leading_lines]),
+    )
+
+
+def _take_values(line: cst.SimpleStatementLine, built: dict) -> cst.RemovalSentinel:
+    """Note the (already rewritten) values a dict-building line holds, then drop the line."""
+    statement = line.body[0]
+    built["leading"].extend(line.leading_lines)
+    if _is_update(statement):
+        key = statement.targets[0].target.slice[0].slice.value.evaluated_value
+        built["values"][key] = statement.value
+    else:
+        built["literal"] = statement.value
+        for element in statement.value.elements:
+            built["values"][element.key.evaluated_value] = element.value
+    return cst.RemovalSentinel.REMOVE
+
+
+def _is_update(statement: cst.BaseSmallStatement) -> bool:
+    return isinstance(statement, cst.Assign) and isinstance(statement.targets[0].target, cst.Subscript)
+
+
+def _with_keywords(call: cst.Call, unpacked: UnpackedDict, built: dict) -> cst.Call:
+    """`call` with its `**params` replaced by `key=value` arguments, laid out like the dict."""
+    index = next(i for i, arg in enumerate(call.args) if arg.star == "**")
+    star = call.args[index]
+    literal = built["literal"]
+    opening, closing = literal.lbrace.whitespace_after, literal.rbrace.whitespace_before
+    multiline = isinstance(opening, cst.ParenthesizedWhitespace)
+    separator = cst.Comma(whitespace_after=opening if multiline else cst.SimpleWhitespace(" "))
+    # One argument per line when the dict had one entry per line, ending with a trailing comma.
+    trailing = cst.Comma(whitespace_after=closing if isinstance(closing, cst.ParenthesizedWhitespace) else opening)
+    rest = list(call.args[index + 1 :])
+    if not multiline:
+        last_comma = star.comma
+    elif rest:
+        last_comma = separator
+        rest = [arg.with_changes(comma=separator) for arg in rest[:-1]] + [rest[-1].with_changes(comma=trailing)]
+    else:
+        last_comma = trailing
+    equal = cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))
+    keys = [key for key, _, _ in unpacked.entries]
+    new_args = [
+        cst.Arg(
+            built["values"][key],
+            keyword=cst.Name(key),
+            equal=equal,
+            comma=separator if position < len(keys) - 1 else last_comma,
+        )
+        for position, key in enumerate(keys)
+    ]
+    changes = {"args": [*call.args[:index], *new_args, *rest]}
+    if multiline and index == 0:
+        changes["whitespace_before_args"] = opening
+    return call.with_changes(**changes)
