@@ -40,9 +40,11 @@ def replace_kwarg(call: cst.Call, name: str, new_name: str, value: cst.BaseExpre
     """Put `new_name=value` where `name=...` was, keeping its comma and place."""
     return call.with_changes(
         args=[
-            arg.with_changes(keyword=cst.Name(new_name), value=value)
-            if arg.keyword is not None and arg.keyword.value == name
-            else arg
+            (
+                arg.with_changes(keyword=cst.Name(new_name), value=value)
+                if arg.keyword is not None and arg.keyword.value == name
+                else arg
+            )
             for arg in call.args
         ]
     )
@@ -68,7 +70,9 @@ def add_kwarg(call: cst.Call, name: str, value: cst.BaseExpression, *, before: s
         equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
     )
     args = list(call.args)
-    index = next((i for i, a in enumerate(args) if before and a.keyword is not None and a.keyword.value == before), None)
+    index = next(
+        (i for i, a in enumerate(args) if before and a.keyword is not None and a.keyword.value == before), None
+    )
     if index is not None:
         args.insert(index, new_arg.with_changes(comma=_separator(call, args, index)))
         return call.with_changes(args=args)

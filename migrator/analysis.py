@@ -264,7 +264,8 @@ class Analysis:
                 name = self.tree.qualified_name(annotation.annotation)
                 if name in CLIENT_CLASSES:
                     return Client(
-                        CLIENT_CLASSES[name], Target(Provider.UNKNOWN, f"parameter {binding.name!r} (its base_url is set by the caller)")
+                        CLIENT_CLASSES[name],
+                        Target(Provider.UNKNOWN, f"parameter {binding.name!r} (its base_url is set by the caller)"),
                     )
         return None
 
@@ -285,7 +286,11 @@ class Analysis:
         for assign in self.tree.nodes(cst.Assign):
             for target in assign.targets:
                 t = target.target
-                if isinstance(t, cst.Attribute) and t.attr.value == "base_url" and self.tree.qualified_name(t.value) == "openai":
+                if (
+                    isinstance(t, cst.Attribute)
+                    and t.attr.value == "base_url"
+                    and self.tree.qualified_name(t.value) == "openai"
+                ):
                     constant = self.constant_string(assign.value)
                     if constant is None:
                         return Client(False, Target(Provider.UNKNOWN, "openai.base_url is not a constant"))
@@ -295,7 +300,9 @@ class Analysis:
     def factory_client(self, function: cst.CSTNode | None) -> Client | None:
         if not isinstance(function, cst.FunctionDef):
             return None
-        returns = [r for r in self.tree.nodes(cst.Return) if self.tree.enclosing(r, (cst.FunctionDef, cst.Lambda)) is function]
+        returns = [
+            r for r in self.tree.nodes(cst.Return) if self.tree.enclosing(r, (cst.FunctionDef, cst.Lambda)) is function
+        ]
         if not returns or any(r.value is None for r in returns):
             return None
         return _merge([self.client(r.value) for r in returns])
@@ -390,7 +397,11 @@ class Analysis:
                 if parsed is not None and len(raw_use.path) == 2:
                     uses.extend(self._uses_of_value(site, _awaited(self.tree, parsed)))
                 elif raw_use.path[:1] not in (("headers",), ("http_response",), ("status_code",)):
-                    site.block("RSP001", raw_use.chain[-1], f"the raw response is used as `{self.tree.code(raw_use.chain[-1])}`")
+                    site.block(
+                        "RSP001",
+                        raw_use.chain[-1],
+                        f"the raw response is used as `{self.tree.code(raw_use.chain[-1])}`",
+                    )
             return uses
         return self._uses_of_value(site, _awaited(self.tree, site.call))
 
@@ -402,7 +413,9 @@ class Analysis:
             return [self._chain(expr)]
         target = _single_name_target(parent, expr)
         if target is None:
-            site.block("RSP001", expr, f"its result {_describe_escape(self.tree, expr)}, where the tool cannot follow it")
+            site.block(
+                "RSP001", expr, f"its result {_describe_escape(self.tree, expr)}, where the tool cannot follow it"
+            )
             return []
         binding = self.tree.binding_at(target)
         uses = []
@@ -441,7 +454,9 @@ def _merge(clients: list[Client | None]) -> Client | None:
     if all(c == first for c in clients):
         return first
     providers = {c.target.provider for c in clients}
-    target = first.target if len(providers) == 1 else Target(Provider.UNKNOWN, "several clients with different base URLs")
+    target = (
+        first.target if len(providers) == 1 else Target(Provider.UNKNOWN, "several clients with different base URLs")
+    )
     is_async = first.is_async if all(c.is_async == first.is_async for c in clients) else None
     return Client(is_async, target, all(c.proven for c in clients))
 

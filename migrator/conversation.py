@@ -298,4 +298,3 @@ def _is_store(tree: SourceTree, node: cst.CSTNode) -> bool:
     return isinstance(parent, (cst.AssignTarget, cst.Del)) or (
         isinstance(parent, cst.AugAssign) and parent.target is node
     )
-

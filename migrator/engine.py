@@ -25,6 +25,7 @@ from migrator import layout, todo
 from migrator._tree import SourceTree
 from migrator.analysis import Analysis, CompletionCall, ResultUse
 from migrator.findings import Finding, Severity
+from migrator.prefilter import Prefilter, imports_openai
 from migrator.providers import provider_overrides
 from migrator.roundtrip import InternalError, SourceError, check_nesting, keep_what_libcst_lost, python_cannot_parse
 from migrator.rules import Rule, all_rules
@@ -38,7 +39,7 @@ class Result:
     source: str
     new_source: str
     findings: list[Finding] = field(default_factory=list)
-    #: False when no rule's trigger occurs in the text, so it was never parsed.
+    #: False when the prefilter showed no rule can act on the text, so LibCST never parsed it.
     parsed: bool = True
 
     @property
@@ -118,25 +119,31 @@ def enabled_rules(settings: Settings) -> list[Rule]:
     return [rule() for rule in all_rules() if settings.rule_enabled(rule.code)]
 
 
-def could_apply(source: str, settings: Settings) -> bool:
-    """The prefilter: False when no enabled rule's trigger occurs in the text."""
-    return any(
-        trigger in source for rule in all_rules() if settings.rule_enabled(rule.code) for trigger in rule.triggers
-    )
+def could_apply(source: str, settings: Settings, python_tree: ast.Module | None = None, project=None) -> bool:
+    """The prefilter on text: False when no enabled rule can act on it. With Python's tree of
+    the source, also False when only rules that need an `import openai` could, and it has none.
+    With a project index, clients may come from the project's other modules: no such test."""
+    if project is not None:
+        imports = True
+    else:
+        imports = None if python_tree is None else imports_openai(python_tree)
+    return Prefilter.for_rules(settings).in_text(source, imports)
 
 
-def migrate_source(
-    source: str, settings: Settings | None = None, filename: str = "<string>", project=None
-) -> Result:
+def migrate_source(source: str, settings: Settings | None = None, filename: str = "<string>", project=None) -> Result:
     """Migrate one file's text. `project` (a `ProjectIndex`) resolves clients that other
     modules of the project export; without it, only what the file itself shows counts."""
     settings = settings or Settings()
-    if not could_apply(source, settings):
+    if not could_apply(source, settings, project=project):
         return Result(source, source, parsed=False)
     suppressions = scan_suppressions(source)
     if suppressions is not None and suppressions.whole_file:
         return Result(source, source, parsed=False)
-    check_nesting(source)  # before LibCST, whose parser would crash the process
+    python_tree = check_nesting(source)  # before LibCST, whose parser would crash the process
+    # Python's parser is many times faster than LibCST's: what it shows (no `import openai`)
+    # spares most files that name a trigger only in passing.
+    if python_tree is not None and not could_apply(source, settings, python_tree, project):
+        return Result(source, source, parsed=False)
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as error:
@@ -341,4 +348,3 @@ def _find_culprit(module: cst.Module, rules: list[Rule], settings: Settings, fil
         if not _parses(ctx.tree.edited_module().code):
             return rule.code
     return "combination of rules " + ", ".join(rule.code for rule in rules)
-

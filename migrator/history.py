@@ -95,9 +95,9 @@ def _prove(tree: SourceTree, binding: Binding, list_sites, uses) -> Chain | Refu
 def _classify(tree: SourceTree, reference: cst.Name, list_sites, uses):
     """('call' | 'reply' | 'turn' | 'other', detail) for one read of the list."""
     parent = tree.parent(reference)
-    if isinstance(parent, cst.Arg) and parent.keyword is not None and parent.keyword.value == "messages":
-        if any(site.call is tree.parent(parent) for site in list_sites):
-            return "call", None
+    is_messages = isinstance(parent, cst.Arg) and parent.keyword is not None and parent.keyword.value == "messages"
+    if is_messages and any(site.call is tree.parent(parent) for site in list_sites):
+        return "call", None
     statement = _append_statement(tree, reference)
     if statement is None:
         return "other", f"`{reference.value}` is also used in `{tree.quote(_context(tree, reference))}`"
@@ -200,7 +200,9 @@ def _shape(tree: SourceTree, binding: Binding, list_sites, replies, turn_appends
     container = tree.parent(next(iter(site_lines.values())))
     loop = tree.parent(container) if container is not block else None
     if loop is not None and not (isinstance(loop, (cst.For, cst.While)) and tree.parent(loop) is block):
-        return Refusal(name, list_sites[0].call, f"the call is nested deeper than one loop below where `{name}` is made")
+        return Refusal(
+            name, list_sites[0].call, f"the call is nested deeper than one loop below where `{name}` is made"
+        )
     if loop is not None and len(list_sites) != 1:
         return Refusal(name, list_sites[1].call, f"a loop that calls the model twice with `{name}`")
     for line in turn_appends:
@@ -269,4 +271,3 @@ def _contains(tree: SourceTree, statement: cst.CSTNode, types: tuple[type, ...])
 
     statement.visit(_Finder())
     return bool(found)
-

@@ -18,11 +18,12 @@ which searches its decoded code cells again.
 
 from __future__ import annotations
 
+import ast
 import codecs
 import io
 import json
 import tokenize
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 from migrator.rules import all_rules
@@ -39,43 +40,62 @@ _UTF8 = frozenset({"utf-8", "utf-8-sig"})
 #: Codecs in which the same text may be written in more than one way (a letter inside a
 #: base64 run, or after a shift sequence): a bytes search could miss it, so these are decoded.
 _STATEFUL = ("utf-7", "iso2022", "hz")
+OPENAI = "openai"
 
 
 class Prefilter:
-    """Searches text or bytes for any of a set of triggers."""
+    """Searches text or bytes for the triggers of a set of rules.
 
-    def __init__(self, triggers: Iterable[str]) -> None:
-        unique = sorted(set(triggers), key=lambda t: (len(t), t))
-        # A trigger that contains a shorter one adds nothing: wherever it occurs, so does that one.
-        self.triggers = tuple(t for i, t in enumerate(unique) if t and not any(s in t for s in unique[:i]))
-        self._utf8 = tuple(t.encode() for t in self.triggers)
-        self._json = tuple(json.dumps(t, ensure_ascii=False)[1:-1].encode() for t in self.triggers)
+    `triggers` let a file through alone. `openai_triggers` are those of rules that act only on
+    what the analysis resolves through an import of `openai` (clients, their calls, the SDK's
+    types): they count only in a file that may import it, which in bytes means one that holds
+    the word `openai` at all, and, once Python has parsed the file, one with an `import openai`
+    or `from openai... import` statement (`imports_openai`).
+    """
+
+    def __init__(self, triggers: Iterable[str], openai_triggers: Iterable[str] = ()) -> None:
+        self.triggers = _fewest(triggers)
+        self.openai_triggers = _fewest(openai_triggers)
+        words = {*self.triggers, *self.openai_triggers, OPENAI}
+        self._words = tuple(sorted(words))
+        self._utf8 = {w: w.encode() for w in words}
+        self._json = {w: json.dumps(w, ensure_ascii=False)[1:-1].encode() for w in words}
 
     @classmethod
     def for_rules(cls, settings: Settings, codes: Iterable[str] | None = None) -> Prefilter:
         """The triggers of every enabled rule (of those in `codes`, when given)."""
         wanted = None if codes is None else set(codes)
+        rules = [
+            rule for rule in all_rules() if settings.rule_enabled(rule.code) and (wanted is None or rule.code in wanted)
+        ]
         return cls(
-            trigger
-            for rule in all_rules()
-            if settings.rule_enabled(rule.code) and (wanted is None or rule.code in wanted)
-            for trigger in rule.triggers
+            (t for rule in rules if not rule.needs_openai_import for t in rule.triggers),
+            (t for rule in rules if rule.needs_openai_import for t in rule.triggers),
         )
 
     def __bool__(self) -> bool:
-        return bool(self.triggers)
+        return bool(self.triggers or self.openai_triggers)
 
-    def in_text(self, text: str) -> bool:
-        return any(trigger in text for trigger in self.triggers)
+    def _passes(self, holds: Callable[[str], bool], may_import_openai: bool | None = None) -> bool:
+        if any(map(holds, self.triggers)):
+            return True
+        if not self.openai_triggers:
+            return False
+        if may_import_openai is None:
+            may_import_openai = holds(OPENAI)
+        return may_import_openai and any(map(holds, self.openai_triggers))
+
+    def in_text(self, text: str, imports_openai: bool | None = None) -> bool:
+        """Whether a rule may act on `text`; `imports_openai`, when known, is what
+        `imports_openai` says of the parsed file (a sharper test than the word alone)."""
+        return self._passes(text.__contains__, imports_openai)
 
     def in_bytes(self, raw: bytes, encoding: str = "utf-8") -> bool:
         """Whether `raw`, text in `encoding`, may hold a trigger (never False when it does)."""
         codec = _normal(encoding)
-        if codec in _UTF8:
-            return any(trigger in raw for trigger in self._utf8)
-        encoded = _encoded(self.triggers, codec)
+        encoded = self._utf8 if codec in _UTF8 else _encoded(self._words, codec)
         if encoded is not None:
-            return any(trigger in raw for trigger in encoded)
+            return self._passes(lambda word: encoded[word] in raw)
         try:
             return self.in_text(raw.decode(codec))
         except (UnicodeDecodeError, LookupError):
@@ -89,11 +109,45 @@ class Prefilter:
         """For notebook JSON: True also when an escape or a wide encoding could hide a trigger."""
         if _wide_encoding(raw) or b"\\u" in raw or b"\\/" in raw:
             return True
-        return any(trigger in raw for trigger in self._json)
+        return self._passes(lambda word: self._json[word] in raw)
 
     def in_any_text(self, raw: bytes) -> bool:
         """For other text files: UTF-8 unless a byte order mark says otherwise."""
         return self.in_bytes(raw, _wide_encoding(raw) or "utf-8")
+
+
+def imports_openai(module: ast.Module) -> bool:
+    """Whether the module imports `openai` or a module under it, anywhere (absolute imports:
+    the analysis resolves names to `openai....` only through these, see `SourceTree`)."""
+    statements = list(module.body)
+    while statements:  # statements only: an import is never inside an expression
+        node = statements.pop()
+        if isinstance(node, ast.Import):
+            if any(_under_openai(alias.name) for alias in node.names):
+                return True
+        elif isinstance(node, ast.ImportFrom):
+            if node.level == 0 and _under_openai(node.module or ""):
+                return True
+        else:
+            for name in _BODIES:
+                for child in getattr(node, name, ()):
+                    statements.extend(child.body if isinstance(child, _CLAUSES) else (child,))
+    return False
+
+
+#: Where statements hold statements, and the clauses (`except`, `case`) that hold them in turn.
+_BODIES = ("body", "orelse", "finalbody", "handlers", "cases")
+_CLAUSES = (ast.ExceptHandler, ast.match_case)
+
+
+def _under_openai(module: str) -> bool:
+    return module == OPENAI or module.startswith(OPENAI + ".")
+
+
+def _fewest(triggers: Iterable[str]) -> tuple[str, ...]:
+    unique = sorted(set(triggers), key=lambda t: (len(t), t))
+    # A trigger that contains a shorter one adds nothing: wherever it occurs, so does that one.
+    return tuple(t for i, t in enumerate(unique) if t and not any(s in t for s in unique[:i]))
 
 
 def _wide_encoding(raw: bytes) -> str | None:
@@ -123,13 +177,13 @@ def _normal(encoding: str) -> str:
 
 
 @lru_cache(maxsize=64)
-def _encoded(triggers: tuple[str, ...], codec: str) -> tuple[bytes, ...] | None:
-    """The triggers in `codec`, when each encodes to the same bytes as in UTF-8 (so a bytes
+def _encoded(words: tuple[str, ...], codec: str) -> dict[str, bytes] | None:
+    """The words in `codec`, when each encodes to the same bytes as in UTF-8 (so a bytes
     search stays exact); None otherwise."""
     if codec.startswith(_STATEFUL):
         return None
     try:
-        encoded = tuple(trigger.encode(codec) for trigger in triggers)
+        encoded = {word: word.encode(codec) for word in words}
     except (UnicodeEncodeError, LookupError):
         return None
-    return encoded if encoded == tuple(trigger.encode() for trigger in triggers) else None
+    return encoded if all(encoded[word] == word.encode() for word in words) else None

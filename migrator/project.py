@@ -19,6 +19,7 @@ import libcst as cst
 
 from migrator._tree import SourceTree
 
+
 @dataclass
 class ProjectIndex:
     #: "package.module.name" -> the client that name holds.

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import Enum
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from urllib.parse import urlsplit
 
@@ -41,7 +41,7 @@ class Target:
         return self.provider in (Provider.OPENAI, Provider.DASHSCOPE) and self.unsupported is None
 
 
-@lru_cache(maxsize=None)
+@cache
 def dashscope_facts() -> dict:
     text = resources.files("migrator").joinpath("data/dashscope.toml").read_text(encoding="utf-8")
     return tomllib.loads(text)
@@ -96,7 +96,9 @@ def classify_base_url(url: str) -> Target:
     if host in facts["hosts_without_responses"]:
         return Target(Provider.DASHSCOPE, evidence, unsupported=f"the Responses API is not listed for {host}")
     if path not in (facts["compatible_path"], facts["legacy_path"]):
-        return Target(Provider.DASHSCOPE, evidence, unsupported=f"the path {path or '/'!r} is not an OpenAI-compatible one")
+        return Target(
+            Provider.DASHSCOPE, evidence, unsupported=f"the path {path or '/'!r} is not an OpenAI-compatible one"
+        )
     return Target(Provider.DASHSCOPE, evidence)
 
 
@@ -105,5 +107,6 @@ def _is_dashscope_host(host: str, facts: dict) -> bool:
         host in facts["responses_hosts"]
         or host in facts["hosts_without_responses"]
         or host.endswith(facts["workspace_host_suffix"])
-        or host.endswith(".aliyuncs.com") and "dashscope" in host
+        or host.endswith(".aliyuncs.com")
+        and "dashscope" in host
     )

@@ -45,8 +45,9 @@ def _syntax_error_message(error: SyntaxError) -> str:
     return (f"line {error.lineno}, column {error.offset}: " if error.lineno else "") + error.msg
 
 
-def check_nesting(text: str) -> None:
-    """`SourceError` when `text` is nested deeper than LibCST can parse without crashing.
+def check_nesting(text: str) -> ast.Module | None:
+    """`SourceError` when `text` is nested deeper than LibCST can parse without crashing;
+    else Python's own tree of it (None when Python cannot parse it: LibCST may, or report why).
 
     LibCST's native parser overflows the C stack (a segfault that ends the whole run, not an
     exception) on nesting Python itself refuses, such as 2000 nested parentheses or 20000 `-`
@@ -58,19 +59,20 @@ def check_nesting(text: str) -> None:
     except SyntaxError as error:
         if _NESTING_ERROR.search(error.msg):
             raise SourceError(_syntax_error_message(error)) from None
-        return
+        return None
     except (RecursionError, MemoryError):
         raise SourceError(NESTED_TOO_DEEPLY) from None
     except ValueError:  # NUL bytes: decode() refuses them before this
-        return
+        return None
     if len(_BOOLEAN_WORD.findall(text)) <= MAX_BOOLEAN_OPERANDS:
-        return  # the usual case: no chain can be that long
+        return tree  # the usual case: no chain can be that long
     for node in ast.walk(tree):
         if isinstance(node, ast.BoolOp) and len(node.values) > MAX_BOOLEAN_OPERANDS:
             raise SourceError(
                 f"line {node.lineno}: an `and` / `or` chain of {len(node.values)} operands "
                 f"(migrator parses at most {MAX_BOOLEAN_OPERANDS})"
             )
+    return tree
 
 
 def python_cannot_parse(text: str) -> str | None:
@@ -82,7 +84,6 @@ def python_cannot_parse(text: str) -> str | None:
     except (RecursionError, MemoryError, ValueError):
         return NESTED_TOO_DEEPLY
     return None
-
 
 
 def keep_what_libcst_lost(old: str, new: str) -> str:

@@ -139,7 +139,6 @@ def _context(tree: SourceTree, reference: cst.Name) -> cst.CSTNode:
     return reference
 
 
-
 def _calls_in(entries) -> bool:
     return any(_has_call(value) for _, value, _ in entries)
 

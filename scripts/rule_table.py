@@ -30,12 +30,14 @@ def table() -> str:
     for rule in all_rules():
         summary = rule.summary.replace("|", "\\|")
         cell = example(rule.doc()).replace("|", "\\|")
-        rows.append(f"| {rule.code} | `{rule.slug}` | {summary} | {cell} | [fixtures/{rule.slug}](fixtures/{rule.slug}) |")
+        rows.append(
+            f"| {rule.code} | `{rule.slug}` | {summary} | {cell} | [fixtures/{rule.slug}](fixtures/{rule.slug}) |"
+        )
     return "\n".join(rows)
 
 
 def readme_with_table(readme: str) -> str:
-    pattern = re.compile(re.escape(START) + ".*?" + re.escape(END), re.S)
+    pattern = re.compile(re.escape(START) + ".*?" + re.escape(END), re.DOTALL)
     return pattern.sub(lambda _: f"{START}\n{table()}\n{END}", readme)
 
 

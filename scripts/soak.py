@@ -3,8 +3,8 @@
     python scripts/soak.py [--every N] [--plant-every K] [--jobs N] [--keep DIR]
 
 Copies the `*.py` files of the running Python's standard library (minus site-packages) into
-a temporary directory and adds a comment holding a rule trigger to each, so that every file
-is parsed and analysed instead of skipped by the prefilter. Every K-th file also gets a
+a temporary directory and adds an `import openai` line with a rule trigger in its comment to
+each, so that every file is parsed and analysed instead of skipped by the prefilter. Every K-th file also gets a
 fixture's `before.py` appended (real OpenAI code inside real-world code). Then it runs
 `apply` over the copy, in this process, and checks:
 
@@ -36,13 +36,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
-from fixture_cases import all_cases  # noqa: E402
+from fixture_cases import all_cases
 
-from migrator import files  # noqa: E402
-from migrator.settings import Settings  # noqa: E402
+from migrator import files
+from migrator.settings import Settings
 
-#: Appended to every copied file: a trigger of the call rules, so nothing is skipped unread.
-TRIGGER_COMMENT = "# migrator soak: client.chat.completions\n"
+#: Appended to every copied file: a trigger of the call rules in a file that imports openai,
+#: so nothing is skipped unread.
+TRIGGER_LINE = "import openai  # migrator soak: client.chat.completions\n"
 _FUTURE = re.compile(r"^from __future__ import .*$", re.MULTILINE)
 
 
@@ -99,7 +100,7 @@ def _fixture_code() -> list[str]:
 def _with_trigger(raw: bytes) -> bytes:
     newline = b"\r\n" if b"\r\n" in raw else b"\n"
     separator = b"" if raw.endswith((b"\n", b"\r")) or not raw else newline
-    return raw + separator + TRIGGER_COMMENT.encode().replace(b"\n", newline)
+    return raw + separator + TRIGGER_LINE.encode().replace(b"\n", newline)
 
 
 def _planted(raw: bytes, code: str) -> bytes | None:
@@ -204,7 +205,7 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes (default: all cores)")
     parser.add_argument("--keep", metavar="DIR", help="build the corpus in DIR and keep it")
     parser.add_argument(
-        "--plain", action="store_true", help="no trigger comments: the prefilter skips what it would in real use"
+        "--plain", action="store_true", help="no trigger lines: the prefilter skips what it would in real use"
     )
     args = parser.parse_args()
     dest = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="migrator-soak-"))

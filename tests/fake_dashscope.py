@@ -46,14 +46,10 @@ SILENT_ITEM_TYPES = {"reasoning", "web_search_call"}
 class ApiError(Exception):
     """An HTTP error answered with an OpenAI-style error body."""
 
-    def __init__(
-        self, status: int, message: str, code: str = "invalid_parameter"
-    ) -> None:
+    def __init__(self, status: int, message: str, code: str = "invalid_parameter") -> None:
         super().__init__(message)
         self.status = status
-        self.body = {
-            "error": {"message": message, "type": "invalid_request_error", "code": code}
-        }
+        self.body = {"error": {"message": message, "type": "invalid_request_error", "code": code}}
 
 
 def bad_request(message: str) -> ApiError:
@@ -138,9 +134,7 @@ def compose_text(model: str, turns: list[Turn], search_query: str | None) -> str
     users = [t.text for t in turns if t.role == "user"]
     last_user = users[-1] if users else ""
     text = f"[{model}] turn {len(users)}: {last_user!r}; context: {' | '.join(users)}"
-    last_user_index = max(
-        (i for i, t in enumerate(turns) if t.role == "user"), default=-1
-    )
+    last_user_index = max((i for i, t in enumerate(turns) if t.role == "user"), default=-1)
     tool_outputs = [t.text for t in turns[last_user_index + 1 :] if t.role == "tool"]
     if tool_outputs:
         text += f"; tool said: {' | '.join(tool_outputs)}"
@@ -165,9 +159,7 @@ def run_model(
     last_user = users[-1] if users else ""
     reasoning = f"thinking about {last_user!r}" if thinking else None
     # Only a fresh user turn triggers a call; a tool result gets an answer.
-    tool = (
-        pick_tool(last_user, tool_names) if turns and turns[-1].role == "user" else None
-    )
+    tool = pick_tool(last_user, tool_names) if turns and turns[-1].role == "user" else None
     search_query = last_user if search else None
     text, tool_call, truncated = None, None, False
     if tool:
@@ -201,9 +193,7 @@ def content_text(content: Any) -> str:
         return ""
     if isinstance(content, str):
         return content
-    return " ".join(
-        p["text"] for p in content if p.get("type") in TEXT_PART_TYPES and "text" in p
-    )
+    return " ".join(p["text"] for p in content if p.get("type") in TEXT_PART_TYPES and "text" in p)
 
 
 def message_turn(role: str, content: Any) -> Turn:
@@ -229,10 +219,7 @@ def chat_turns(messages: list[dict]) -> list[Turn]:
             continue
         turns.append(message_turn(role, message.get("content")))
         # Remember the calls so a later tool message can be matched to one.
-        turns += [
-            Turn("tool_call", call_id=call["id"])
-            for call in message.get("tool_calls") or []
-        ]
+        turns += [Turn("tool_call", call_id=call["id"]) for call in message.get("tool_calls") or []]
     return turns
 
 
@@ -245,16 +232,12 @@ def response_input_turns(items: str | list[dict]) -> list[Turn]:
         kind = item.get("type", "message")
         if kind == "message":
             if item.get("role") == "tool":
-                raise bad_request(
-                    "Role 'tool' is not supported in input; use a 'function_call_output' item."
-                )
+                raise bad_request("Role 'tool' is not supported in input; use a 'function_call_output' item.")
             turns.append(message_turn(item.get("role"), item.get("content")))
         elif kind == "function_call":
             turns.append(Turn("tool_call", call_id=item.get("call_id")))
         elif kind == "function_call_output":
-            turns.append(
-                Turn("tool", content_text(item.get("output")), item.get("call_id"))
-            )
+            turns.append(Turn("tool", content_text(item.get("output")), item.get("call_id")))
         elif kind not in SILENT_ITEM_TYPES:
             raise bad_request(f"Unsupported input item type: {kind!r}")
     return turns
@@ -267,9 +250,7 @@ def check_tool_outputs(turns: list[Turn]) -> None:
         if turn.role == "tool_call":
             called.add(turn.call_id)
         elif turn.role == "tool" and turn.call_id not in called:
-            raise bad_request(
-                f"No tool call found for function call output with call_id {turn.call_id}."
-            )
+            raise bad_request(f"No tool call found for function call output with call_id {turn.call_id}.")
 
 
 def require(body: dict, key: str) -> None:
@@ -282,23 +263,15 @@ def validate_responses_body(body: dict) -> None:
     require(body, "model")
     require(body, "input")
     if "messages" in body:
-        raise bad_request(
-            "Unsupported parameter: 'messages'. The Responses API takes 'input'."
-        )
+        raise bad_request("Unsupported parameter: 'messages'. The Responses API takes 'input'.")
     if "max_tokens" in body:
-        raise bad_request(
-            "Unsupported parameter: 'max_tokens'. The Responses API takes 'max_output_tokens'."
-        )
+        raise bad_request("Unsupported parameter: 'max_tokens'. The Responses API takes 'max_output_tokens'.")
     for tool in body.get("tools") or []:
         if "function" in tool:
-            raise bad_request(
-                "Invalid tool: use the flat shape {'type': 'function', 'name': ..., 'parameters': ...}."
-            )
+            raise bad_request("Invalid tool: use the flat shape {'type': 'function', 'name': ..., 'parameters': ...}.")
     limit = body.get("max_output_tokens")
     if limit is not None and limit < MIN_MAX_OUTPUT_TOKENS:
-        raise bad_request(
-            f"'max_output_tokens' must be at least {MIN_MAX_OUTPUT_TOKENS}, got {limit}."
-        )
+        raise bad_request(f"'max_output_tokens' must be at least {MIN_MAX_OUTPUT_TOKENS}, got {limit}.")
 
 
 def chat_tool_names(body: dict) -> list[str]:
@@ -367,9 +340,7 @@ def chat_tool_calls(reply: Reply, call_id: str | None) -> list[dict]:
     ]
 
 
-def chat_completion(
-    completion_id: str, model: str, reply: Reply, call_id: str | None
-) -> dict:
+def chat_completion(completion_id: str, model: str, reply: Reply, call_id: str | None) -> dict:
     message: dict[str, Any] = {"role": "assistant", "content": reply.text}
     if reply.reasoning:
         message["reasoning_content"] = reply.reasoning
@@ -416,14 +387,9 @@ def chat_chunks(
 
     chunks = [chunk({"role": "assistant", "content": ""})]
     # DashScope streams the thinking before the answer.
-    chunks += [
-        chunk({"reasoning_content": piece})
-        for piece in word_pieces(reply.reasoning or "")
-    ]
+    chunks += [chunk({"reasoning_content": piece}) for piece in word_pieces(reply.reasoning or "")]
     chunks += [chunk({"content": piece}) for piece in word_pieces(reply.text or "")]
-    tool_calls = [
-        {"index": i, **call} for i, call in enumerate(chat_tool_calls(reply, call_id))
-    ]
+    tool_calls = [{"index": i, **call} for i, call in enumerate(chat_tool_calls(reply, call_id))]
     if tool_calls:
         chunks.append(chunk({"tool_calls": tool_calls}))
     chunks.append(chunk({}, chat_finish_reason(reply)))
@@ -500,9 +466,7 @@ def responses_output(reply: Reply, new_id: Callable[[str], str]) -> list[dict]:
     return items
 
 
-def response_object(
-    response_id: str, body: dict, output: list[dict], reply: Reply
-) -> dict:
+def response_object(response_id: str, body: dict, output: list[dict], reply: Reply) -> dict:
     return {
         "id": response_id,
         "object": "response",
@@ -510,9 +474,7 @@ def response_object(
         "model": body["model"],
         "status": "incomplete" if reply.truncated else "completed",
         "error": None,
-        "incomplete_details": (
-            {"reason": "max_output_tokens"} if reply.truncated else None
-        ),
+        "incomplete_details": ({"reason": "max_output_tokens"} if reply.truncated else None),
         "instructions": body.get("instructions"),
         "max_output_tokens": body.get("max_output_tokens"),
         "metadata": body.get("metadata") or {},
@@ -721,9 +683,7 @@ class FakeDashScope:
         if not body.get("stream"):
             return chat_completion(completion_id, body["model"], reply, call_id)
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-        chunks = chat_chunks(
-            completion_id, body["model"], reply, call_id, include_usage
-        )
+        chunks = chat_chunks(completion_id, body["model"], reply, call_id, include_usage)
         return SSEStream(chunks, named=False)
 
     def _responses(self, body: dict) -> dict | SSEStream:
@@ -731,9 +691,7 @@ class FakeDashScope:
         history = self._history(body.get("previous_response_id"))
         new_turns = response_input_turns(body["input"])
         # `instructions` are not inherited through previous_response_id.
-        instructions = (
-            [Turn("system", body["instructions"])] if body.get("instructions") else []
-        )
+        instructions = [Turn("system", body["instructions"])] if body.get("instructions") else []
         turns = instructions + history + new_turns
         check_tool_outputs(turns)
         reply = run_model(
@@ -748,9 +706,7 @@ class FakeDashScope:
         output = responses_output(reply, self._new_id)
         response = response_object(response_id, body, output, reply)
         if body.get("store", True):
-            self._stored[response_id] = StoredResponse(
-                response, history + new_turns + response_input_turns(output)
-            )
+            self._stored[response_id] = StoredResponse(response, history + new_turns + response_input_turns(output))
         if body.get("stream"):
             return SSEStream(response_events(response), named=True)
         return response
@@ -760,17 +716,13 @@ class FakeDashScope:
             return []
         stored = self._stored.get(previous_response_id)
         if stored is None:
-            raise bad_request(
-                f"Previous response with id '{previous_response_id}' not found."
-            )
+            raise bad_request(f"Previous response with id '{previous_response_id}' not found.")
         return stored.turns
 
     def _retrieve(self, response_id: str) -> dict:
         stored = self._stored.get(response_id)
         if stored is None:
-            raise ApiError(
-                404, f"Response with id '{response_id}' not found.", code="not_found"
-            )
+            raise ApiError(404, f"Response with id '{response_id}' not found.", code="not_found")
         return stored.response
 
 
@@ -851,7 +803,7 @@ if __name__ == "__main__":
 # such calls aimed at DashScope on Chat Completions.) Installed by wrapping the two endpoint
 # handlers, so it is active when the module is imported (the tests), not in script mode.
 
-from contextvars import ContextVar  # noqa: E402
+from contextvars import ContextVar
 
 _requested_schema: ContextVar[dict | None] = ContextVar("requested_schema", default=None)
 

@@ -10,9 +10,10 @@ A case folder holds:
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+
+import tomllib
 
 from migrator.settings import Settings
 

@@ -22,8 +22,9 @@ from migrator.cli import main
 
 LEGACY = 'BASE = "https://dashscope.aliyuncs.com/api/v2/apps/protocols/compatible-mode/v1"\n'
 MIGRATED = 'BASE = "https://dashscope.aliyuncs.com/compatible-mode/v1"\n'
-#: Makes a file worth parsing (a rule's trigger) without anything to rewrite.
-TRIGGER = "  # client.chat.completions\n"
+#: Makes a file worth parsing (a rule's trigger, in a file that names openai) without anything
+#: to rewrite. (A file with a syntax error that does not name openai is skipped unread.)
+TRIGGER = "  # openai client.chat.completions\n"
 
 
 def error_lines(stderr: str) -> list[str]:
@@ -76,9 +77,9 @@ BAD_SOURCES = {
 
 BAD_BYTES = {
     "nul.py": (b"x = 1\0\n" + TRIGGER.encode(), "not a text file (it contains NUL bytes)"),
-    "png.py": (b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR completions", "not a text file"),
-    "elf.py": (b"\x7fELF\x02\x01\x01\0\0\0completions\xff\xfe", "not a text file"),
-    "random.py": (bytes(range(128, 256)) * 4 + b"completions", "cannot decode as utf-8"),
+    "png.py": (b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR openai completions", "not a text file"),
+    "elf.py": (b"\x7fELF\x02\x01\x01\0\0\0openai completions\xff\xfe", "not a text file"),
+    "random.py": (bytes(range(128, 256)) * 4 + b"openai completions", "cannot decode as utf-8"),
     "latin1_undeclared.py": (b"# caf\xe9\n" + TRIGGER.encode(), "cannot decode as utf-8"),
     "utf16.py": (LEGACY.encode("utf-16"), "not a text file"),
     "bom_and_latin1.py": (b"\xef\xbb\xbf# -*- coding: latin-1 -*-\n" + LEGACY.encode(), "bad encoding declaration"),
@@ -218,10 +219,10 @@ def notebook(*sources: str) -> str:
 
 
 BAD_NOTEBOOKS = {
-    "truncated.ipynb": (b'{"cells": [ "completions"', "not valid JSON"),
-    "binary.ipynb": (b"\x89PNG\r\n\x1a\n\0\0completions\xff", "cannot decode"),
-    "a_list.ipynb": (b'["completions"]', "not a Jupyter notebook"),
-    "bad_cell.ipynb": (notebook("client.chat.completions.create(\n").encode(), "cell 1: line 1"),
+    "truncated.ipynb": (b'{"cells": [ "openai completions"', "not valid JSON"),
+    "binary.ipynb": (b"\x89PNG\r\n\x1a\n\0\0openai completions\xff", "cannot decode"),
+    "a_list.ipynb": (b'["openai completions"]', "not a Jupyter notebook"),
+    "bad_cell.ipynb": (notebook("import openai\nclient.chat.completions.create(\n").encode(), "cell 1: line 2"),
 }
 
 
@@ -296,7 +297,7 @@ def test_check_nesting_lets_ordinary_syntax_errors_through_to_the_engine():
 @needs_notebooks
 def test_deep_nesting_in_a_notebook_cell_is_one_line_not_a_crash(tmp_path):
     deep = "x = " + "(" * 2000 + ")" * 2000 + "\n"
-    (tmp_path / "deep.ipynb").write_text(notebook("client.chat.completions.create()\n", deep))
+    (tmp_path / "deep.ipynb").write_text(notebook("import openai\nclient.chat.completions.create()\n", deep))
     (tmp_path / "good.py").write_text(LEGACY)
     done = subprocess_cli("check", "--jobs", "1", ".", cwd=tmp_path)
     stderr = done.stderr.decode()

@@ -32,7 +32,7 @@ CHAT_OK = CHAT.replace("{extra}", "")
 CHAT_STOP = CHAT.replace("{extra}", ', stop=["\\n"]')
 #: Has a rule trigger (so it is parsed) but nothing to change or report.
 CLEAN = 'URL = "https://dashscope.aliyuncs.com/api/v2/apps/protocols/compatible-mode"\n'
-BROKEN = "def f(:\n    client.chat.completions.create()\n"
+BROKEN = "import openai\ndef f(:\n    client.chat.completions.create()\n"
 
 
 @pytest.fixture
@@ -207,7 +207,7 @@ def test_apply_stdin_that_cannot_be_migrated_passes_through_unchanged(run):
 
 
 def test_apply_stdin_binary_passes_through_unchanged(run):
-    raw = b"\x00\x01completions\xff"
+    raw = b"\x00\x01openai completions\xff"
     result = run("apply", "-", input=raw)
     assert result.exit_code == 2
     assert result.stdout_bytes == raw
@@ -246,8 +246,8 @@ def test_apply_keeps_crlf_bom_latin1_and_mode(run, tmp_path):
 @pytest.mark.parametrize(
     ("raw", "reason"),
     [
-        (b"\x89PNG\r\n\x1a\n\0\0completions", "not a text file"),
-        (b"x = '\xff\xfe'  # completions\n", "cannot decode as utf-8"),
+        (b"\x89PNG\r\n\x1a\n\0\0openai completions", "not a text file"),
+        (b"x = '\xff\xfe'  # openai completions\n", "cannot decode as utf-8"),
         (b"\xef\xbb\xbf# -*- coding: latin-1 -*-\n" + LEGACY.encode(), "bad encoding declaration"),
     ],
 )

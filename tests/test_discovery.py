@@ -115,7 +115,7 @@ def big_tree(tmp_path):
     """Enough files that need parsing to fill several chunks, mixed with files that do not."""
     for index in range(pool.CHUNK_FILES * 3):
         make(tmp_path, f"pkg{index % 4}/m{index:03}.py", text=LEGACY if index % 3 else "x = 1\n")
-    make(tmp_path, "pkg1/broken.py", text="def f(:\n    client.chat.completions.create()\n")
+    make(tmp_path, "pkg1/broken.py", text="import openai\ndef f(:\n    client.chat.completions.create()\n")
     make(tmp_path, "pkg2/.env", text="URL=https://h.example/api/v2/apps/protocols/compatible-mode/v1\n")
     return tmp_path
 

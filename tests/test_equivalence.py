@@ -61,4 +61,3 @@ def test_migrated_program_prints_the_same(case, fake_dashscope, tmp_path):
     if "responses.create(" in after_source:
         # The migrated program really talks to the Responses endpoint.
         assert any(path.endswith("/responses") for path in after_paths), after_paths
-

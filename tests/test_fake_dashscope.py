@@ -71,16 +71,12 @@ def respond(client, input, **kwargs) -> Response:
 
 
 def chat_stream(client, messages, **kwargs) -> list[ChatCompletionChunk]:
-    stream = client.chat.completions.create(
-        model=MODEL, messages=messages, stream=True, **kwargs
-    )
+    stream = client.chat.completions.create(model=MODEL, messages=messages, stream=True, **kwargs)
     return [strict(ChatCompletionChunk, chunk) for chunk in stream]
 
 
 def response_stream(client, input, **kwargs) -> list:
-    events = list(
-        client.responses.create(model=MODEL, input=input, stream=True, **kwargs)
-    )
+    events = list(client.responses.create(model=MODEL, input=input, stream=True, **kwargs))
     for event in events:
         STREAM_EVENTS.validate_python(event.to_dict())
     assert [e.sequence_number for e in events] == list(range(len(events)))
@@ -88,9 +84,7 @@ def response_stream(client, input, **kwargs) -> list:
 
 
 def streamed_chat_text(chunks, field="content") -> str:
-    return "".join(
-        getattr(c.choices[0].delta, field, None) or "" for c in chunks if c.choices
-    )
+    return "".join(getattr(c.choices[0].delta, field, None) or "" for c in chunks if c.choices)
 
 
 def streamed_response_text(events) -> str:
@@ -114,10 +108,7 @@ def test_chat_completion(client, fake_dashscope):
     assert completion.created == 1700000000
     choice = completion.choices[0]
     assert choice.finish_reason == "stop"
-    assert (
-        choice.message.content
-        == "[qwen-plus] turn 1: 'Hello there'; context: Hello there (system: Be brief.)"
-    )
+    assert choice.message.content == "[qwen-plus] turn 1: 'Hello there'; context: Hello there (system: Be brief.)"
     assert getattr(choice.message, "reasoning_content", None) is None
     assert completion.usage.prompt_tokens == 4
     assert completion.usage.completion_tokens == 11
@@ -132,9 +123,7 @@ def test_chat_completion(client, fake_dashscope):
 
 
 def test_chat_content_parts_read_like_a_string(client):
-    parts = chat(
-        client, [{"role": "user", "content": [{"type": "text", "text": "Hello there"}]}]
-    )
+    parts = chat(client, [{"role": "user", "content": [{"type": "text", "text": "Hello there"}]}])
     plain = chat(client, [{"role": "user", "content": "Hello there"}])
     assert parts.choices[0].message.content == plain.choices[0].message.content
 
@@ -145,9 +134,7 @@ def test_chat_stream_matches_non_stream(client):
 
     assert all(isinstance(c, ChatCompletionChunk) for c in chunks)
     assert len([c for c in chunks if c.choices and c.choices[0].delta.content]) > 1
-    assert (
-        streamed_chat_text(chunks) == chat(client, messages).choices[0].message.content
-    )
+    assert streamed_chat_text(chunks) == chat(client, messages).choices[0].message.content
     assert chunks[-2].choices[0].finish_reason == "stop"
     assert chunks[-1].choices == []
     assert chunks[-1].usage.prompt_tokens == 4
@@ -168,10 +155,7 @@ def test_response(client, fake_dashscope):
     assert isinstance(response, Response)
     assert response.id.startswith("resp_")
     assert response.status == "completed"
-    assert (
-        response.output_text
-        == "[qwen-plus] turn 1: 'Hello there'; context: Hello there (system: Be brief.)"
-    )
+    assert response.output_text == "[qwen-plus] turn 1: 'Hello there'; context: Hello there (system: Be brief.)"
     assert [type(item) for item in response.output] == [ResponseOutputMessage]
     assert response.usage.input_tokens == 4
     assert response.usage.output_tokens == 11
@@ -203,31 +187,20 @@ def test_response_stream_matches_output_text(client):
     ]
     assert len([e for e in events if isinstance(e, ResponseTextDeltaEvent)]) > 1
     assert streamed_response_text(events) == completed.response.output_text
-    assert (
-        completed.response.output_text == respond(client, "Tell me a story").output_text
-    )
+    assert completed.response.output_text == respond(client, "Tell me a story").output_text
     assert completed.response.usage.input_tokens == 4
 
 
 def test_response_stream_helper_accumulates(client):
-    with client.responses.stream(
-        model=MODEL, input="Hello there", reasoning={"effort": "low"}
-    ) as stream:
+    with client.responses.stream(model=MODEL, input="Hello there", reasoning={"effort": "low"}) as stream:
         deltas = [e.delta for e in stream if e.type == "response.output_text.delta"]
         final = stream.get_final_response()
-    assert (
-        "".join(deltas)
-        == final.output_text
-        == respond(client, "Hello there").output_text
-    )
+    assert "".join(deltas) == final.output_text == respond(client, "Hello there").output_text
 
 
 def test_retrieve_stored_response(client):
     response = respond(client, "Remember me")
-    assert (
-        strict(Response, client.responses.retrieve(response.id)).output_text
-        == response.output_text
-    )
+    assert strict(Response, client.responses.retrieve(response.id)).output_text == response.output_text
 
 
 def test_response_input_items_and_parts(client):
@@ -239,10 +212,7 @@ def test_response_input_items_and_parts(client):
             "content": [{"type": "input_text", "text": "Hello there"}],
         },
     ]
-    assert (
-        respond(client, items).output_text
-        == respond(client, "Hello there", instructions="Be brief.").output_text
-    )
+    assert respond(client, items).output_text == respond(client, "Hello there", instructions="Be brief.").output_text
 
 
 # --- Conversation state -------------------------------------------------------
@@ -270,27 +240,12 @@ def test_history_by_hand_and_previous_response_id_agree(client):
     by_items = respond(client, items, instructions="Be brief.")
 
     previous = respond(client, first, instructions="Be brief.")
-    by_chain = respond(
-        client, second, instructions="Be brief.", previous_response_id=previous.id
-    )
+    by_chain = respond(client, second, instructions="Be brief.", previous_response_id=previous.id)
 
     expected = "[qwen-plus] turn 2: 'What is my name?'; context: Hi, I am Ann | What is my name? (system: Be brief.)"
-    assert (
-        by_chat.choices[0].message.content
-        == by_items.output_text
-        == by_chain.output_text
-        == expected
-    )
-    assert (
-        by_chat.usage.prompt_tokens
-        == by_items.usage.input_tokens
-        == by_chain.usage.input_tokens
-    )
-    assert (
-        by_chat.usage.completion_tokens
-        == by_items.usage.output_tokens
-        == by_chain.usage.output_tokens
-    )
+    assert by_chat.choices[0].message.content == by_items.output_text == by_chain.output_text == expected
+    assert by_chat.usage.prompt_tokens == by_items.usage.input_tokens == by_chain.usage.input_tokens
+    assert by_chat.usage.completion_tokens == by_items.usage.output_tokens == by_chain.usage.output_tokens
 
 
 def test_unknown_previous_response_id_is_rejected(client):
@@ -336,24 +291,13 @@ def test_response_thinking(client):
     assert isinstance(message, ResponseOutputMessage)
     assert response.output_text == respond(client, "Why is the sky blue?").output_text
     assert response.usage.output_tokens_details.reasoning_tokens == 7
-    assert (
-        respond(client, "Hi", reasoning={"effort": "none"}).output[0].type == "message"
-    )
-    assert (
-        respond(client, "Hi", extra_body={"enable_thinking": True}).output[0].type
-        == "reasoning"
-    )
+    assert respond(client, "Hi", reasoning={"effort": "none"}).output[0].type == "message"
+    assert respond(client, "Hi", extra_body={"enable_thinking": True}).output[0].type == "reasoning"
 
-    events = response_stream(
-        client, "Why is the sky blue?", reasoning={"effort": "medium"}
-    )
+    events = response_stream(client, "Why is the sky blue?", reasoning={"effort": "medium"})
     types = [e.type for e in events]
-    assert types.index("response.reasoning_summary_text.delta") < types.index(
-        "response.output_text.delta"
-    )
-    summary = "".join(
-        e.delta for e in events if e.type == "response.reasoning_summary_text.delta"
-    )
+    assert types.index("response.reasoning_summary_text.delta") < types.index("response.output_text.delta")
+    summary = "".join(e.delta for e in events if e.type == "response.reasoning_summary_text.delta")
     assert summary == reasoning.summary[0].text
     assert "response.reasoning_summary_text.done" in types
 
@@ -373,11 +317,7 @@ def test_chat_tool_round_trip(client):
     assert json.loads(call.function.arguments) == {"city": "Paris"}
 
     chunks = chat_stream(client, messages, tools=[CHAT_WEATHER_TOOL])
-    (streamed_call,) = [
-        c.choices[0].delta.tool_calls[0]
-        for c in chunks
-        if c.choices[0].delta.tool_calls
-    ]
+    (streamed_call,) = [c.choices[0].delta.tool_calls[0] for c in chunks if c.choices[0].delta.tool_calls]
     assert streamed_call.function.arguments == call.function.arguments
     assert chunks[-1].choices[0].finish_reason == "tool_calls"
 
@@ -399,9 +339,7 @@ def test_response_tool_round_trip(client):
     assert response.output_text == ""
 
     events = response_stream(client, question, tools=[RESPONSES_WEATHER_TOOL])
-    (arguments_done,) = [
-        e for e in events if e.type == "response.function_call_arguments.done"
-    ]
+    (arguments_done,) = [e for e in events if e.type == "response.function_call_arguments.done"]
     assert arguments_done.arguments == call.arguments
 
     tool_output = {
@@ -440,14 +378,8 @@ def test_response_tool_round_trip(client):
         tools=[CHAT_WEATHER_TOOL],
     )
     assert "tool said: sunny" in chained.output_text
-    assert (
-        chained.output_text == by_hand.output_text == by_chat.choices[0].message.content
-    )
-    assert (
-        chained.usage.input_tokens
-        == by_hand.usage.input_tokens
-        == by_chat.usage.prompt_tokens
-    )
+    assert chained.output_text == by_hand.output_text == by_chat.choices[0].message.content
+    assert chained.usage.input_tokens == by_hand.usage.input_tokens == by_chat.usage.prompt_tokens
 
 
 def test_tool_output_without_its_call_is_rejected(client):
@@ -478,9 +410,7 @@ def test_mentioning_a_tool_name_calls_it(client):
         "name": "get_time",
         "parameters": {"type": "object", "properties": {}},
     }
-    response = respond(
-        client, "Please use get_time for Tokyo", tools=[RESPONSES_WEATHER_TOOL, other]
-    )
+    response = respond(client, "Please use get_time for Tokyo", tools=[RESPONSES_WEATHER_TOOL, other])
     assert response.output[0].name == "get_time"
 
 
@@ -506,17 +436,13 @@ def test_response_truncation(client):
     assert response.incomplete_details.reason == "max_output_tokens"
     assert len(response.output_text.split()) == 16
     assert response.usage.output_tokens == 16
-    assert chat(
-        client, [{"role": "user", "content": LONG_QUESTION}], max_tokens=16
-    ).choices[0].message.content == (response.output_text)
+    assert chat(client, [{"role": "user", "content": LONG_QUESTION}], max_tokens=16).choices[0].message.content == (
+        response.output_text
+    )
 
     events = response_stream(client, LONG_QUESTION, max_output_tokens=16)
     assert isinstance(events[-1], ResponseIncompleteEvent)
-    assert (
-        streamed_response_text(events)
-        == response.output_text
-        == events[-1].response.output_text
-    )
+    assert streamed_response_text(events) == response.output_text == events[-1].response.output_text
 
 
 def test_no_truncation_below_the_limit(client):
@@ -536,9 +462,7 @@ def test_web_search(client):
     )
     response = respond(client, question, tools=[{"type": "web_search"}])
 
-    assert completion.choices[0].message.content.endswith(
-        " [searched: Who won the match?]"
-    )
+    assert completion.choices[0].message.content.endswith(" [searched: Who won the match?]")
     assert response.output_text == completion.choices[0].message.content
     search, _message = response.output
     assert isinstance(search, ResponseFunctionWebSearch)
@@ -608,9 +532,7 @@ def test_responses_rejections(client, kwargs):
 
 def test_chat_without_model_is_rejected(client):
     with pytest.raises(openai.BadRequestError):
-        client.chat.completions.create(
-            model=openai.omit, messages=[{"role": "user", "content": "Hi"}]
-        )
+        client.chat.completions.create(model=openai.omit, messages=[{"role": "user", "content": "Hi"}])
 
 
 def test_legacy_path_is_not_found(fake_dashscope):
@@ -622,9 +544,7 @@ def test_legacy_path_is_not_found(fake_dashscope):
     with pytest.raises(openai.NotFoundError):
         legacy.responses.create(model=MODEL, input="Hi")
     with pytest.raises(openai.NotFoundError):
-        legacy.chat.completions.create(
-            model=MODEL, messages=[{"role": "user", "content": "Hi"}]
-        )
+        legacy.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "Hi"}])
 
 
 # --- OpenAI-style thinking and search switches in Chat ---------------------------

@@ -225,8 +225,8 @@ def test_prefilter_means_a_file_without_trigger_is_only_read(tmp_path, monkeypat
 
 
 def test_run_reports_each_failure_and_still_processes_the_rest(tmp_path):
-    (tmp_path / "a_bad.py").write_text("def f(:\n    completions\n")
-    (tmp_path / "b_binary.py").write_bytes(b"\0\1\2completions")
+    (tmp_path / "a_bad.py").write_text("import openai\ndef f(:\n    completions\n")
+    (tmp_path / "b_binary.py").write_bytes(b"\0\1\2openai completions")
     (tmp_path / "c_good.py").write_text(LEGACY)
     outcomes = list(files.run([str(tmp_path)], Settings(), write=True))
     assert [(Path(o.display).name, o.error is None) for o in outcomes] == [

@@ -42,7 +42,7 @@ SAMPLE = {
     # nothing to report (the prefilter skips it)
     "app/plain.py": "x = 1\n",
     # a file that cannot be processed
-    "app/broken.py": "def f(:\n    client.chat.completions.create()\n",
+    "app/broken.py": "import openai\ndef f(:\n    client.chat.completions.create()\n",
 }
 
 

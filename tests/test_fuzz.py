@@ -434,4 +434,4 @@ def test_check_migration_catches_a_rule_that_changes_its_own_output(monkeypatch)
     real = migrator.engine.enabled_rules
     monkeypatch.setattr(migrator.engine, "enabled_rules", lambda options: [*real(options), _GrowsEveryRun()])
     with pytest.raises(AssertionError, match="a second run changed the code again"):
-        check_migration(LEGACY + "  # completions\n", Settings())
+        check_migration("import openai\n" + LEGACY + "  # completions\n", Settings())

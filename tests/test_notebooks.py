@@ -189,7 +189,7 @@ def cli(tmp_path, monkeypatch):
 def test_check_diff_apply(cli, tmp_path):
     path = Path("nb.ipynb")
     path.write_text(dumps(sample()))
-    (tmp_path / "bad.ipynb").write_text('{"cells": [ "completions"')
+    (tmp_path / "bad.ipynb").write_text('{"cells": [ "openai completions"')
     checked = cli("check", "--jobs", "1", ".")
     assert "nb.ipynb:cell 3:2:14: RSP001 [*] `chat.completions.create()` → `responses.create()`\n" in checked.stdout
     assert "nb.ipynb:cell 4:1:7: RSP002 [*]" in checked.stdout

@@ -1,16 +1,18 @@
 """The prefilter never skips a file that a rule would act on.
 
 The property, checked over every fixture and the demo, in several encodings, with unrelated
-lines inserted (hypothesis): if `migrate_source`, run WITHOUT the engine's own trigger check,
-changes the text or reports anything, then the byte-level prefilter lets the file through.
+lines inserted (hypothesis): if `migrate_source`, run WITHOUT the engine's own trigger checks,
+changes the text or reports anything, then the byte-level prefilter lets the file through, and
+so does the second stage that looks at Python's tree of it (`import openai`).
 """
 
 from __future__ import annotations
 
+import ast
 import codecs
 import json
 from contextlib import contextmanager
-from functools import lru_cache
+from functools import cache
 from unittest import mock
 
 import pytest
@@ -20,7 +22,7 @@ from hypothesis import strategies as st
 
 from migrator import engine, notebooks, textfiles
 from migrator.engine import SourceError, migrate_source
-from migrator.prefilter import Prefilter, declared_encoding
+from migrator.prefilter import Prefilter, declared_encoding, imports_openai
 from migrator.settings import Settings
 
 LEGACY = "https://dashscope.aliyuncs.com/api/v2/apps/protocols/compatible-mode/v1"
@@ -41,8 +43,8 @@ SOURCES = sources()
 def engine_prefilter_off():
     """The engine skips files without a trigger itself; switched off, every rule sees every file."""
     with (
-        mock.patch.object(engine, "could_apply", lambda *args: True),
-        mock.patch.object(notebooks, "could_apply", lambda *args: True),
+        mock.patch.object(engine, "could_apply", lambda *args, **kwargs: True),
+        mock.patch.object(notebooks, "could_apply", lambda *args, **kwargs: True),
     ):
         yield
 
@@ -56,7 +58,7 @@ def acts_on(text: str, settings: Settings) -> bool:
     return result.changed or bool(result.findings)
 
 
-@lru_cache(maxsize=None)
+@cache
 def acted_on(index: int) -> bool:
     _, text, settings = SOURCES[index]
     return acts_on(text, settings)
@@ -84,6 +86,7 @@ def test_prefilter_passes_every_fixture_a_rule_acts_on(index):
     prefilter = Prefilter.for_rules(settings)
     for raw in encodings(text):
         assert prefilter.in_python(raw)
+    assert engine.could_apply(text, settings, ast.parse(text))
 
 
 def test_the_property_is_not_vacuous():
@@ -115,6 +118,7 @@ def test_prefilter_never_skips_a_file_a_rule_acts_on(index, inserts, encoding):
     assume(acts_on(variant, settings))
     variants = encodings(variant)
     assert Prefilter.for_rules(settings).in_python(variants[encoding % len(variants)])
+    assert engine.could_apply(variant, settings, ast.parse(variant))
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -163,10 +167,65 @@ def test_triggers_that_contain_another_add_nothing():
 
 
 def test_triggers_follow_the_enabled_rules():
-    assert "/api/v2/apps/protocols/compatible-mode" in Prefilter.for_rules(Settings()).triggers
+    everything = Prefilter.for_rules(Settings())
+    assert "/api/v2/apps/protocols/compatible-mode" in everything.triggers  # any file may hold a URL
+    assert "completions" in everything.openai_triggers and "completions" not in everything.triggers
     only_urls = Prefilter.for_rules(Settings(select=frozenset({"RSP004"})))
     assert only_urls.triggers == ("/api/v2/apps/protocols/compatible-mode",)
     assert not Prefilter.for_rules(Settings(ignore=frozenset({"RSP004"})), textfiles.RULES)
+
+
+def test_openai_triggers_count_only_where_openai_is_named():
+    prefilter = Prefilter(["/api/v2"], ["completions"])
+    assert prefilter.in_python(b"/api/v2\n")
+    assert not prefilter.in_python(b"x.chat.completions.create()\n")  # some other SDK
+    assert prefilter.in_python(b"from openai import OpenAI\nx.chat.completions.create()\n")
+    assert prefilter.in_python("# coding: utf-7\nimport openai\ncompletions\n".encode("utf-7"))
+    assert not prefilter.in_notebook(b'{"source": "x.completions"}')
+    assert prefilter.in_notebook(b'{"source": "import openai\\nx.completions"}')
+    assert prefilter.in_text("completions", imports_openai=True)
+    assert not prefilter.in_text("openai.completions", imports_openai=False)
+
+
+IMPORTS = {
+    "import openai": True,
+    "import os, openai.types as t": True,
+    "from openai import OpenAI": True,
+    "from openai.types.chat import ChatCompletion": True,
+    "from . import openai": False,  # a module of the project that happens to be called so
+    "from .openai import client": False,
+    "import openai_compat": False,
+    "x = 'import openai'": False,
+    "# import openai": False,
+    "def f():\n    if x:\n        try:\n            pass\n        except E:\n            import openai\n": True,
+    "class A:\n    def f(self):\n        with x:\n            for a in b:\n                pass\n"
+    "            else:\n                from openai import OpenAI\n": True,
+    "match x:\n    case 1:\n        import openai\n": True,
+    "try:\n    pass\nfinally:\n    import openai\n": True,
+    "try:\n    pass\nexcept* E:\n    import openai\n": True,
+    "async def f():\n    async with a:\n        async for b in c:\n            import openai\n": True,
+    "while x:\n    pass\nelse:\n    import openai.lib.azure\n": True,
+}
+
+
+@pytest.mark.parametrize("source, imports", IMPORTS.items(), ids=range(len(IMPORTS)))
+def test_imports_openai_finds_an_import_at_any_depth(source, imports):
+    assert imports_openai(ast.parse(source)) is imports
+
+
+def test_a_file_that_only_names_openai_is_not_parsed_by_libcst():
+    passing = "# see openai.com\nfrom other_sdk import Client\nClient().chat.completions.create(messages=[])\n"
+    assert Prefilter.for_rules(Settings()).in_python(passing.encode())  # the bytes stage lets it by
+    result = migrate_source(passing, Settings())
+    assert not result.parsed and not result.findings
+    with_import = "import openai\n" + passing
+    assert migrate_source(with_import, Settings()).parsed
+
+
+def test_a_legacy_url_needs_no_openai_import():
+    source = f"URL = {LEGACY!r}\n"
+    result = migrate_source(source, Settings())
+    assert result.parsed and "/api/v2/apps" not in result.new_source
 
 
 def test_bytes_in_utf8_and_ascii_compatible_encodings():

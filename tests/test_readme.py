@@ -8,7 +8,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
-import rule_table  # noqa: E402
+import rule_table
 
 
 def test_rule_table_is_current():

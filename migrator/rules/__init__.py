@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from functools import lru_cache
+from functools import cache
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
@@ -25,6 +25,10 @@ class Rule:
     #: Text that must occur in a file for this rule to find anything in it. The prefilter
     #: reads files only for these, so a rule must never act on a file without one of them.
     triggers: ClassVar[tuple[str, ...]]
+    #: True for a rule that acts only on what the analysis resolves through an import of
+    #: `openai` (clients, their calls and results, the SDK's types): the prefilter then also
+    #: skips files that never import it. Rules that read plain strings set it False.
+    needs_openai_import: ClassVar[bool] = True
 
     def plan(self, ctx: FileContext) -> None:
         """Claim the parameters and result uses this rule can rewrite, or block the call."""
@@ -43,14 +47,19 @@ class Rule:
         return (sys.modules[cls.__module__].__doc__ or "").strip()
 
 
-@lru_cache(maxsize=None)
+@cache
 def all_rules() -> tuple[type[Rule], ...]:
     """Every rule, in code order (which is also the order they plan and apply in)."""
     rules = []
     for info in pkgutil.iter_modules(__path__):
         module = importlib.import_module(f"{__name__}.{info.name}")
         for value in vars(module).values():
-            if isinstance(value, type) and issubclass(value, Rule) and value is not Rule and value.__module__ == module.__name__:
+            if (
+                isinstance(value, type)
+                and issubclass(value, Rule)
+                and value is not Rule
+                and value.__module__ == module.__name__
+            ):
                 value.slug = info.name.replace("_", "-")
                 rules.append(value)
     return tuple(sorted(rules, key=lambda rule: rule.code))

@@ -76,7 +76,9 @@ class EnableThinking(Rule):
     def _no_thinking_flag(self, ctx: FileContext, site: CompletionCall) -> None:
         if ctx.settings.preserve_nonthinking:
             ctx.tree.edit(site.call, lambda call: add_kwarg(call, "reasoning", expression('{"effort": "none"}')))
-            ctx.report(site.call, self.code, 'added `reasoning={"effort": "none"}` to keep the Chat default (no thinking)')
+            ctx.report(
+                site.call, self.code, 'added `reasoning={"effort": "none"}` to keep the Chat default (no thinking)'
+            )
             return
         ctx.report(
             site.call,

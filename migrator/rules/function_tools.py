@@ -383,4 +383,3 @@ def _adds_strict(tool: cst.Dict, legacy: bool) -> bool:
             return False
         entries = dict_entries(entries["function"].value)
     return "strict" not in entries
-

@@ -32,6 +32,7 @@ class LegacyBaseUrl(Rule):
     code = "RSP004"
     summary = "legacy `/api/v2/apps/protocols/compatible-mode/v1` URLs become `/compatible-mode/v1`"
     triggers = ("/api/v2/apps/protocols/compatible-mode",)
+    needs_openai_import = False  # a URL is a URL, whoever reads it
 
     def apply(self, ctx: FileContext) -> None:
         for literal in ctx.tree.nodes(cst.SimpleString):

@@ -43,7 +43,9 @@ class OutputText(Rule):
 
 def _is_written(ctx: FileContext, node: cst.CSTNode) -> bool:
     parent = ctx.tree.parent(node)
-    return isinstance(parent, (cst.AssignTarget, cst.Del)) or (isinstance(parent, cst.AugAssign) and parent.target is node)
+    return isinstance(parent, (cst.AssignTarget, cst.Del)) or (
+        isinstance(parent, cst.AugAssign) and parent.target is node
+    )
 
 
 def _to_output_text(node: cst.Attribute) -> cst.Attribute:

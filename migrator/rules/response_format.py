@@ -59,8 +59,9 @@ class ResponseFormat(Rule):
 
 
 def _is_parse_model(site: CompletionCall, arg: cst.Arg) -> bool:
-    """`parse(response_format=<class>)` is RSP023's (it becomes `text_format=`)."""
-    return site.method == "parse" and not isinstance(arg.value, cst.Dict)
+    """`parse(response_format=<class>)` is RSP023's and `stream(response_format=<class>)`
+    RSP024's (both become `text_format=`)."""
+    return site.method in ("parse", "stream") and not isinstance(arg.value, cst.Dict)
 
 
 def _problem(ctx: FileContext, site: CompletionCall, value: cst.BaseExpression) -> tuple[str | None, bool]:
@@ -135,4 +136,3 @@ def _flattened_schema(outer: cst.Dict) -> cst.Dict:
     format_dict = inner.with_changes(elements=laid_out)
     trailing = outer.elements[-1].comma
     return outer.with_changes(elements=[dict_element("format", format_dict).with_changes(comma=trailing)])
-

@@ -122,7 +122,6 @@ class StreamHelper(Rule):
         if arg is None or isinstance(arg.value, cst.Dict):
             return
         site.claim("response_format")
-        site.blocks[:] = [b for b in site.blocks if not (b.code == "RSP009" and b.node is arg)]
         provider = site.client.target.provider if site.client else Provider.UNKNOWN
         if provider is Provider.DASHSCOPE:
             site.block(self.code, arg, DASHSCOPE_MESSAGE)
@@ -166,7 +165,6 @@ class StreamHelper(Rule):
             arg = site.kwarg("response_format")
             if arg is not None and not isinstance(arg.value, cst.Dict):
                 ctx.tree.edit(site.call, to_text_format)
-                ctx.reports[:] = [r for r in ctx.reports if not (r.code == "RSP009" and r.node is arg)]
             ctx.report(site.call.func, self.code, "`chat.completions.stream()` → `responses.stream()`, events renamed")
 
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrator._cst_helpers import dict_entries, is_written, kwarg, replace_kwarg
+from migrator._cst_helpers import is_written, kwarg, replace_kwarg
 from migrator.analysis import CompletionCall
 from migrator.engine import FileContext
 from migrator.providers import Provider
@@ -54,7 +54,6 @@ class StructuredOutputs(Rule):
         arg = site.kwarg("response_format")
         if arg is not None and not isinstance(arg.value, cst.Dict):  # a dict is RSP009's
             site.claim("response_format")
-            _take_over_from_rsp009(site, arg)
             self._plan_provider(site, arg)
         for use in site.uses:
             node = use.node_for(PARSED_PATH)
@@ -77,7 +76,6 @@ class StructuredOutputs(Rule):
             arg = site.kwarg("response_format")
             if arg is not None and not isinstance(arg.value, cst.Dict):
                 ctx.tree.edit(site.call, to_text_format)
-                ctx.reports[:] = [r for r in ctx.reports if not (r.code == "RSP009" and r.node is arg)]
                 ctx.report(arg, self.code, "`response_format=<class>` → `text_format=<class>` (`responses.parse`)")
         for use in ctx.migrated_uses():
             node = use.node_for(PARSED_PATH)
@@ -89,18 +87,6 @@ class StructuredOutputs(Rule):
             ctx.report(node, self.code, "`.choices[0].message.parsed` → `.output_parsed`")
 
 
-def _take_over_from_rsp009(site: CompletionCall, arg: cst.Arg) -> None:
-    """RSP009 plans every `response_format` and blocks values that are not dict literals; a class
-    passed to `parse` is this rule's. (Remove once RSP009 leaves `parse` calls alone.)"""
-    site.blocks[:] = [b for b in site.blocks if not (b.code == "RSP009" and b.node is arg)]
-
-
 def to_text_format(call: cst.Call) -> cst.Call:
-    """`response_format=Model` → `text_format=Model`; also undoes RSP009's `text={"format": Model}`."""
-    if kwarg(call, "response_format") is not None:
-        return replace_kwarg(call, "response_format", "text_format", kwarg(call, "response_format").value)
-    text = kwarg(call, "text")
-    entries = dict_entries(text.value) if text is not None and isinstance(text.value, cst.Dict) else None
-    if entries is not None and set(entries) == {"format"} and not isinstance(entries["format"].value, cst.Dict):
-        return replace_kwarg(call, "text", "text_format", entries["format"].value)
-    return call
+    """`response_format=Model` → `text_format=Model`."""
+    return replace_kwarg(call, "response_format", "text_format", kwarg(call, "response_format").value)

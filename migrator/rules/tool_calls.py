@@ -282,4 +282,3 @@ def _alias_references(tree, node: cst.BaseExpression) -> list[cst.Name] | None:
     if binding is None or len(tree.bindings_in_scope_of(binding)) != 1:
         return None
     return tree.references(binding)
-
