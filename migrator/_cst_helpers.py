@@ -6,6 +6,8 @@ stays on one line and a one-argument-per-line call keeps that shape.
 
 from __future__ import annotations
 
+import functools
+
 import libcst as cst
 
 _DEFAULT = cst.MaybeSentinel.DEFAULT
@@ -306,7 +308,13 @@ def fill(code: str, **values: cst.BaseExpression) -> cst.BaseExpression:
         def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
             return values.get(updated.value, updated)
 
-    return cst.parse_expression(code).visit(_Fill())
+    return _template(code).visit(_Fill())
+
+
+@functools.lru_cache(maxsize=512)
+def _template(code: str) -> cst.BaseExpression:
+    # Nodes are immutable, so one parse of each template serves every file.
+    return cst.parse_expression(code)
 
 
 def keep_parens(old: cst.BaseExpression, new: cst.BaseExpression) -> cst.BaseExpression:
@@ -425,7 +433,7 @@ def line_layout(tree, node: cst.CSTNode) -> tuple[int, int, int]:
     line, column = tree.position(node)
     statement = tree.enclosing(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)) or node
     block = tree.position(statement)[1] - 1
-    text = tree.module.code.splitlines()[line - 1]
+    text = tree.line(line)
     return column - 1, block, len(text) - len(text.lstrip(" ")) - block
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -77,7 +77,11 @@ class SourceTree:
         self._scope_by_node = {scope.node: scope for scope in self.scopes}
         self._loads_by_name = collector.loads_by_name
         self._binding_of_node = collector.binding_of_node
-        self._positions: dict[cst.CSTNode, tuple[int, int]] = {}
+        #: Filled on the first question about a position: one code generation answers them all.
+        self._starts: dict[cst.CSTNode, int] | None = None
+        self._token_positions: list[tuple[int, int]] = []
+        self._lines: list[str] = []
+        self._code: str | None = None
         self._edits: dict[cst.CSTNode, list[Edit]] = defaultdict(list)
         #: Nodes made up by the analysis (not in the module) and the real node to report them at.
         self._aliases: dict[cst.CSTNode, cst.CSTNode] = {}
@@ -184,21 +188,31 @@ class SourceTree:
 
     def position(self, node: cst.CSTNode) -> tuple[int, int]:
         """(line, column), both 1-based, of the first character of `node`."""
-        node = self._aliases.get(node, node)
-        if node not in self._positions:
-            self.compute_positions([node])
-        return self._positions[node]
+        self._index_positions()
+        return self._token_positions[self._starts[self._aliases.get(node, node)]]
 
-    def compute_positions(self, nodes: Iterable[cst.CSTNode]) -> None:
-        wanted = {self._aliases.get(n, n) for n in nodes}
-        wanted = {n for n in wanted if n not in self._positions}
-        if not wanted:
+    def line(self, number: int) -> str:
+        """The text of line `number` (1-based) of the unedited module, without its line break."""
+        self._index_positions()
+        return self._lines[number - 1]
+
+    @property
+    def unedited_code(self) -> str:
+        """The code of the module as parsed (LibCST's round trip of the file)."""
+        if self._code is None:
+            self._code = self.module.code
+        return self._code
+
+    def _index_positions(self) -> None:
+        if self._starts is not None:
             return
-        state = _SpotPositionState(
-            wanted, default_indent=self.module.default_indent, default_newline=self.module.default_newline
-        )
+        state = _PositionState(default_indent=self.module.default_indent, default_newline=self.module.default_newline)
         self.module._codegen(state)
-        self._positions.update(state.resolve())
+        self._starts = state.starts
+        self._token_positions = state.token_positions()
+        self._code = "".join(state.tokens)
+        # Lines as the positions count them: a line ends at "\n" only.
+        self._lines = [line.removesuffix("\r") for line in self._code.split("\n")]
 
     # -- edits -----------------------------------------------------------------------
 
@@ -259,39 +273,38 @@ def _enclosing_function_scope(scope: Scope) -> Scope | None:
     return scope
 
 
-class _SpotPositionState(CodegenState):
-    """Code generation that notes where a few chosen nodes start, and nothing else."""
+class _PositionState(CodegenState):
+    """Code generation that notes the token where each node starts. Positions are asked about
+    a few nodes at a time, at several moments of a run; one pass that notes them all costs
+    little more than one that notes a few, and is needed only once per tree."""
 
-    def __init__(self, wanted: set[cst.CSTNode], **kwargs) -> None:
+    def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self._wanted = wanted
-        self._token_index: dict[cst.CSTNode, int] = {}
+        self.starts: dict[cst.CSTNode, int] = {}
 
     def before_codegen(self, node: cst.CSTNode) -> None:
-        if node in self._wanted:
-            self._token_index[node] = len(self.tokens)
+        self.starts[node] = len(self.tokens)
 
     @contextmanager
     def record_syntactic_position(self, node, *, start_node=None, end_node=None):
         # Statements carry their leading blank lines and comments; the syntactic start
-        # is where the statement's own tokens begin.
-        if node in self._wanted:
-            self._token_index[node] = len(self.tokens)
+        # is where the statement's own tokens begin (this comes after `before_codegen`).
+        self.starts[node] = len(self.tokens)
         yield
 
-    def resolve(self) -> dict[cst.CSTNode, tuple[int, int]]:
-        positions = {}
-        line, column, consumed = 1, 0, 0
-        for node, index in sorted(self._token_index.items(), key=lambda item: item[1]):
-            for token in self.tokens[consumed:index]:
-                newlines = token.count("\n")
-                if newlines:
-                    line += newlines
-                    column = len(token) - token.rfind("\n") - 1
-                else:
-                    column += len(token)
-            consumed = index
-            positions[node] = (line, column + 1)
+    def token_positions(self) -> list[tuple[int, int]]:
+        """(line, column), 1-based, where each token starts, and where the code ends."""
+        positions = []
+        line, column = 1, 0
+        for token in self.tokens:
+            positions.append((line, column + 1))
+            newlines = token.count("\n")
+            if newlines:
+                line += newlines
+                column = len(token) - token.rfind("\n") - 1
+            else:
+                column += len(token)
+        positions.append((line, column + 1))
         return positions
 
 
@@ -307,6 +320,19 @@ _TRIVIA = tuple(
 )
 _TRIVIA_TYPES: set[type] = set()
 _NODE_TYPES: set[type] = set()
+
+
+def descendants(node: cst.CSTNode, node_type: type[cst.CSTNode]) -> list:
+    """Every node of `node_type` in `node`'s subtree (itself included), in source order; works
+    on nodes that are not (or no longer) in a tree."""
+    found = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, node_type):
+            found.append(current)
+        stack.extend(reversed(_children(current)))
+    return found
 
 
 def _children(node: cst.CSTNode) -> list[cst.CSTNode]:

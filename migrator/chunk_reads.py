@@ -15,6 +15,7 @@ from enum import Enum
 import libcst as cst
 
 from migrator._cst_helpers import fill, subscript_key
+from migrator._tree import descendants
 
 TEXT, EMPTY, NONE, OBJECT = "text", "empty", "none", "object"
 DELTA = ("choices", 0, "delta")
@@ -444,15 +445,8 @@ def keep_outer_parens(old: cst.BaseExpression, new: cst.BaseExpression) -> cst.B
 # -- small helpers ---------------------------------------------------------------------
 
 
-def names_in(node: cst.CSTNode):
-    found = []
-
-    class _Names(cst.CSTVisitor):
-        def visit_Name(self, name: cst.Name) -> None:
-            found.append(name)
-
-    node.visit(_Names())
-    return found
+def names_in(node: cst.CSTNode) -> list[cst.Name]:
+    return descendants(node, cst.Name)
 
 
 def _is_call_of(node: cst.CSTNode, name: str) -> bool:

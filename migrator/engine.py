@@ -153,18 +153,19 @@ def migrate_source(source: str, settings: Settings | None = None, filename: str 
     rules = enabled_rules(settings)
     with provider_overrides(settings.provider_overrides):
         ctx = _run(module, rules, settings, filename, project, suppressions)
+        findings = _findings(ctx)  # (its positions pass also gives `unedited_code` below)
         if not ctx.tree.has_edits:
-            return Result(source, source, _findings(ctx))  # most parsed files: no code generation
+            return Result(source, source, findings)  # most parsed files: no code generation
         new_source = ctx.tree.edited_module().code
         if new_source != source and not _parses(new_source):
             raise InternalError(_culprit_message(source, module, rules, settings, filename))
     if new_source == source:
-        return Result(source, source, _findings(ctx))
+        return Result(source, source, findings)
     if settings.black:  # black rewrites whitespace on purpose
         new_source = layout.format_file(new_source, filename)
     else:
-        new_source = keep_what_libcst_lost(source, new_source)
-    return Result(source, new_source, _findings(ctx))
+        new_source = keep_what_libcst_lost(source, new_source, ctx.tree.unedited_code)
+    return Result(source, new_source, findings)
 
 
 def _culprit_message(source: str, module, rules, settings: Settings, filename: str) -> str:
@@ -211,8 +212,6 @@ def _run_once(ctx: FileContext, rules: list[Rule]) -> None:
             tree.rule_code = rule.code
             getattr(rule, stage)(ctx)
     tree.rule_code = None
-    if ctx.suppressions is not None:
-        tree.compute_positions(report.node for report in ctx.reports)
     edited, ctx.dropped_edits = tree.commit(ctx.suppressions)
     if ctx.settings.todo_comments:
         todo.add_comments(ctx)
@@ -323,7 +322,6 @@ def _allowed(site: CompletionCall, settings: Settings) -> bool:
 
 
 def _findings(ctx: FileContext) -> list[Finding]:
-    ctx.tree.compute_positions(report.node for report in ctx.reports)
     findings = set()
     for report in ctx.reports:
         line, column = ctx.tree.position(report.node)

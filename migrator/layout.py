@@ -36,10 +36,9 @@ def relayout(tree: SourceTree, edited: Iterable[cst.CSTNode], line_length: int) 
     statements = {statement for node in edited if (statement := _simple_statement(tree, node)) is not None}
     for statement in statements:
         indent = _indent_tokens(tree, statement)
-        before = _longest_line(statement, indent, tree.module)
         tree.edit(
             statement,
-            lambda new, indent=indent, before=before: _laid_out(new, indent, before, line_length, tree.module),
+            lambda new, old=statement, indent=indent: _laid_out(new, old, indent, line_length, tree.module),
         )
 
 
@@ -71,11 +70,13 @@ def _longest_line(statement: cst.CSTNode, indent: list[str], module: cst.Module)
     return max((len(line.rstrip("\r")) for line in _render(statement, indent, module).split("\n")), default=0)
 
 
-def _laid_out(new: cst.CSTNode, indent: list[str], before: int, line_length: int, module: cst.Module) -> cst.CSTNode:
+def _laid_out(
+    new: cst.CSTNode, old: cst.CSTNode, indent: list[str], line_length: int, module: cst.Module
+) -> cst.CSTNode:
     if not isinstance(new, cst.SimpleStatementLine):
         return new
     longest = _longest_line(new, indent, module)
-    if longest <= line_length or longest <= before:
+    if longest <= line_length or longest <= _longest_line(old, indent, module):
         return new  # fits, or was already this long in the user's own code
     width = line_length - len("".join(indent))
     if width < _MIN_WIDTH:

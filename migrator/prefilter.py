@@ -62,8 +62,9 @@ class Prefilter:
         self._json = {w: json.dumps(w, ensure_ascii=False)[1:-1].encode() for w in words}
 
     @classmethod
+    @lru_cache(maxsize=32)
     def for_rules(cls, settings: Settings, codes: Iterable[str] | None = None) -> Prefilter:
-        """The triggers of every enabled rule (of those in `codes`, when given)."""
+        """The triggers of every enabled rule (of those in `codes`, when given; hashable)."""
         wanted = None if codes is None else set(codes)
         rules = [
             rule for rule in all_rules() if settings.rule_enabled(rule.code) and (wanted is None or rule.code in wanted)

@@ -86,8 +86,9 @@ def python_cannot_parse(text: str) -> str | None:
     return None
 
 
-def keep_what_libcst_lost(old: str, new: str) -> str:
-    """`new`, a rewrite of `old`, with what LibCST lost by itself put back.
+def keep_what_libcst_lost(old: str, new: str, round_trip: str | None = None) -> str:
+    """`new`, a rewrite of `old`, with what LibCST lost by itself put back (`round_trip`: the
+    code of LibCST's unedited tree of `old`, when the caller has it).
 
     LibCST should give back every character it was not asked to change, but does not always:
     it drops blank and comment lines at the end of a file whose line endings are mixed (or a
@@ -99,7 +100,7 @@ def keep_what_libcst_lost(old: str, new: str) -> str:
     new = with_footer_of(old, new)
     if new == old:
         return new
-    base = with_footer_of(old, cst.parse_module(old).code)
+    base = with_footer_of(old, cst.parse_module(old).code if round_trip is None else round_trip)
     if base == old:
         return new  # the usual case: LibCST reproduces the file exactly
     if new == base:

@@ -103,8 +103,6 @@ class HeldEditsTree(SourceTree):
         """Register the held edits but the suppressed ones; later edits go straight through.
         Returns the nodes edited and the nodes whose edits were dropped."""
         held, self._held = self._held or [], None
-        if suppressions is not None:
-            self.compute_positions(node for node, _, _ in held)
         edited, dropped = [], []
         for node, change, code in held:
             if suppressions is not None and code is not None and suppressions.covers(self.position(node)[0], code):

@@ -31,7 +31,6 @@ def add_comments(ctx: FileContext) -> None:
 def _comments_by_statement(ctx: FileContext) -> dict[cst.CSTNode, list[str]]:
     stays = [site for site in ctx.sites if not site.migrate and site.call not in ctx.kept]
     blocks = [(site, block) for site in stays for block in site.blocks]
-    ctx.tree.compute_positions(block.node for _, block in blocks)
     comments: dict[cst.CSTNode, list[str]] = {}
     for site, block in blocks:
         if ctx.suppressed(block.node, block.code):
