@@ -220,7 +220,18 @@ def _open_output(path: str):
         raise click.UsageError(f"cannot write --output {path}: {(error.strerror or str(error)).lower()}") from None
 
 
-@click.group(epilog=EXIT_CODES, context_settings={"help_option_names": ["-h", "--help"]})
+class _Main(click.Group):
+    def invoke(self, ctx: click.Context):
+        # Ctrl-C before or after the files are processed (reading the configuration, printing
+        # the report): 130 as well, not click's "Aborted!" with 1, which would read as findings.
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            ctx.exit(130)
+
+
+@click.group(cls=_Main, epilog=EXIT_CODES, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="migrator")
 def main() -> None:
     """Move OpenAI Chat Completions code to the Responses API (DashScope / Qwen and OpenAI).

@@ -226,6 +226,22 @@ def test_interrupt_exits_130_not_1(run, tmp_path, monkeypatch):
     assert result.exit_code == 130 and "interrupted" in result.stderr
 
 
+@pytest.mark.parametrize("where", ["config", "report"])
+def test_interrupt_outside_the_file_loop_exits_130_too(run, tmp_path, monkeypatch, where):
+    from migrator import config, report
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    (tmp_path / "a.py").write_text("x = 1\n")
+    if where == "config":
+        monkeypatch.setattr(config, "load", interrupted)
+    else:
+        monkeypatch.setattr(report.Report, "finish", interrupted)
+    result = run("check", ".")
+    assert result.exit_code == 130 and "interrupted" in result.stderr
+
+
 def test_apply_keeps_crlf_bom_latin1_and_mode(run, tmp_path):
     crlf = tmp_path / "crlf.py"
     crlf.write_bytes(LEGACY.replace("\n", "\r\n").encode())
