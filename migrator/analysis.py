@@ -12,6 +12,7 @@ from functools import cached_property
 
 import libcst as cst
 
+from migrator._cst_helpers import kwarg, subscript_key
 from migrator._tree import Binding, SourceTree
 from migrator.project import absolute_name
 from migrator.providers import Provider, Target, classify_base_url
@@ -438,7 +439,7 @@ class Analysis:
             if isinstance(parent, cst.Attribute) and parent.value is node:
                 path.append(parent.attr.value)
             elif isinstance(parent, cst.Subscript) and parent.value is node:
-                path.append(_subscript_key(parent))
+                path.append(subscript_key(parent))
             elif isinstance(parent, cst.Call) and parent.func is node:
                 path.append("()")
             else:
@@ -462,10 +463,8 @@ def _merge(clients: list[Client | None]) -> Client | None:
 
 
 def _kwarg_value(call: cst.Call, name: str) -> cst.BaseExpression | None:
-    for arg in call.args:
-        if arg.keyword is not None and arg.keyword.value == name:
-            return arg.value
-    return None
+    arg = kwarg(call, name)
+    return None if arg is None else arg.value
 
 
 def _first_param_is(function: cst.FunctionDef, name: str) -> bool:
@@ -491,14 +490,6 @@ def _single_name_target(parent: cst.CSTNode | None, expr: cst.BaseExpression) ->
     if isinstance(parent, cst.AnnAssign) and parent.value is expr and isinstance(parent.target, cst.Name):
         return parent.target
     return None
-
-
-def _subscript_key(subscript: cst.Subscript) -> str | int:
-    if len(subscript.slice) == 1:
-        index = subscript.slice[0].slice
-        if isinstance(index, cst.Index) and isinstance(index.value, cst.Integer):
-            return int(index.value.value)
-    return "[]"
 
 
 def _describe_escape(tree: SourceTree, expr: cst.BaseExpression) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from migrator._cst_helpers import is_written
 from migrator.engine import FileContext
 from migrator.rules import Rule
 
@@ -29,23 +30,16 @@ class OutputText(Rule):
         for site in ctx.sites:
             for use in site.uses:
                 node = use.node_for(CONTENT_PATH)
-                if node is not None and not _is_written(ctx, node):
+                if node is not None and not is_written(ctx.tree, node):
                     site.claim_use(use)
 
     def apply(self, ctx: FileContext) -> None:
         for use in ctx.migrated_uses():
             node = use.node_for(CONTENT_PATH)
-            if node is None or _is_written(ctx, node):
+            if node is None or is_written(ctx.tree, node):
                 continue
             ctx.tree.edit(node, _to_output_text)
             ctx.report(node, self.code, "`.choices[0].message.content` → `.output_text`")
-
-
-def _is_written(ctx: FileContext, node: cst.CSTNode) -> bool:
-    parent = ctx.tree.parent(node)
-    return isinstance(parent, (cst.AssignTarget, cst.Del)) or (
-        isinstance(parent, cst.AugAssign) and parent.target is node
-    )
 
 
 def _to_output_text(node: cst.Attribute) -> cst.Attribute:
