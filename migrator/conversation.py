@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from migrator._tree import Binding, SourceTree
+from migrator.instance_lists import InstanceList, instance_list
 from migrator.unpacking import reading_call
 
 PLAIN_ROLES = frozenset({"system", "developer", "user", "assistant"})
@@ -67,12 +68,23 @@ def listed_messages(tree: SourceTree, value: cst.BaseExpression, is_reply) -> tu
         return _literal_messages(value)
     if isinstance(value, cst.Name):
         return _local_list_messages(tree, value, is_reply)
+    owned = instance_list(tree, value)
+    if owned is not None:
+        return _instance_list_messages(tree, owned, is_reply)
     return [], [Problem(value, f"`messages` is `{tree.quote(value, 60)}`; the tool cannot see what it holds", True)]
 
 
 def list_bindings(tree: SourceTree, value: cst.BaseExpression) -> list[Binding]:
     """The bindings of a `messages=` name (empty for a literal list)."""
     return tree.bindings_of(value) if isinstance(value, cst.Name) else []
+
+
+def list_references(tree: SourceTree, value: cst.BaseExpression) -> list[cst.Name | cst.Attribute]:
+    """Every read of the list a `messages=` argument names: a local's loads, or `self.<attr>`'s."""
+    owned = instance_list(tree, value)
+    if owned is not None:
+        return [*owned.references, *owned.outside]
+    return [reference for binding in list_bindings(tree, value) for reference in tree.references(binding)]
 
 
 def function_item_kind(message: cst.BaseExpression) -> str | None:
@@ -234,7 +246,39 @@ def _local_list_messages(tree: SourceTree, name: cst.Name, is_reply) -> tuple[li
     return messages, problems
 
 
-def _reference_messages(tree: SourceTree, reference: cst.Name, is_reply) -> tuple[list[ListedMessage], list[Problem]]:
+def _instance_list_messages(
+    tree: SourceTree, owned: InstanceList, is_reply
+) -> tuple[list[ListedMessage], list[Problem]]:
+    """The messages of `self.<attr>`: its assignments and appends in the class's methods."""
+    messages, problems = [], []
+    for node in owned.foreign:
+        problems.append(
+            Problem(
+                node,
+                f"`{owned.display}` is also reached in `{tree.quote(_small_statement(tree, node), 60)}`; "
+                "the tool cannot see what that puts in the list",
+                True,
+            )
+        )
+    for assign, _ in owned.assignments:
+        if isinstance(assign.value, cst.List):
+            listed, hidden = _literal_messages(assign.value)
+            messages.extend(listed)
+            problems.extend(hidden)
+        else:
+            problems.append(Problem(assign, f"`{owned.display}` is bound in a way the tool cannot follow", True))
+    if not owned.assignments:
+        problems.append(Problem(owned.cls, f"`{owned.display}` is never assigned in this class", True))
+    for reference in [*owned.references, *owned.outside]:
+        listed, hidden = _reference_messages(tree, reference, is_reply)
+        messages.extend(listed)
+        problems.extend(hidden)
+    return messages, problems
+
+
+def _reference_messages(
+    tree: SourceTree, reference: cst.Name | cst.Attribute, is_reply
+) -> tuple[list[ListedMessage], list[Problem]]:
     parent = tree.parent(reference)
     if isinstance(parent, cst.Arg):
         call = tree.parent(parent)
@@ -268,10 +312,14 @@ def _reference_messages(tree: SourceTree, reference: cst.Name, is_reply) -> tupl
     return [], [
         Problem(
             reference,
-            f"`{reference.value}` is used in `{tree.quote(context, 60)}`; the tool cannot see what that puts in the list",
+            f"`{tree.quote(reference)}` is used in `{tree.quote(context, 60)}`; the tool cannot see what that puts in the list",
             True,
         )
     ]
+
+
+def _small_statement(tree: SourceTree, node: cst.CSTNode) -> cst.CSTNode:
+    return tree.enclosing(node, (cst.BaseSmallStatement,)) or node
 
 
 def _keys(message: cst.BaseExpression) -> dict[str, cst.DictElement] | None:

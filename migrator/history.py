@@ -22,6 +22,7 @@ import libcst as cst
 from migrator._tree import Binding, SourceTree
 from migrator.analysis import CompletionCall, ResultUse
 from migrator.conversation import REPLY_PATH, message_problems
+from migrator.instance_lists import InstanceList, instance_list
 
 CONTENT_PATH = ("choices", 0, "message", "content")
 DUMP_PATH = (*REPLY_PATH, "model_dump", "()")
@@ -30,14 +31,23 @@ _ESCAPES = (cst.Break, cst.Continue, cst.Return, cst.Raise, cst.Yield)
 
 @dataclass(eq=False)
 class Chain:
+    #: The list as the code names it: `messages`, `self.messages`.
     list_name: str
-    binding: Binding
+    #: The scope the list lives in: the id variable is named so as to be free there.
+    scope: cst.CSTNode
     #: The calls in statement order.
     sites: list[CompletionCall]
     #: Each reply append statement, with the name holding that call's result.
     replies: list[tuple[cst.SimpleStatementLine, str]] = field(default_factory=list)
     #: Set for the loop shape: `<id> = None` goes right before it.
     loop: cst.For | cst.While | None = None
+    #: Set when the list is `self.<attr>`: the id is kept on the instance too, reset to None
+    #: right after each assignment of the list, and every call chains.
+    owner: InstanceList | None = None
+
+    @property
+    def chains_first_call(self) -> bool:
+        return self.loop is not None or self.owner is not None
 
 
 @dataclass(frozen=True)
@@ -50,16 +60,24 @@ class Refusal:
 def find_conversations(tree: SourceTree, sites: list[CompletionCall]) -> tuple[list[Chain], list[Refusal]]:
     uses = {id(use.chain[-1]): use for site in sites for use in site.uses}
     chains, refusals = [], []
-    for binding, list_sites in _lists_passed_as_messages(tree, sites).items():
-        result = _prove(tree, binding, list_sites, uses)
+    for holder, list_sites in _lists_passed_as_messages(tree, sites).items():
+        if isinstance(holder, InstanceList):
+            result = _prove_instance(tree, holder, list_sites, uses)
+        else:
+            result = _prove(tree, holder, list_sites, uses)
         (chains if isinstance(result, Chain) else refusals).extend([result] if result else [])
     return chains, refusals
 
 
-def _lists_passed_as_messages(tree: SourceTree, sites: list[CompletionCall]) -> dict[Binding, list[CompletionCall]]:
-    lists: dict[Binding, list[CompletionCall]] = {}
+def _lists_passed_as_messages(
+    tree: SourceTree, sites: list[CompletionCall]
+) -> dict[Binding | InstanceList, list[CompletionCall]]:
+    lists: dict[Binding | InstanceList, list[CompletionCall]] = {}
     for site in sites:
         arg = site.kwarg("messages")
+        owned = instance_list(tree, arg.value) if arg is not None else None
+        if owned is not None:
+            lists.setdefault(owned, []).append(site)
         if arg is None or not isinstance(arg.value, cst.Name):
             continue
         bindings = tree.bindings_of(arg.value)
@@ -69,9 +87,36 @@ def _lists_passed_as_messages(tree: SourceTree, sites: list[CompletionCall]) -> 
 
 
 def _prove(tree: SourceTree, binding: Binding, list_sites, uses) -> Chain | Refusal | None:
-    name = binding.name
+    sorted_uses = _sort_uses(tree, binding.name, tree.references(binding), list_sites, uses)
+    if not isinstance(sorted_uses, tuple):
+        return sorted_uses
+    replies, turn_appends = sorted_uses
+    return _shape(tree, binding, list_sites, replies, turn_appends)
+
+
+def _prove_instance(tree: SourceTree, owned: InstanceList, list_sites, uses) -> Chain | Refusal | None:
+    name = owned.display
+    sorted_uses = _sort_uses(tree, name, owned.references, list_sites, uses)
+    if not isinstance(sorted_uses, tuple):
+        return sorted_uses
+    if owned.outside or owned.foreign:
+        node = (owned.outside or owned.foreign)[0]
+        return Refusal(name, node, f"`{name}` is also reached as `{tree.quote(_context(tree, node))}`")
+    if not owned.assignments:
+        return Refusal(name, list_sites[0].call, f"`{name}` is never assigned in this class")
+    for assign, _ in owned.assignments:
+        if not isinstance(assign.value, cst.List) or not _is_statement(tree, assign):
+            return Refusal(name, assign, f"`{name}` must be assigned a list literal, as a statement of its own")
+    if any(_has_slots(statement) for statement in owned.cls.body.body):
+        return Refusal(name, owned.cls, "the class has `__slots__`: the response id cannot be kept on the instance")
+    replies, _ = sorted_uses
+    return _instance_shape(tree, owned, list_sites, replies)
+
+
+def _sort_uses(tree: SourceTree, name: str, references, list_sites, uses):
+    """(replies, turn appends) among the reads of a list, or the Refusal / None that ends the proof."""
     replies, turn_appends, blocker = [], [], None
-    for reference in tree.references(binding):
+    for reference in references:
         kind, detail = _classify(tree, reference, list_sites, uses)
         if kind == "reply":
             replies.append(detail)
@@ -89,10 +134,10 @@ def _prove(tree: SourceTree, binding: Binding, list_sites, uses) -> Chain | Refu
         store = site.kwarg("store")
         if store is not None and not (isinstance(store.value, cst.Name) and store.value.value == "True"):
             return Refusal(name, store, "`store` is not True: only stored responses can be chained")
-    return _shape(tree, binding, list_sites, replies, turn_appends)
+    return replies, turn_appends
 
 
-def _classify(tree: SourceTree, reference: cst.Name, list_sites, uses):
+def _classify(tree: SourceTree, reference: cst.Name | cst.Attribute, list_sites, uses):
     """('call' | 'reply' | 'turn' | 'other', detail) for one read of the list."""
     parent = tree.parent(reference)
     is_messages = isinstance(parent, cst.Arg) and parent.keyword is not None and parent.keyword.value == "messages"
@@ -100,17 +145,17 @@ def _classify(tree: SourceTree, reference: cst.Name, list_sites, uses):
         return "call", None
     statement = _append_statement(tree, reference)
     if statement is None:
-        return "other", f"`{reference.value}` is also used in `{tree.quote(_context(tree, reference))}`"
+        return "other", f"`{tree.quote(reference)}` is also used in `{tree.quote(_context(tree, reference))}`"
     added = statement.body[0].value.args[0].value
     reply_site = _reply_of(tree, added, uses, list_sites)
     if reply_site is not None:
         return "reply", (statement, reply_site)
     if not message_problems(tree, added) and _role(added) != "assistant":
         return "turn", statement
-    return "other", f"`{reference.value}` gets `{tree.quote(added)}`, which is not a turn the tool can follow"
+    return "other", f"`{tree.quote(reference)}` gets `{tree.quote(added)}`, which is not a turn the tool can follow"
 
 
-def _context(tree: SourceTree, reference: cst.Name) -> cst.CSTNode:
+def _context(tree: SourceTree, reference: cst.CSTNode) -> cst.CSTNode:
     """The expression to quote for a use: `len(history)` rather than `history`."""
     node = tree.parent(reference) or reference
     while isinstance(node, (cst.Arg, cst.Element, cst.Attribute)) and tree.parent(node) is not None:
@@ -118,7 +163,7 @@ def _context(tree: SourceTree, reference: cst.Name) -> cst.CSTNode:
     return node
 
 
-def _append_statement(tree: SourceTree, reference: cst.Name) -> cst.SimpleStatementLine | None:
+def _append_statement(tree: SourceTree, reference: cst.CSTNode) -> cst.SimpleStatementLine | None:
     """The statement if the reference is exactly `<list>.append(<one arg>)` on its own line."""
     attribute = tree.parent(reference)
     call = tree.parent(attribute)
@@ -210,7 +255,7 @@ def _shape(tree: SourceTree, binding: Binding, list_sites, replies, turn_appends
             return Refusal(name, line, f"`{name}` is grown inside a nested block")
     order = {id(node): index for index, node in enumerate(container.body)}
     sites = sorted(list_sites, key=lambda site: order[id(site_lines[id(site)])])
-    chain = Chain(name, binding, sites, loop=loop)
+    chain = Chain(name, binding.scope, sites, loop=loop)
     for statement, (candidates, result_name) in sorted(replies, key=lambda r: order.get(id(r[0]), -1)):
         if tree.parent(statement) is not container:
             return Refusal(name, statement, "the reply is appended in another block than its call")
@@ -223,11 +268,69 @@ def _shape(tree: SourceTree, binding: Binding, list_sites, replies, turn_appends
             return Refusal(name, statement, "a `break`, `continue` or `return` may skip appending the reply")
         if _rebound_between(tree, site_lines[id(before[-1])], between):
             return Refusal(name, statement, f"`{result_name}` is reassigned before the reply is appended")
+        if _mentions_list(tree, between, tree.references(binding)):
+            return Refusal(name, statement, f"`{name}` is used between the call and the append of its reply")
         chain.replies.append((statement, result_name))
     answered = {id(before_site) for before_site in _sites_before_replies(chain, order, site_lines)}
     if any(id(site) not in answered for site in sites[:-1]) or (loop is not None and not chain.replies):
         return Refusal(name, sites[0].call, "a call's reply is not appended before the next call")
     return chain
+
+
+def _instance_shape(tree: SourceTree, owned: InstanceList, list_sites, replies) -> Chain | Refusal:
+    """Each call on `self.<attr>` followed, in its own block, by the append of its reply."""
+    name = owned.display
+    site_of_line = {id(_statement_of(tree, site.call)): site for site in list_sites}
+    for site in list_sites:
+        if not _is_result_assignment(tree, _statement_of(tree, site.call), site):
+            return Refusal(name, site.call, "each call must be a plain `result = ...create(...)` statement")
+    chain = Chain(name, owned.cls, list(list_sites), owner=owned)
+    unanswered = list(list_sites)
+    for statement, (candidates, result_name) in replies:
+        body = tree.parent(statement).body
+        position = next(index for index, node in enumerate(body) if node is statement)
+        calls_before = [index for index in range(position) if id(body[index]) in site_of_line]
+        if not calls_before:
+            return Refusal(name, statement, "the reply is appended in another block than its call")
+        site_line = body[calls_before[-1]]
+        site = site_of_line[id(site_line)]
+        if site not in candidates:
+            return Refusal(name, statement, "the appended reply is not the one of the call just before it")
+        between = body[calls_before[-1] + 1 : position]
+        if any(_contains(tree, node, _ESCAPES) for node in between):
+            return Refusal(name, statement, "a `break`, `continue` or `return` may skip appending the reply")
+        if _rebound_between(tree, site_line, between):
+            return Refusal(name, statement, f"`{result_name}` is reassigned before the reply is appended")
+        if _mentions_list(tree, between, owned.references):
+            return Refusal(name, statement, f"`{name}` is used between the call and the append of its reply")
+        unanswered = [other for other in unanswered if other is not site]
+        chain.replies.append((statement, result_name))
+    if unanswered:
+        return Refusal(name, unanswered[0].call, "this call's reply is not appended right after it")
+    return chain
+
+
+def _mentions_list(tree: SourceTree, statements: list[cst.CSTNode], references) -> bool:
+    """Whether any of `statements` reads the list (a turn appended before the reply, say)."""
+    inside = {id(node) for node in statements}
+    return any(any(id(ancestor) in inside for ancestor in tree.ancestors(ref)) for ref in references)
+
+
+def _is_statement(tree: SourceTree, assign: cst.Assign) -> bool:
+    line = tree.parent(assign)
+    return isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1
+
+
+def _has_slots(statement: cst.CSTNode) -> bool:
+    if not isinstance(statement, cst.SimpleStatementLine):
+        return False
+    targets = []
+    for small in statement.body:
+        if isinstance(small, cst.Assign):
+            targets.extend(t.target for t in small.targets)
+        elif isinstance(small, cst.AnnAssign):
+            targets.append(small.target)
+    return any(isinstance(t, cst.Name) and t.value == "__slots__" for t in targets)
 
 
 def _rebound_between(tree: SourceTree, site_line: cst.SimpleStatementLine, between: list) -> bool:

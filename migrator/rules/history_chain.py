@@ -66,8 +66,10 @@ class HistoryChain(Rule):
 
     def apply(self, ctx: FileContext) -> None:
         for chain in self.chains:
-            id_name = _free_name(ctx, chain, "previous_response_id")
-            self._rewrite(ctx, chain, id_name)
+            if chain.owner is not None:
+                self._rewrite(ctx, chain, _InstanceId(_free_attribute(ctx, "previous_response_id")))
+            else:
+                self._rewrite(ctx, chain, _LocalId(_free_name(ctx, chain, "previous_response_id")))
             days = dashscope_facts()["response_id_validity_days"]
             ctx.report(
                 chain.sites[0].call,
@@ -78,28 +80,35 @@ class HistoryChain(Rule):
                 Severity.INFO,
             )
 
-    def _rewrite(self, ctx: FileContext, chain: Chain, id_name: str) -> None:
+    def _rewrite(self, ctx: FileContext, chain: Chain, id_holder: _LocalId | _InstanceId) -> None:
         config = ctx.tree.module.config_for_parsing
         for statement, result_name in chain.replies:
-            remember = cst.parse_statement(f"{id_name} = {result_name}.id\n", config)
-            clear = cst.parse_statement(f"{chain.list_name}.clear()  {CLEAR_COMMENT}\n", config)
+            appended_to = statement.body[0].value.func.value
+            remember = cst.parse_statement(f"{id_holder.code(appended_to)} = {result_name}.id\n", config)
+            clear = cst.parse_statement(f"{ctx.tree.code(appended_to)}.clear()  {CLEAR_COMMENT}\n", config)
             ctx.tree.edit(
                 statement,
                 lambda old, r=remember, c=clear: cst.FlattenSentinel(
                     [r.with_changes(leading_lines=old.leading_lines), c]
                 ),
             )
-        chained = chain.sites if chain.loop is not None else chain.sites[1:]
+        chained = chain.sites if chain.chains_first_call else chain.sites[1:]
         for site in chained:
-            ctx.tree.edit(site.call, lambda call: add_kwarg(call, "previous_response_id", cst.Name(id_name)))
+            previous = expression(id_holder.code(site.kwarg("messages").value))
+            ctx.tree.edit(site.call, lambda call, p=previous: add_kwarg(call, "previous_response_id", p))
         if chain.loop is not None:
-            start = cst.parse_statement(f"{id_name} = None\n", config)
+            start = cst.parse_statement(f"{id_holder.code(None)} = None\n", config)
             ctx.tree.edit(
                 chain.loop,
                 lambda loop: cst.FlattenSentinel(
                     [start.with_changes(leading_lines=loop.leading_lines), loop.with_changes(leading_lines=[])]
                 ),
             )
+        if chain.owner is not None:
+            # Wherever the list starts afresh, so does the chain.
+            for assign, _ in chain.owner.assignments:
+                start = cst.parse_statement(f"{id_holder.code(assign.targets[0].target)} = None\n", config)
+                ctx.tree.edit(ctx.tree.parent(assign), lambda line, s=start: cst.FlattenSentinel([line, s]))
         if ctx.settings.session_cache:
             self._add_session_cache(ctx, chain)
 
@@ -135,9 +144,38 @@ def _with_session_cache(call: cst.Call) -> cst.Call:
     return set_kwarg_value(call, "default_headers", headers.value.with_changes(elements=[*entries, new_entry]))
 
 
+class _LocalId:
+    """The id kept in a variable next to a local (or module-level) list."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def code(self, list_expression: cst.CSTNode | None) -> str:
+        return self.name
+
+
+class _InstanceId:
+    """The id kept on the instance next to `self.<attr>`: `self.previous_response_id`."""
+
+    def __init__(self, attr: str) -> None:
+        self.attr = attr
+
+    def code(self, list_expression: cst.Attribute) -> str:
+        return f"{list_expression.value.value}.{self.attr}"
+
+
+def _free_attribute(ctx: FileContext, wanted: str) -> str:
+    """`wanted`, or `wanted_2`, ... if the file already uses that attribute name anywhere."""
+    used = {node.attr.value for node in ctx.tree.nodes(cst.Attribute)}
+    name, number = wanted, 2
+    while name in used:
+        name, number = f"{wanted}_{number}", number + 1
+    return name
+
+
 def _free_name(ctx: FileContext, chain: Chain, wanted: str) -> str:
     """`wanted`, or `wanted_2`, ... if that name is already bound where the chain lives."""
-    scope = ctx.tree.scope_of_node(chain.binding.scope)
+    scope = ctx.tree.scope_of_node(chain.scope)
     name, number = wanted, 2
     while ctx.tree.lookup(name, scope):
         name, number = f"{wanted}_{number}", number + 1

@@ -50,7 +50,7 @@ from migrator.conversation import (
     ListedMessage,
     assistant_text,
     function_item_kind,
-    list_bindings,
+    list_references,
     listed_messages,
     messages_problems,
     tool_call_fields,
@@ -104,12 +104,14 @@ class ToolMessages(Rule):
             if reader is None:
                 line = ctx.tree.position(call)[0]
                 message = (
-                    f"`{reference.value}` holds tool messages, which change form on Responses, and line {line} sends it"
+                    f"`{ctx.tree.quote(reference)}` holds tool messages, which change form on Responses, "
+                    f"and line {line} sends it"
                 )
                 site.block(self.code, arg.value, message)
                 return
             reason = (
-                f"`{reference.value}` holds tool messages, which change form on Responses, and is sent by both calls"
+                f"`{ctx.tree.quote(reference)}` holds tool messages, which change form on Responses, "
+                "and is sent by both calls"
             )
             site.migrate_with(reader, reason)
         self.conversions[id(site)] = convertible
@@ -272,18 +274,17 @@ def _laid_out_like(message: cst.Dict, items: list[cst.BaseExpression]) -> cst.Li
     return cst.List(elements, lbracket=cst.LeftSquareBracket(whitespace_after=opening))
 
 
-def _list_readers(ctx: FileContext, value: cst.BaseExpression) -> list[tuple[cst.Name, cst.Call]]:
+def _list_readers(ctx: FileContext, value: cst.BaseExpression) -> list[tuple[cst.CSTNode, cst.Call]]:
     """(reference, call) for every call that sends the list named `value`."""
     readers = []
-    for binding in list_bindings(ctx.tree, value):
-        for reference in ctx.tree.references(binding):
-            call = _reading_call(ctx, reference)
-            if call is not None:
-                readers.append((reference, call))
+    for reference in list_references(ctx.tree, value):
+        call = _reading_call(ctx, reference)
+        if call is not None:
+            readers.append((reference, call))
     return readers
 
 
-def _reading_call(ctx: FileContext, reference: cst.Name) -> cst.Call | None:
+def _reading_call(ctx: FileContext, reference: cst.CSTNode) -> cst.Call | None:
     """The call that sends the list when `reference` is its `messages=` (or a `**params` entry)."""
     arg = ctx.tree.parent(reference)
     if isinstance(arg, cst.Arg) and arg.keyword is not None and arg.keyword.value == "messages":

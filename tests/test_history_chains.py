@@ -1,0 +1,151 @@
+"""Edge cases of the chain proof (RSP021) for lists kept on an object, `self.<attr>`.
+
+The fixtures under fixtures/history-chain/ show the main shapes and run them against the fake
+server; these cases pin down each use that must stop a chain, and the ones that must not.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from migrator.engine import migrate_source
+
+HEADER = """\
+from openai import OpenAI
+
+
+"""
+
+BOT = """\
+class Bot:
+    def __init__(self):
+        self.client = OpenAI()
+        self.messages = [{"role": "system", "content": "Be brief."}]
+
+    def ask(self, question):
+        self.messages.append({"role": "user", "content": question})
+        completion = self.client.chat.completions.create(model="gpt-4o", messages=self.messages)
+        self.messages.append(completion.choices[0].message)
+        return completion.choices[0].message.content
+"""
+
+
+def migrate(source: str):
+    return migrate_source(HEADER + textwrap.dedent(source))
+
+
+def chain_notes(result) -> list[str]:
+    return [f.message for f in result.findings if f.code == "RSP021"]
+
+
+def messages(result) -> list[str]:
+    return [f"{f.code} {f.message}" for f in result.findings]
+
+
+def test_a_bot_class_chains_on_the_instance():
+    result = migrate(BOT)
+    assert "self.previous_response_id = None" in result.new_source
+    assert "previous_response_id=self.previous_response_id" in result.new_source
+    assert "self.previous_response_id = completion.id" in result.new_source
+    assert "self.messages.append(completion" not in result.new_source
+    assert [n for n in chain_notes(result) if "now chains" in n]
+
+
+def test_two_classes_with_the_same_attribute_each_chain():
+    result = migrate(BOT + "\n\n" + BOT.replace("class Bot", "class OtherBot"))
+    assert result.new_source.count("self.previous_response_id = completion.id") == 2
+
+
+def test_a_free_attribute_name_is_chosen():
+    result = migrate(BOT + "\n\nclass Other:\n    previous_response_id = 1\n\nprint(Other().previous_response_id)\n")
+    assert "self.previous_response_id_2 = completion.id" in result.new_source
+
+
+@pytest.mark.parametrize(
+    "extra, reason",
+    [
+        ("\nbot = Bot()\nprint(bot.messages)\n", "`self.messages` is also reached as `print(bot.messages)`"),
+        (
+            "\nclass Loud(Bot):\n    def last(self):\n        return self.messages[-1]\n",
+            "`self.messages` is also reached as `self.messages[-1]`",
+        ),
+        # Not even migrated: what getattr reaches is not seen, so the messages are not either.
+        (
+            '\nprint(getattr(Bot(), "messages"))\n',
+            'RSP001 `self.messages` is also reached in `print(getattr(Bot(), "messages"))`',
+        ),
+    ],
+)
+def test_reaching_the_list_from_outside_its_class_stops_the_chain(extra, reason):
+    result = migrate(BOT + extra)
+    assert "previous_response_id" not in result.new_source
+    assert any(reason in note for note in messages(result)), messages(result)
+
+
+@pytest.mark.parametrize(
+    "change, reason",
+    [
+        (
+            ("        return completion", "        print(len(self.messages))\n        return completion"),
+            "`self.messages` is also used in `len(self.messages)`",
+        ),
+        (
+            (
+                "        self.messages.append(completion",
+                '        self.messages.append({"role": "user", "content": "and?"})\n'
+                "        self.messages.append(completion",
+            ),
+            "`self.messages` is used between the call and the append of its reply",
+        ),
+        (
+            (
+                "    def ask(self, question):",
+                "    def quick(self):\n"
+                '        completion = self.client.chat.completions.create(model="gpt-4o", messages=self.messages)\n'
+                "        print(completion.choices[0].message.content)\n\n"
+                "    def ask(self, question):",
+            ),
+            "RSP021 the conversation in `self.messages` keeps resending the whole history (no previous_response_id "
+            "chain): this call's reply is not appended right after it",
+        ),
+        (
+            (
+                "    def ask(self, question):",
+                '    def more(self):\n        self.messages += [{"role": "user", "content": "x"}]\n\n'
+                "    def ask(self, question):",
+            ),
+            'RSP001 `self.messages` is also reached in `self.messages += [{"role": "user", "content": "x"}]`',
+        ),
+        (("class Bot:\n", 'class Bot:\n    __slots__ = ("client", "messages")\n\n'), "the class has `__slots__`"),
+        (
+            ("        self.messages = [", "        self.messages = list(\n            ["),
+            "RSP001 `self.messages` is bound in a way the tool cannot follow",
+        ),
+    ],
+)
+def test_other_uses_of_the_list_stop_the_chain(change, reason):
+    old, new = change
+    assert old in BOT
+    source = BOT.replace(old, new)
+    if "list(\n" in source:
+        source = source.replace('"Be brief."}]', '"Be brief."}]\n        )')
+    result = migrate(source)
+    assert "previous_response_id" not in result.new_source
+    assert any(reason in note for note in messages(result)), messages(result)
+
+
+def test_a_local_turn_appended_between_call_and_reply_stops_the_chain():
+    source = """\
+    client = OpenAI()
+    messages = [{"role": "user", "content": "Hi"}]
+    completion = client.chat.completions.create(model="gpt-4o", messages=messages)
+    messages.append({"role": "user", "content": "And?"})
+    messages.append(completion.choices[0].message)
+    completion = client.chat.completions.create(model="gpt-4o", messages=messages)
+    print(completion.choices[0].message.content)
+    """
+    result = migrate(source)
+    assert "previous_response_id" not in result.new_source
+    assert any("used between the call and the append of its reply" in n for n in chain_notes(result))
