@@ -105,6 +105,9 @@ class CompletionCall:
     virtual_args: list[cst.Arg] = field(default_factory=list)
     #: Calls that migrate only together with this one (see `migrate_with`).
     together: list[tuple[CompletionCall, str]] = field(default_factory=list)
+    #: Set by RSP022 for a `stream=True` call whose loop over chunks it rewrites: its plan
+    #: (`migrator/rules/stream_loops.py` LoopPlan), which other rules may read and add to.
+    stream_loop: object | None = None
 
     @property
     def arguments(self) -> list[cst.Arg]:

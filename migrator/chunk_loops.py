@@ -37,6 +37,8 @@ from migrator.chunk_reads import (
 
 REASONING_EVENTS = '("response.reasoning_text.delta", "response.reasoning_summary_text.delta")'
 #: The test each kind's branch of the dispatch gets (EVENT is the loop variable).
+#: The first event of every Responses stream; its `response.id` is known from then on.
+CREATED_TEST = 'EVENT.type == "response.created"'
 EVENT_TESTS = {
     Kind.TEXT: 'EVENT.type == "response.output_text.delta"',
     Kind.REASONING: f"EVENT.type in {REASONING_EVENTS}",

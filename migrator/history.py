@@ -21,6 +21,7 @@ import libcst as cst
 
 from migrator._tree import Binding, SourceTree
 from migrator.analysis import CompletionCall, ResultUse
+from migrator.chunk_reads import Kind
 from migrator.conversation import REPLY_PATH, message_problems
 from migrator.instance_lists import InstanceList, instance_list
 
@@ -37,8 +38,11 @@ class Chain:
     scope: cst.CSTNode
     #: The calls in statement order.
     sites: list[CompletionCall]
-    #: Each reply append statement, with the name holding that call's result.
-    replies: list[tuple[cst.SimpleStatementLine, str]] = field(default_factory=list)
+    #: Each reply append statement, with the name holding that call's result (None for a
+    #: reply added up from a stream's text deltas).
+    replies: list[tuple[cst.SimpleStatementLine, str | None]] = field(default_factory=list)
+    #: The streaming calls among `sites`: their id is taken from the `response.created` event.
+    streamed: list[CompletionCall] = field(default_factory=list)
     #: Set for the loop shape: `<id> = None` goes right before it.
     loop: cst.For | cst.While | None = None
     #: Set when the list is `self.<attr>`: the id is kept on the instance too, reset to None
@@ -48,6 +52,10 @@ class Chain:
     @property
     def chains_first_call(self) -> bool:
         return self.loop is not None or self.owner is not None
+
+
+class _NotFollowed(Exception):
+    """An assistant reply the tool recognizes but cannot prove whole (the message says why)."""
 
 
 @dataclass(frozen=True)
@@ -115,16 +123,19 @@ def _prove_instance(tree: SourceTree, owned: InstanceList, list_sites, uses) -> 
 
 def _sort_uses(tree: SourceTree, name: str, references, list_sites, uses):
     """(replies, turn appends) among the reads of a list, or the Refusal / None that ends the proof."""
-    replies, turn_appends, blocker = [], [], None
+    replies, turn_appends, blocker, refused_reply = [], [], None, None
     for reference in references:
         kind, detail = _classify(tree, reference, list_sites, uses)
         if kind == "reply":
             replies.append(detail)
         elif kind == "turn":
             turn_appends.append(detail)
-        elif kind == "other" and blocker is None:
+        elif kind == "refused" and refused_reply is None:
+            refused_reply = Refusal(name, reference, detail)
+        elif kind in ("other", "refused") and blocker is None:
             blocker = Refusal(name, reference, detail)
-    if not replies or not any(site.migrate for site in list_sites):
+    blocker = refused_reply or blocker  # a reply the tool cannot follow is the first thing to say
+    if not (replies or refused_reply) or not any(site.migrate for site in list_sites):
         return None  # not a conversation, or one that stays on Chat Completions anyway
     if blocker is not None:
         return blocker
@@ -138,7 +149,7 @@ def _sort_uses(tree: SourceTree, name: str, references, list_sites, uses):
 
 
 def _classify(tree: SourceTree, reference: cst.Name | cst.Attribute, list_sites, uses):
-    """('call' | 'reply' | 'turn' | 'other', detail) for one read of the list."""
+    """('call' | 'reply' | 'turn' | 'refused' | 'other', detail) for one read of the list."""
     parent = tree.parent(reference)
     is_messages = isinstance(parent, cst.Arg) and parent.keyword is not None and parent.keyword.value == "messages"
     if is_messages and any(site.call is tree.parent(parent) for site in list_sites):
@@ -147,7 +158,10 @@ def _classify(tree: SourceTree, reference: cst.Name | cst.Attribute, list_sites,
     if statement is None:
         return "other", f"`{tree.quote(reference)}` is also used in `{tree.quote(_context(tree, reference))}`"
     added = statement.body[0].value.args[0].value
-    reply_site = _reply_of(tree, added, uses, list_sites)
+    try:
+        reply_site = _reply_of(tree, added, uses, list_sites)
+    except _NotFollowed as refused:
+        return "refused", f"the reply appended to `{tree.quote(reference)}` is streamed, and {refused}"
     if reply_site is not None:
         return "reply", (statement, reply_site)
     if not message_problems(tree, added) and _role(added) != "assistant":
@@ -195,9 +209,98 @@ def _reply_of(tree: SourceTree, added: cst.BaseExpression, uses, list_sites) -> 
         use = uses.get(id(content))
         if use is None and isinstance(content, cst.Name):
             use = _content_variable_use(tree, content, uses)
+            streamed = _streamed_text_site(tree, content, list_sites) if use is None else None
+            if isinstance(streamed, str):
+                raise _NotFollowed(streamed)
+            if streamed is not None:
+                return [streamed], None
         if use is not None and use.path == CONTENT_PATH:
             return _single_site(use, list_sites)
     return None
+
+
+def _streamed_text_site(tree: SourceTree, name: cst.Name, list_sites) -> CompletionCall | str | None:
+    """The streaming call whose whole text `name` adds up: `reply = ""` right before the loop
+    over its chunks, `reply += <text delta>` on every text chunk, and nothing else. A string
+    says why not, for a name added to in such a loop; None when no stream feeds `name`."""
+    bindings = tree.bindings_of(name)
+    adds = [b for b in bindings if b.kind == "augassign"]
+    for site in list_sites:
+        plan = site.stream_loop
+        if plan is None or not any(
+            any(ancestor is plan.loop.body for ancestor in tree.ancestors(add.node)) for add in adds
+        ):
+            continue
+        starts = [b for b in bindings if b.kind == "assign" and _is_empty_string(b.value)]
+        if len(bindings) != 2 or len(starts) != 1 or len(adds) != 1:
+            return f'`{name.value}` must be bound twice: to `""` before the loop over chunks and by `+=` in it'
+        start = _statement_of(tree, starts[0].node)
+        block = tree.parent(plan.loop)
+        body = list(getattr(block, "body", ()))
+        if tree.parent(start) is not block or _index(body, start) > _index(body, plan.loop):
+            return f'`{name.value} = ""` must come right before the loop over chunks, in the same block'
+        if _escapes_stream(plan.loop.body):
+            return (
+                "the loop over chunks may stop early (`break`, `return`, `raise` or `yield`): the reply kept "
+                "by hand could be cut short while the stored response is whole"
+            )
+        if not _adds_every_text_delta(plan, name.value):
+            return f"`{name.value}` does not add up every text delta of the stream"
+        return site
+    return None
+
+
+def _adds_every_text_delta(plan, name: str) -> bool:
+    """The text branch of the rewritten loop starts, before any other use of `name` or any way
+    out, with `name += <event>.delta`; no other branch touches `name`."""
+    if any(
+        _names(statement, name)
+        for kind, branch in plan.branches.items()
+        if kind is not Kind.TEXT
+        for statement in branch
+    ):
+        return False
+    for statement in plan.branches.get(Kind.TEXT, []):
+        small = (
+            statement.body[0] if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1 else None
+        )
+        if (
+            isinstance(small, cst.AugAssign)
+            and isinstance(small.operator, cst.AddAssign)
+            and isinstance(small.target, cst.Name)
+            and small.target.value == name
+            and cst.Module([]).code_for_node(small.value) == f"{plan.names.event}.delta"
+        ):
+            return True
+        if _names(statement, name) or _contains_node(statement, _ESCAPES):
+            return False
+    return False
+
+
+def _escapes_stream(body: cst.CSTNode) -> bool:
+    """A `break`, `return`, `raise` or `yield` in the loop over chunks: the reply may be cut short
+    or never appended, while the stored response is whole."""
+    return _contains_node(body, (cst.Break, cst.Return, cst.Raise, cst.Yield), into_loops=True)
+
+
+def _names(node: cst.CSTNode, name: str) -> bool:
+    found = []
+
+    class _Finder(cst.CSTVisitor):
+        def visit_Name(self, visited: cst.Name) -> None:
+            if visited.value == name:
+                found.append(visited)
+
+    node.visit(_Finder())
+    return bool(found)
+
+
+def _is_empty_string(value: cst.BaseExpression | None) -> bool:
+    return isinstance(value, cst.SimpleString) and value.evaluated_value == ""
+
+
+def _index(body: list, node: cst.CSTNode) -> int:
+    return next(index for index, item in enumerate(body) if item is node)
 
 
 def _content_variable_use(tree: SourceTree, name: cst.Name, uses) -> ResultUse | None:
@@ -266,11 +369,13 @@ def _shape(tree: SourceTree, binding: Binding, list_sites, replies, turn_appends
         between = container.body[order[id(site_lines[id(before[-1])])] + 1 : position]
         if any(_contains(tree, statement, _ESCAPES) for statement in between):
             return Refusal(name, statement, "a `break`, `continue` or `return` may skip appending the reply")
-        if _rebound_between(tree, site_lines[id(before[-1])], between):
+        if result_name is not None and _rebound_between(tree, site_lines[id(before[-1])], between):
             return Refusal(name, statement, f"`{result_name}` is reassigned before the reply is appended")
         if _mentions_list(tree, between, tree.references(binding)):
             return Refusal(name, statement, f"`{name}` is used between the call and the append of its reply")
         chain.replies.append((statement, result_name))
+        if result_name is None:
+            chain.streamed.append(before[-1])
     answered = {id(before_site) for before_site in _sites_before_replies(chain, order, site_lines)}
     if any(id(site) not in answered for site in sites[:-1]) or (loop is not None and not chain.replies):
         return Refusal(name, sites[0].call, "a call's reply is not appended before the next call")
@@ -299,12 +404,14 @@ def _instance_shape(tree: SourceTree, owned: InstanceList, list_sites, replies) 
         between = body[calls_before[-1] + 1 : position]
         if any(_contains(tree, node, _ESCAPES) for node in between):
             return Refusal(name, statement, "a `break`, `continue` or `return` may skip appending the reply")
-        if _rebound_between(tree, site_line, between):
+        if result_name is not None and _rebound_between(tree, site_line, between):
             return Refusal(name, statement, f"`{result_name}` is reassigned before the reply is appended")
         if _mentions_list(tree, between, owned.references):
             return Refusal(name, statement, f"`{name}` is used between the call and the append of its reply")
         unanswered = [other for other in unanswered if other is not site]
         chain.replies.append((statement, result_name))
+        if result_name is None:
+            chain.streamed.append(site)
     if unanswered:
         return Refusal(name, unanswered[0].call, "this call's reply is not appended right after it")
     return chain
@@ -348,6 +455,8 @@ def _sites_before_replies(chain: Chain, order, site_lines) -> list[CompletionCal
 
 
 def _is_result_assignment(tree: SourceTree, line: cst.CSTNode, site: CompletionCall) -> bool:
+    if site.stream_loop is not None and line is site.stream_loop.loop:
+        return True  # `for chunk in client.chat.completions.create(..., stream=True):`
     if not (isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1 and isinstance(line.body[0], cst.Assign)):
         return False
     assign = line.body[0]
@@ -363,14 +472,19 @@ def _statement_of(tree: SourceTree, node: cst.CSTNode) -> cst.CSTNode:
 
 
 def _contains(tree: SourceTree, statement: cst.CSTNode, types: tuple[type, ...]) -> bool:
+    return _contains_node(statement, types)
+
+
+def _contains_node(statement: cst.CSTNode, types: tuple[type, ...], *, into_loops: bool = False) -> bool:
     found = []
+    owners = (cst.FunctionDef, cst.Lambda) if into_loops else (cst.FunctionDef, cst.Lambda, cst.For, cst.While)
 
     class _Finder(cst.CSTVisitor):
         def on_visit(self, node: cst.CSTNode) -> bool:
             if isinstance(node, types):
                 found.append(node)
-            # A nested function or loop owns its own returns and breaks.
-            return not isinstance(node, (cst.FunctionDef, cst.Lambda, cst.For, cst.While))
+            # A nested function (or loop, unless asked) owns its own returns and breaks.
+            return not isinstance(node, owners)
 
     statement.visit(_Finder())
     return bool(found)

@@ -7,9 +7,9 @@ Two passes, both after the rules' edits:
   the line length, and longer than its longest line was (a line the user already had that long
   is their style), is formatted by black alone: that statement, dedented, then put back at its
   indentation. Black's string normalization is off, so quotes stay as the user wrote them. Every
-  other statement, the comments above it included, keeps its bytes. Only simple statements are
-  laid out (formatting a compound statement, `if` or `for`, would reformat its whole body), and
-  statements a rule inserts in place of another are the rule's to lay out.
+  other statement, the comments above it included, keeps its bytes. Of a compound statement
+  (`for`, `while`, `with`, `if`) only the header line is laid out, the same way: its body keeps
+  its own lines. Statements a rule inserts in place of another are the rule's to lay out.
 - `format_file` (`--black`): the whole changed file through black, with the black configuration
   black itself would use for that file (the nearest `pyproject.toml` with `[tool.black]`).
 """
@@ -29,6 +29,8 @@ from migrator._tree import SourceTree
 
 #: black needs some room; statements nested deeper than this leaves are not laid out.
 _MIN_WIDTH = 20
+#: Compound statements whose header line is laid out (their body is put back as it is).
+_HEADERS_LAID_OUT = (cst.For, cst.While, cst.With, cst.If)
 
 
 def relayout(tree: SourceTree, edited: Iterable[cst.CSTNode], line_length: int) -> None:
@@ -42,13 +44,14 @@ def relayout(tree: SourceTree, edited: Iterable[cst.CSTNode], line_length: int) 
         )
 
 
-def _simple_statement(tree: SourceTree, node: cst.CSTNode) -> cst.SimpleStatementLine | None:
-    """The statement line `node` is part of; None when it is in a compound statement's header."""
+def _simple_statement(tree: SourceTree, node: cst.CSTNode) -> cst.CSTNode | None:
+    """The statement line `node` is part of, or the compound statement whose header it is in
+    (None for a header that is not laid out)."""
     for candidate in (node, *tree.ancestors(node)):
         if isinstance(candidate, cst.SimpleStatementLine):
             return candidate
         if isinstance(candidate, cst.BaseCompoundStatement):
-            return None
+            return candidate if isinstance(candidate, _HEADERS_LAID_OUT) else None
     return None
 
 
@@ -73,6 +76,8 @@ def _longest_line(statement: cst.CSTNode, indent: list[str], module: cst.Module)
 def _laid_out(
     new: cst.CSTNode, old: cst.CSTNode, indent: list[str], line_length: int, module: cst.Module
 ) -> cst.CSTNode:
+    if isinstance(new, _HEADERS_LAID_OUT) and type(new) is type(old):
+        return _laid_out_header(new, old, indent, line_length, module)
     if not isinstance(new, cst.SimpleStatementLine):
         return new
     longest = _longest_line(new, indent, module)
@@ -91,6 +96,38 @@ def _laid_out(
     if not isinstance(laid_out, cst.SimpleStatementLine):
         return new
     return laid_out.with_changes(leading_lines=new.leading_lines)
+
+
+def _header_only(statement: cst.BaseCompoundStatement) -> cst.BaseCompoundStatement:
+    """The statement with `pass` for a body and no `else`: its header, as black would see it."""
+    changes = {"body": cst.IndentedBlock([cst.SimpleStatementLine([cst.Pass()])]), "leading_lines": ()}
+    if hasattr(statement, "orelse"):
+        changes["orelse"] = None
+    return statement.with_changes(**changes)
+
+
+def _laid_out_header(
+    new: cst.BaseCompoundStatement, old: cst.BaseCompoundStatement, indent: list[str], line_length: int, module
+) -> cst.BaseCompoundStatement:
+    header = _header_only(new)
+    longest = _longest_line(header, indent, module)
+    if longest <= line_length or longest <= _longest_line(_header_only(old), indent, module):
+        return new
+    width = line_length - len("".join(indent))
+    if width < _MIN_WIDTH:
+        return new
+    mode = black.Mode(line_length=width, string_normalization=False)
+    try:
+        formatted = black.format_str(cst.Module(body=[header]).code, mode=mode)
+        laid_out = cst.parse_statement(formatted.replace("\n", module.default_newline), module.config_for_parsing)
+    except (black.InvalidInput, cst.ParserSyntaxError, ValueError):
+        return new
+    if type(laid_out) is not type(new):
+        return new
+    changes = {"body": new.body, "leading_lines": new.leading_lines}
+    if hasattr(new, "orelse"):
+        changes["orelse"] = new.orelse
+    return laid_out.with_changes(**changes)
 
 
 # --- --black -----------------------------------------------------------------------------------

@@ -149,3 +149,60 @@ def test_a_local_turn_appended_between_call_and_reply_stops_the_chain():
     result = migrate(source)
     assert "previous_response_id" not in result.new_source
     assert any("used between the call and the append of its reply" in n for n in chain_notes(result))
+
+
+STREAMED = """\
+client = OpenAI()
+messages = [{"role": "system", "content": "Be brief."}]
+for question in ["Hi", "And?"]:
+    messages.append({"role": "user", "content": question})
+    stream = client.chat.completions.create(model="gpt-4o", messages=messages, stream=True)
+    reply = ""
+    for chunk in stream:
+        if chunk.choices and chunk.choices[0].delta.content:
+            reply += chunk.choices[0].delta.content
+    messages.append({"role": "assistant", "content": reply})
+"""
+
+
+def test_a_streamed_reply_chains_from_the_created_event():
+    result = migrate(STREAMED)
+    assert 'if event.type == "response.created":\n            previous_response_id = event.response.id' in (
+        result.new_source
+    )
+    assert 'messages.append({"role": "assistant"' not in result.new_source
+
+
+def _replace(old: str, new: str):
+    return lambda source: source.replace(old, new)
+
+
+ADD_LINE = "            reply += chunk.choices[0].delta.content\n"
+
+
+@pytest.mark.parametrize(
+    "change, reason",
+    [
+        (
+            _replace('    reply = ""\n', ""),
+            'the reply appended to `messages` is streamed, and `reply` must be bound twice: to `""` before the loop',
+        ),
+        (
+            # set once before the conversation, not before each turn's loop
+            lambda source: source.replace('    reply = ""\n', "").replace("for question", 'reply = ""\nfor question'),
+            '`reply = ""` must come right before the loop over chunks, in the same block',
+        ),
+        (_replace(ADD_LINE, ADD_LINE * 2), "`reply` must be bound twice"),
+        (
+            _replace(ADD_LINE, "            if len(reply) < 10:\n    " + ADD_LINE),
+            "`reply` does not add up every text delta of the stream",
+        ),
+        (_replace(ADD_LINE, ADD_LINE + "            raise SystemExit\n"), "the loop over chunks may stop early"),
+    ],
+)
+def test_a_streamed_reply_the_tool_cannot_prove_whole_stops_the_chain(change, reason):
+    source = change(STREAMED)
+    assert source != STREAMED
+    result = migrate(source)
+    assert "previous_response_id" not in result.new_source
+    assert any(reason in note for note in chain_notes(result)), messages(result)

@@ -84,14 +84,20 @@ class HistoryChain(Rule):
         config = ctx.tree.module.config_for_parsing
         for statement, result_name in chain.replies:
             appended_to = statement.body[0].value.func.value
-            remember = cst.parse_statement(f"{id_holder.code(appended_to)} = {result_name}.id\n", config)
             clear = cst.parse_statement(f"{ctx.tree.code(appended_to)}.clear()  {CLEAR_COMMENT}\n", config)
+            if result_name is None:  # streamed: the id is remembered in the loop over events
+                ctx.tree.edit(statement, lambda old, c=clear: c.with_changes(leading_lines=old.leading_lines))
+                continue
+            remember = cst.parse_statement(f"{id_holder.code(appended_to)} = {result_name}.id\n", config)
             ctx.tree.edit(
                 statement,
                 lambda old, r=remember, c=clear: cst.FlattenSentinel(
                     [r.with_changes(leading_lines=old.leading_lines), c]
                 ),
             )
+        for site in chain.streamed:
+            holder = id_holder.code(site.kwarg("messages").value)
+            site.stream_loop.on_created.append(f"{holder} = {{event}}.response.id")
         chained = chain.sites if chain.chains_first_call else chain.sites[1:]
         for site in chained:
             previous = expression(id_holder.code(site.kwarg("messages").value))

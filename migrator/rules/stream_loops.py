@@ -43,7 +43,7 @@ import libcst as cst
 
 from migrator._cst_helpers import fill, is_inside, literal_bool
 from migrator.analysis import CompletionCall
-from migrator.chunk_loops import EVENT_TESTS, Specializer
+from migrator.chunk_loops import CREATED_TEST, EVENT_TESTS, Specializer
 from migrator.chunk_reads import Kind, LoopNames, Unmappable
 from migrator.engine import FileContext
 from migrator.rules import Rule
@@ -60,6 +60,9 @@ class LoopPlan:
     branches: dict[Kind, list] = field(default_factory=dict)
     #: `usage.prompt_tokens`-style reads after the loop of a name holding the usage.
     renames: list[tuple[cst.Attribute, str]] = field(default_factory=list)
+    #: Statements other rules ask to run on the `response.created` event, with `{event}` for
+    #: the loop variable (RSP021 remembers the response id there).
+    on_created: list[str] = field(default_factory=list)
 
 
 class StreamLoops(Rule):
@@ -97,7 +100,7 @@ class StreamLoops(Rule):
             loop, escapes = found
             for node in escapes:
                 _unblock(site, node)
-            self._plans[id(site)] = _plan_loop(ctx, site, loop)
+            self._plans[id(site)] = site.stream_loop = _plan_loop(ctx, site, loop)
         except Unmappable as problem:
             site.block(self.code, problem.node, f"streaming: {problem.message}")
 
@@ -196,6 +199,10 @@ def _rewrite_loop(loop: cst.For, plan: LoopPlan) -> cst.For:
             dispatch = cst.If(
                 test=test, body=cst.IndentedBlock(body=_without_leading_blank(statements)), orelse=dispatch
             )
+    if plan.on_created:
+        created = [cst.parse_statement(code.format(event=plan.names.event) + "\n") for code in plan.on_created]
+        test = fill(CREATED_TEST, EVENT=cst.Name(plan.names.event))
+        dispatch = cst.If(test=test, body=cst.IndentedBlock(body=created), orelse=dispatch)
     body = [dispatch] if dispatch is not None else [cst.SimpleStatementLine([cst.Pass()])]
     body[0] = body[0].with_changes(leading_lines=_comments_above_first(loop.body, body[0]))
     if isinstance(loop.body, cst.IndentedBlock):
