@@ -367,12 +367,11 @@ def _shape(tree: SourceTree, binding: Binding, list_sites, replies, turn_appends
         if not before or before[-1] not in candidates:
             return Refusal(name, statement, "the appended reply is not the one of the call just before it")
         between = container.body[order[id(site_lines[id(before[-1])])] + 1 : position]
-        if any(_contains(tree, statement, _ESCAPES) for statement in between):
-            return Refusal(name, statement, "a `break`, `continue` or `return` may skip appending the reply")
-        if result_name is not None and _rebound_between(tree, site_lines[id(before[-1])], between):
-            return Refusal(name, statement, f"`{result_name}` is reassigned before the reply is appended")
-        if _mentions_list(tree, between, tree.references(binding)):
-            return Refusal(name, statement, f"`{name}` is used between the call and the append of its reply")
+        problem = _between_problem(
+            tree, name, site_lines[id(before[-1])], between, result_name, tree.references(binding)
+        )
+        if problem is not None:
+            return Refusal(name, statement, problem)
         chain.replies.append((statement, result_name))
         if result_name is None:
             chain.streamed.append(before[-1])
@@ -402,12 +401,9 @@ def _instance_shape(tree: SourceTree, owned: InstanceList, list_sites, replies) 
         if site not in candidates:
             return Refusal(name, statement, "the appended reply is not the one of the call just before it")
         between = body[calls_before[-1] + 1 : position]
-        if any(_contains(tree, node, _ESCAPES) for node in between):
-            return Refusal(name, statement, "a `break`, `continue` or `return` may skip appending the reply")
-        if result_name is not None and _rebound_between(tree, site_line, between):
-            return Refusal(name, statement, f"`{result_name}` is reassigned before the reply is appended")
-        if _mentions_list(tree, between, owned.references):
-            return Refusal(name, statement, f"`{name}` is used between the call and the append of its reply")
+        problem = _between_problem(tree, name, site_line, between, result_name, owned.references)
+        if problem is not None:
+            return Refusal(name, statement, problem)
         unanswered = [other for other in unanswered if other is not site]
         chain.replies.append((statement, result_name))
         if result_name is None:
@@ -415,6 +411,17 @@ def _instance_shape(tree: SourceTree, owned: InstanceList, list_sites, replies) 
     if unanswered:
         return Refusal(name, unanswered[0].call, "this call's reply is not appended right after it")
     return chain
+
+
+def _between_problem(tree: SourceTree, name: str, site_line, between: list, result_name, references) -> str | None:
+    """What, between a call's statement and the append of its reply, may break the chain."""
+    if any(_contains_node(node, _ESCAPES) for node in between):
+        return "a `break`, `continue` or `return` may skip appending the reply"
+    if result_name is not None and _rebound_between(tree, site_line, between):
+        return f"`{result_name}` is reassigned before the reply is appended"
+    if _mentions_list(tree, between, references):
+        return f"`{name}` is used between the call and the append of its reply"
+    return None
 
 
 def _mentions_list(tree: SourceTree, statements: list[cst.CSTNode], references) -> bool:
@@ -469,10 +476,6 @@ def _statement_of(tree: SourceTree, node: cst.CSTNode) -> cst.CSTNode:
         if isinstance(ancestor, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
             return ancestor
     raise ValueError("node outside any statement")
-
-
-def _contains(tree: SourceTree, statement: cst.CSTNode, types: tuple[type, ...]) -> bool:
-    return _contains_node(statement, types)
 
 
 def _contains_node(statement: cst.CSTNode, types: tuple[type, ...], *, into_loops: bool = False) -> bool:

@@ -10,6 +10,13 @@ which the program does things does not change; the first call still sends the in
 messages (system message included). Per-request settings (model, reasoning, tools, sampling)
 stay on every call, because a chain does not carry them over.
 
+The list may be a local or module-level variable (straight-line turns, or one call in a `for` /
+`while` loop, where the id starts as None before the loop), or `self.<attr>` in the methods of
+one class (the id is kept on the instance, `self.previous_response_id`, and reset to None
+wherever the list is assigned). A reply added up from a stream (`reply += <text delta>` on
+every chunk, rewritten by RSP022) chains too: the id is taken from the `response.created`
+event.
+
 Every chain made is reported: DashScope keeps response ids for 7 days, and `store` must stay
 true. With --session-cache the client also gets DashScope's `x-dashscope-session-cache:
 enable` header (billed differently; never added without the option). Where the proof fails,
