@@ -346,6 +346,14 @@ def _shape(tree: SourceTree, binding: Binding, list_sites, replies, turn_appends
     if len(containers) != 1:
         return Refusal(name, list_sites[0].call, f"the calls that read `{name}` are in different blocks")
     container = tree.parent(next(iter(site_lines.values())))
+    function = tree.enclosing(list_sites[0].call, (cst.FunctionDef, cst.Lambda))
+    if function is not None and function is not tree.enclosing(binding.node, (cst.FunctionDef, cst.Lambda)):
+        return Refusal(
+            name,
+            list_sites[0].call,
+            f"`{name}` is made outside {_function_label(function)}, which sends it: only a list made and sent "
+            "in one function (or kept on `self`) becomes a chain",
+        )
     loop = tree.parent(container) if container is not block else None
     if loop is not None and not (isinstance(loop, (cst.For, cst.While)) and tree.parent(loop) is block):
         return Refusal(
@@ -411,6 +419,10 @@ def _instance_shape(tree: SourceTree, owned: InstanceList, list_sites, replies) 
     if unanswered:
         return Refusal(name, unanswered[0].call, "this call's reply is not appended right after it")
     return chain
+
+
+def _function_label(function: cst.FunctionDef | cst.Lambda) -> str:
+    return f"`{function.name.value}()`" if isinstance(function, cst.FunctionDef) else "a lambda"
 
 
 def _between_problem(tree: SourceTree, name: str, site_line, between: list, result_name, references) -> str | None:

@@ -206,3 +206,21 @@ def test_a_streamed_reply_the_tool_cannot_prove_whole_stops_the_chain(change, re
     result = migrate(source)
     assert "previous_response_id" not in result.new_source
     assert any(reason in note for note in chain_notes(result)), messages(result)
+
+
+def test_a_module_level_list_sent_from_a_function_is_named_as_the_reason():
+    source = """\
+    client = OpenAI()
+    history = [{"role": "system", "content": "Be brief."}]
+
+
+    def ask(question):
+        history.append({"role": "user", "content": question})
+        completion = client.chat.completions.create(model="gpt-4o", messages=history)
+        history.append(completion.choices[0].message)
+        return completion.choices[0].message.content
+    """
+    result = migrate(source)
+    assert "previous_response_id" not in result.new_source
+    assert "input=history" in result.new_source
+    assert any("`history` is made outside `ask()`, which sends it" in note for note in chain_notes(result))
