@@ -253,7 +253,7 @@ class SourceTree:
             updated = change(updated)
             if isinstance(updated, (cst.RemovalSentinel, cst.FlattenSentinel)):
                 break
-        return updated
+        return keep_parentheses(node, updated)
 
     def _rebuild_sequence(self, items, dirty):
         rebuilt = []
@@ -264,6 +264,14 @@ class SourceTree:
             elif not isinstance(new, cst.RemovalSentinel):
                 rebuilt.append(new)
         return type(items)(rebuilt) if isinstance(items, tuple) else rebuilt
+
+
+def keep_parentheses(old: cst.CSTNode, new: cst.CSTNode) -> cst.CSTNode:
+    """`new` in the parentheses `old` was written in, if it has none of its own: the code
+    around may need them (`return(x)`, `yield(x)`, `not(x)` have no space to spare)."""
+    if new is not old and getattr(old, "lpar", None) and isinstance(new, cst.BaseExpression) and not new.lpar:
+        return new.with_changes(lpar=old.lpar, rpar=old.rpar)
+    return new
 
 
 def _enclosing_function_scope(scope: Scope) -> Scope | None:

@@ -385,7 +385,7 @@ class Translate(cst.CSTTransformer):
             return True
         if isinstance(new, cst.SimpleString) and new.value == '""':
             self.emptied = True
-        self.replacements[node] = new
+        self.replacements[node] = keep_outer_parens(node, new)
         return False
 
     def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode) -> cst.CSTNode:
