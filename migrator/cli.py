@@ -72,6 +72,12 @@ def _common(command: Callable) -> Callable:
             help="Turn conversations kept by hand into previous_response_id chains where provably safe.",
         ),
         click.option(
+            "--follow-imports/--no-follow-imports",
+            default=True,
+            show_default=True,
+            help="Follow OpenAI clients that one module of the project makes and others import.",
+        ),
+        click.option(
             "--session-cache/--no-session-cache",
             help="With chains: enable DashScope's session cache header on the client.",
         ),
@@ -165,6 +171,7 @@ def _settings(kw: dict) -> Settings:
         unsafe_fixes=kw["unsafe_fixes"],
         history_chains=kw["history_chains"],
         session_cache=kw["session_cache"],
+        follow_imports=kw["follow_imports"],
         extra_models=frozenset(kw["extra_models"]),
         provider_overrides=kw.get("provider_overrides", ()),
         todo_comments=kw.get("todo_comments", False),

@@ -14,6 +14,7 @@ thinking-effort = "high"
 preserve-nonthinking = true
 history-chains = false
 session-cache = true
+follow-imports = true
 unsafe-fixes = false
 extra-models = ["qwen-custom"]
 line-length = 100
@@ -109,6 +110,7 @@ KEYS: dict[str, tuple[str, Callable[[str, Any], Any]]] = {
     "preserve-nonthinking": ("preserve_nonthinking", _bool),
     "history-chains": ("history_chains", _bool),
     "session-cache": ("session_cache", _bool),
+    "follow-imports": ("follow_imports", _bool),
     "unsafe-fixes": ("unsafe_fixes", _bool),
     "extra-models": ("extra_models", _strings),
     "providers": ("provider_overrides", _providers),

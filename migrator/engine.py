@@ -119,14 +119,16 @@ def enabled_rules(settings: Settings) -> list[Rule]:
     return [rule() for rule in all_rules() if settings.rule_enabled(rule.code)]
 
 
-def could_apply(source: str, settings: Settings, python_tree: ast.Module | None = None, project=None) -> bool:
+def could_apply(
+    source: str, settings: Settings, python_tree: ast.Module | None = None, project=None, filename: str = "<string>"
+) -> bool:
     """The prefilter on text: False when no enabled rule can act on it. With Python's tree of
-    the source, also False when only rules that need an `import openai` could, and it has none.
-    With a project index, clients may come from the project's other modules: no such test."""
-    if project is not None:
-        imports = True
+    the source, also False when only rules that need an `import openai` could, and it has none
+    (nor, with a project index, an import of a module of the project that exports a client)."""
+    if python_tree is None:
+        imports = True if project else None  # the client may come from another module
     else:
-        imports = None if python_tree is None else imports_openai(python_tree)
+        imports = imports_openai(python_tree) or bool(project and project.imported_by(python_tree, filename))
     return Prefilter.for_rules(settings).in_text(source, imports)
 
 
@@ -142,7 +144,7 @@ def migrate_source(source: str, settings: Settings | None = None, filename: str 
     python_tree = check_nesting(source)  # before LibCST, whose parser would crash the process
     # Python's parser is many times faster than LibCST's: what it shows (no `import openai`)
     # spares most files that name a trigger only in passing.
-    if python_tree is not None and not could_apply(source, settings, python_tree, project):
+    if python_tree is not None and not could_apply(source, settings, python_tree, project, filename):
         return Result(source, source, parsed=False)
     try:
         module = cst.parse_module(source)

@@ -30,6 +30,7 @@ import pathspec
 from migrator import notebooks, pool, textfiles
 from migrator.engine import InternalError, Result, SourceError, migrate_source
 from migrator.prefilter import Prefilter
+from migrator.project import ProjectIndex, may_export_client
 from migrator.settings import Settings
 
 STDIN = "-"
@@ -326,8 +327,8 @@ def read_source(path: Path | str) -> SourceFile:
     return source_file(path, read_bytes(path))
 
 
-def _migrate_python(source: SourceFile, settings: Settings) -> Result:
-    return migrate_source(source.text, settings, source.display)
+def _migrate_python(source: SourceFile, settings: Settings, project: ProjectIndex | None = None) -> Result:
+    return migrate_source(source.text, settings, source.display, project)
 
 
 def write_source(source: SourceFile, new_raw: bytes) -> None:
@@ -427,21 +428,24 @@ class _Prefilters:
     def for_settings(cls, settings: Settings) -> _Prefilters:
         return cls(Prefilter.for_rules(settings), Prefilter.for_rules(settings, textfiles.RULES))
 
-    def passes(self, kind: str, raw: bytes) -> bool:
+    def passes(self, kind: str, raw: bytes, assume_openai: bool = False) -> bool:
+        """`assume_openai`: as if the file named `openai` (its client may come from a module
+        of the project that does)."""
         if kind == NOTEBOOK:
-            return self.python.in_notebook(raw)
+            return self.python.in_notebook(raw, assume_openai)
         if kind == TEXT:
             return self.text.in_any_text(raw)
-        return self.python.in_python(raw)
+        return self.python.in_python(raw, assume_openai)
 
 
 #: The result of a file the prefilter skipped.
 SKIPPED = Result("", "", parsed=False)
 
 
-def scan(target: Path | str, prefilters: _Prefilters) -> Outcome:
+def scan(target: Path | str, prefilters: _Prefilters, for_index: bool = False) -> Outcome:
     """Read a file and prefilter its bytes. The outcome is done (result or error set) unless
-    the file needs `migrate`."""
+    the file needs `migrate`. `for_index`: keep the bytes of a skipped file that the project
+    index may need, as an exporter of a client or as a file that would pass if it imported one."""
     outcome = Outcome(STDIN_NAME if target == STDIN else str(target), is_stdin=target == STDIN)
     outcome.kind = kind_of(target)
     try:
@@ -452,23 +456,28 @@ def scan(target: Path | str, prefilters: _Prefilters) -> Outcome:
     if not prefilters.passes(outcome.kind, outcome.raw):
         # The cheap path for most files of a codebase: read, search the bytes, done.
         outcome.result = SKIPPED
-        if not outcome.is_stdin:
+        if not outcome.is_stdin and not (for_index and _index_may_need(outcome, prefilters)):
             outcome.raw = None  # nothing will be written: keep memory flat on large trees
     return outcome
+
+
+def _index_may_need(outcome: Outcome, prefilters: _Prefilters) -> bool:
+    """A module that may export a client: the index reads it."""
+    return outcome.kind == PYTHON and may_export_client(outcome.raw)
 
 
 def needs_migrate(outcome: Outcome) -> bool:
     return outcome.result is None and outcome.error is None
 
 
-def migrate(outcome: Outcome, settings: Settings) -> Outcome:
+def migrate(outcome: Outcome, settings: Settings, project: ProjectIndex | None = None) -> Outcome:
     """Decode and migrate a scanned file (in a worker process, or here); write nothing.
     Every failure becomes `Outcome.error` so the other files still run."""
     assert outcome.raw is not None
     path = None if outcome.is_stdin else Path(outcome.display)
     try:
         if outcome.kind == NOTEBOOK:
-            migrated = notebooks.migrate_notebook(outcome.raw, settings, outcome.display)
+            migrated = notebooks.migrate_notebook(outcome.raw, settings, outcome.display, project)
             outcome.result, outcome.new_raw, outcome.parts = migrated.result, migrated.new_raw, migrated.parts
             outcome.source = SourceFile(path, outcome.display, outcome.raw, migrated.result.source, migrated.encoding)
         elif outcome.kind == TEXT:
@@ -476,7 +485,7 @@ def migrate(outcome: Outcome, settings: Settings) -> Outcome:
             outcome.source = SourceFile(path, outcome.display, outcome.raw, text, encoding)
         else:
             source = outcome.source = source_file(STDIN if path is None else path, outcome.raw)
-            result = _migrate_python(source, settings)
+            result = _migrate_python(source, settings, project)
             if result.changed:
                 outcome.new_raw = encode(result.new_source, source.encoding)
             outcome.result = result
@@ -491,9 +500,9 @@ def migrate(outcome: Outcome, settings: Settings) -> Outcome:
     return outcome
 
 
-def _migrate_chunk(outcomes: list[Outcome], settings: Settings) -> list[Outcome]:
+def _migrate_chunk(outcomes: list[Outcome], settings: Settings, project: ProjectIndex | None) -> list[Outcome]:
     """What a worker process runs: a chunk of scanned files."""
-    return [_slim(migrate(outcome, settings)) for outcome in outcomes]
+    return [_slim(migrate(outcome, settings, project)) for outcome in outcomes]
 
 
 def _slim(outcome: Outcome) -> Outcome:
@@ -534,6 +543,39 @@ def process(target: Path | str, settings: Settings, write: bool) -> Outcome:
     return save(outcome, write)
 
 
+def _project_index(scanned: list[Outcome], prefilters: _Prefilters) -> ProjectIndex | None:
+    """The clients the scanned modules export. With any, the files the prefilter skipped only
+    for not naming `openai` are read again: those that name an exporting module go on to be
+    migrated (where Python's parser then looks for the import of one)."""
+    exporters = []
+    for outcome in scanned:
+        if (
+            outcome.raw is not None
+            and outcome.kind == PYTHON
+            and not outcome.is_stdin
+            and may_export_client(outcome.raw)
+        ):
+            try:
+                exporters.append((Path(outcome.display), decode(outcome.raw)[0]))
+            except FileError:
+                pass  # its own run reports why it cannot be read
+    for outcome in scanned:
+        if outcome.result is SKIPPED and not outcome.is_stdin:
+            outcome.raw = None  # an exporter's bytes were needed only for the index
+    project = ProjectIndex.build(exporters) if exporters else None
+    if not project:
+        return None
+    for outcome in scanned:
+        if outcome.result is SKIPPED and outcome.kind != TEXT and not outcome.is_stdin:
+            try:
+                raw = read_bytes(outcome.display)
+            except FileError:
+                continue  # it was read a moment ago: leave it skipped
+            if any(word in raw for word in project.words) and prefilters.passes(outcome.kind, raw, assume_openai=True):
+                outcome.raw, outcome.result = raw, None  # one for `migrate`, with the index
+    return project
+
+
 def default_jobs() -> int:
     """All the cores this process may use (fewer than the machine's under taskset or a container)."""
     try:
@@ -568,26 +610,42 @@ class Run:
 
     def __iter__(self) -> Iterator[Outcome]:
         prefilters = _Prefilters.for_settings(self.settings)
-        scanned = (scan(target, prefilters) for target in self.targets)
+        project = None
+        if self._uses_project_index(prefilters):
+            # Every file is read before any is migrated: the index of the clients that modules
+            # export must be complete before the first file that imports one is analysed.
+            scanned = [scan(target, prefilters, for_index=True) for target in self.targets]
+            project = _project_index(scanned, prefilters)
+        else:
+            scanned = (scan(target, prefilters) for target in self.targets)
         if self.jobs == 1:
             for outcome in scanned:
                 if needs_migrate(outcome):
-                    migrate(outcome, self.settings)
+                    migrate(outcome, self.settings, project)
                 yield save(outcome, self.write)
             return
         done = pool.ordered(
             scanned,
             # stdin stays here: its bytes were read here, and it is a single file anyway.
             needs_work=lambda outcome: needs_migrate(outcome) and not outcome.is_stdin,
-            work=functools.partial(_migrate_chunk, settings=self.settings),
+            work=functools.partial(_migrate_chunk, settings=self.settings, project=project),
             crashed=_crashed,
             size=lambda outcome: len(outcome.raw or b""),
             jobs=self.jobs,
         )
         for outcome in done:
             if needs_migrate(outcome):
-                migrate(outcome, self.settings)
+                migrate(outcome, self.settings, project)
             yield save(outcome, self.write)
+
+    def _uses_project_index(self, prefilters: _Prefilters) -> bool:
+        """Clients are followed across modules when several files are read, some rule acts on
+        OpenAI calls, and it is not turned off (`--no-follow-imports`)."""
+        return (
+            self.settings.follow_imports
+            and bool(prefilters.python.openai_triggers)
+            and (len(self.targets) > 1 or any(target != STDIN for target in self.targets))
+        )
 
 
 def run(

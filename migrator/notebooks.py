@@ -85,16 +85,16 @@ def decode(raw: bytes) -> tuple[str, str]:
         raise NotebookError(f"cannot decode as {encoding}") from None
 
 
-def migrate_notebook(raw: bytes, settings: Settings, display: str = "<notebook>") -> Migrated:
+def migrate_notebook(raw: bytes, settings: Settings, display: str = "<notebook>", project=None) -> Migrated:
     text, encoding = decode(raw)
     notebook = _load(text)
     cells = _code_cells(notebook)
     code = "\n".join(c.masked for c in cells)
-    if not cells or not could_apply(code, settings):
+    if not cells or not could_apply(code, settings, project=project):
         return Migrated(Result(text, text, parsed=False), encoding)
     module, lines = _module(cells)
     try:
-        result = migrate_source(module, settings, display)
+        result = migrate_source(module, settings, display, project)
     except SourceError as error:
         raise NotebookError(_syntax_error(cells) or _cell_error(str(error), lines)) from None
     findings = [_in_cell(f, lines) for f in result.findings]

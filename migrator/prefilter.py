@@ -93,26 +93,28 @@ class Prefilter:
         `imports_openai` says of the parsed file (a sharper test than the word alone)."""
         return self._passes(text.__contains__, imports_openai)
 
-    def in_bytes(self, raw: bytes, encoding: str = "utf-8") -> bool:
-        """Whether `raw`, text in `encoding`, may hold a trigger (never False when it does)."""
+    def in_bytes(self, raw: bytes, encoding: str = "utf-8", assume_openai: bool = False) -> bool:
+        """Whether `raw`, text in `encoding`, may hold a trigger (never False when it does).
+        `assume_openai`: count the triggers of the rules that need `openai` even without the word."""
         codec = _normal(encoding)
         encoded = self._utf8 if codec in _UTF8 else _encoded(self._words, codec)
+        imports = True if assume_openai else None
         if encoded is not None:
-            return self._passes(lambda word: encoded[word] in raw)
+            return self._passes(lambda word: encoded[word] in raw, imports)
         try:
-            return self.in_text(raw.decode(codec))
+            return self.in_text(raw.decode(codec), imports)
         except (UnicodeDecodeError, LookupError):
             return True  # cannot tell: let the reader report why the file cannot be read
 
-    def in_python(self, raw: bytes) -> bool:
+    def in_python(self, raw: bytes, assume_openai: bool = False) -> bool:
         """For Python source: in the encoding Python would read it in."""
-        return self.in_bytes(raw, _wide_encoding(raw) or declared_encoding(raw) or "utf-8")
+        return self.in_bytes(raw, _wide_encoding(raw) or declared_encoding(raw) or "utf-8", assume_openai)
 
-    def in_notebook(self, raw: bytes) -> bool:
+    def in_notebook(self, raw: bytes, assume_openai: bool = False) -> bool:
         """For notebook JSON: True also when an escape or a wide encoding could hide a trigger."""
         if _wide_encoding(raw) or b"\\u" in raw or b"\\/" in raw:
             return True
-        return self._passes(lambda word: self._json[word] in raw)
+        return self._passes(lambda word: self._json[word] in raw, True if assume_openai else None)
 
     def in_any_text(self, raw: bytes) -> bool:
         """For other text files: UTF-8 unless a byte order mark says otherwise."""

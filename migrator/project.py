@@ -6,13 +6,20 @@ that, so before migrating, the CLI reads the files that construct a client and r
 each module exports: names bound to a client, and functions that return one. The analysis of
 every other file then resolves `from .clients import get_client` through this index.
 
-Only files whose text mentions `openai` / `OpenAI` are parsed for the index, so it costs little.
+Only files whose bytes may bind such a client (`may_export_client`: the word `openai` and a
+line like `client = OpenAI(`, `-> OpenAI` or `return OpenAI(`) are parsed for the index, so it
+costs little. A file that uses an exported client without importing `openai` itself is then
+migrated when it imports one of the exporting modules (`imported_by`), which the prefilter
+tests with Python's own parser, as it tests `import openai`.
 """
 
 from __future__ import annotations
 
+import ast
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 
 import libcst as cst
@@ -32,6 +39,39 @@ class ProjectIndex:
     def module_of(self, filename: str | Path) -> str | None:
         return module_name(Path(filename))
 
+    def __bool__(self) -> bool:
+        return bool(self.instances or self.factories)
+
+    @cached_property
+    def modules(self) -> frozenset[str]:
+        """The modules that export a client."""
+        return frozenset(name.rsplit(".", 1)[0] for name in (*self.instances, *self.factories))
+
+    @cached_property
+    def words(self) -> tuple[bytes, ...]:
+        """Bytes any file importing an exporting module holds (its last name, for relative
+        imports too): the first, cheap test for a file that does not name `openai`."""
+        return tuple(sorted({module.rsplit(".", 1)[-1].encode() for module in self.modules}))
+
+    def imported_by(self, python_tree: ast.Module, filename: str) -> bool:
+        """Whether the module imports an exporting module, or a name from one, anywhere."""
+        module = module_name(Path(filename)) if not filename.startswith("<") else None
+        is_package = filename.endswith("__init__.py")
+        for node in ast.walk(python_tree):
+            if isinstance(node, ast.Import):
+                if any(self._is_exporter(alias.name) for alias in node.names):
+                    return True
+            elif isinstance(node, ast.ImportFrom):
+                base = absolute_name("." * node.level + (node.module or ""), module, is_package)
+                if base is not None and (
+                    self._is_exporter(base) or any(f"{base}.{alias.name}" in self.modules for alias in node.names)
+                ):
+                    return True
+        return False
+
+    def _is_exporter(self, name: str) -> bool:
+        return name in self.modules or any(module.startswith(name + ".") for module in self.modules)
+
     @classmethod
     def build(cls, files: Iterable[tuple[Path, str]]) -> ProjectIndex:
         """Index the clients that `files` (path, source text) export."""
@@ -42,8 +82,8 @@ class ProjectIndex:
             if "OpenAI" not in source and "openai" not in source:
                 continue
             module = module_name(path)
-            if module is None:
-                continue
+            if module is None or module.split(".")[0] == "openai":
+                continue  # the SDK itself (a vendored copy): its clients are found through `openai`
             try:
                 tree = SourceTree(cst.parse_module(source))
             except (cst.ParserSyntaxError, RecursionError):
@@ -73,6 +113,24 @@ class ProjectIndex:
             if client is not None:
                 # The constructor node belongs to another file: never edit it from here.
                 target[qualified] = replace(client, constructor=None)
+
+
+#: A line that may bind a module-level client or make a factory of one: an assignment or a
+#: `def` at the start of a line, or a `return` one indent in (a top-level function's body).
+_CLIENT = rb"(?:[\w.]+\.)?(?:Async)?(?:Azure)?OpenAI"
+_EXPORT_LINE = re.compile(
+    rb"^[A-Za-z_]\w*[ \t]*(?::[^=\n]*)?=[ \t]*" + _CLIENT + rb"\("
+    rb"|^(?:async[ \t]+)?def[ \t][^\n]*->[ \t]*['\"]?" + _CLIENT + rb"\b"
+    rb"|^(?: {4}|\t)return[ \t]+" + _CLIENT + rb"\(",
+    re.MULTILINE,
+)
+
+
+def may_export_client(raw: bytes) -> bool:
+    """Whether a file's bytes may bind, at module level, a client other modules import. A
+    client made under an `if` or in a class is not looked for: its users are reported as
+    before, never migrated on a guess."""
+    return b"openai" in raw and _EXPORT_LINE.search(raw) is not None
 
 
 def module_name(path: Path) -> str | None:

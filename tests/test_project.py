@@ -103,3 +103,96 @@ def test_module_names(tmp_path: Path):
 )
 def test_relative_names(name, module, is_package, expected):
     assert absolute_name(name, module, is_package) == expected
+
+
+# -- the command line builds the index -------------------------------------------------------------
+
+SUPPORT = """\
+from .llm import client
+
+
+def answer(question):
+    completion = client.chat.completions.create(model="qwen-plus", messages=[{"role": "user", "content": question}])
+    return completion.choices[0].message.content
+"""
+
+LLM = """\
+import os
+
+from openai import OpenAI
+
+client = OpenAI(api_key=os.getenv("DASHSCOPE_API_KEY"), base_url="https://dashscope.aliyuncs.com/compatible-mode/v1")
+"""
+
+
+@pytest.fixture
+def shop(tmp_path: Path, monkeypatch) -> Path:
+    """A package whose `llm` module makes the client and whose other modules import it."""
+    monkeypatch.chdir(tmp_path)
+    package = tmp_path / "shop"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "llm.py").write_text(LLM)
+    (package / "support.py").write_text(SUPPORT)
+    # imports openai for its errors, and the client from the project
+    (package / "billing.py").write_text(
+        "from openai import APIError\n\n" + SUPPORT.replace("from .llm", "from shop.llm")
+    )
+    # names an `llm` too, but another one: its calls are not the project's client
+    (package / "lookalike.py").write_text(SUPPORT.replace("from .llm import client", "from groq_llm import client"))
+    return package
+
+
+def cli(*args):
+    from click.testing import CliRunner
+
+    from migrator.cli import main
+
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+def test_the_cli_follows_a_client_another_module_makes(shop: Path):
+    result = cli("apply", "--jobs", "1", shop)
+    assert "client.responses.create(" in (shop / "support.py").read_text()
+    assert "client.responses.create(" in (shop / "billing.py").read_text()
+    assert (shop / "lookalike.py").read_text() == SUPPORT.replace(
+        "from .llm import client", "from groq_llm import client"
+    )
+    assert result.exit_code == 0, result.output
+
+
+def test_with_several_jobs_the_index_reaches_the_workers(shop: Path):
+    for number in range(40):  # more files than one chunk (pool.CHUNK_FILES), so workers run them
+        (shop / f"more_{number}.py").write_text(SUPPORT)
+    cli("apply", "--jobs", "2", shop)
+    assert "client.responses.create(" in (shop / "support.py").read_text()
+    assert all("client.responses.create(" in (shop / f"more_{n}.py").read_text() for n in range(40))
+
+
+def test_no_follow_imports_leaves_them(shop: Path):
+    result = cli("check", "--no-follow-imports", shop)
+    assert "support.py" not in result.output  # no `openai` in it: another SDK's, as far as a file can tell
+    assert (
+        "billing.py:7:18: RSP001" in result.output and "could not be shown to be an OpenAI SDK client" in result.output
+    )
+
+
+def test_follow_imports_can_be_turned_off_in_pyproject(shop: Path):
+    (shop.parent / "pyproject.toml").write_text("[tool.migrator]\nfollow-imports = false\n")
+    result = cli("check", shop)
+    assert "support.py" not in result.output
+
+
+def test_a_notebook_that_imports_the_client_is_migrated(shop: Path):
+    import json
+
+    cell = {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None}
+    notebook = {
+        "cells": [{**cell, "source": SUPPORT.replace("from .llm", "from shop.llm").splitlines(True)}],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    (shop.parent / "try.ipynb").write_text(json.dumps(notebook, indent=1))
+    cli("apply", shop.parent)
+    assert "client.responses.create(" in (shop.parent / "try.ipynb").read_text()
