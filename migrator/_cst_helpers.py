@@ -87,8 +87,9 @@ def add_kwarg(call: cst.Call, name: str, value: cst.BaseExpression, *, before: s
         args[-1] = last.with_changes(comma=separator)
         args.append(new_arg.with_changes(comma=last.comma))
     else:
-        args[-1] = last.with_changes(comma=separator)
-        args.append(new_arg)
+        # What stood between the last argument and `)` (a line break, say) now follows the new one.
+        args[-1] = last.with_changes(comma=separator, whitespace_after_arg=cst.SimpleWhitespace(""))
+        args.append(new_arg.with_changes(whitespace_after_arg=last.whitespace_after_arg))
     return call.with_changes(args=args)
 
 

@@ -8,14 +8,17 @@ import subprocess
 from fixture_cases import FIXTURES
 from test_equivalence import DASHSCOPE_HOST, run_program
 
+from migrator import files
 from migrator.engine import migrate_source
+from migrator.settings import Settings
 
 DEMO = FIXTURES / "demo"
 
 
 def migrate_tree(root) -> None:
-    for path in root.rglob("*.py"):
-        path.write_text(migrate_source(path.read_text(), filename=str(path)).new_source)
+    """As `migrator apply` does it: one run over the tree, so `chat.py` gets the client `llm.py` makes."""
+    outcomes = list(files.run([str(root)], Settings(), write=True))
+    assert not [o.error for o in outcomes if o.error]
 
 
 def run_demo(root, server) -> subprocess.CompletedProcess:
@@ -30,6 +33,7 @@ def test_demo_runs_the_same_after_migration(fake_dashscope, tmp_path):
     shutil.copytree(DEMO, after)
     migrate_tree(after)
     assert (after / "support_bot" / "bot.py").read_text() != (DEMO / "support_bot" / "bot.py").read_text()
+    assert "self.previous_response_id = completion.id" in (after / "support_bot" / "chat.py").read_text()
     ran_before = run_demo(before, fake_dashscope)
     ran_after = run_demo(after, fake_dashscope)
     assert ran_before.returncode == 0, ran_before.stderr

@@ -145,10 +145,10 @@ def test_a_worker_that_dies_costs_only_its_file(big_tree, monkeypatch):
     make(big_tree, "pkg0/m000_crash.py", text=LEGACY)
     real = files.migrate_source
 
-    def crashes(text, settings, filename):
+    def crashes(text, settings, filename, *rest):
         if "crash" in filename:
             os._exit(3)
-        return real(text, settings, filename)
+        return real(text, settings, filename, *rest)
 
     monkeypatch.setattr(files, "migrate_source", crashes)
     outcomes = list(files.run([str(big_tree)], Settings(), jobs=2))

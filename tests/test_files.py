@@ -198,8 +198,8 @@ def test_unencodable_rewrite_is_an_error_not_a_crash(tmp_path, monkeypatch):
     path.write_bytes(b"# -*- coding: ascii -*-\n" + LEGACY.encode())
     real = files.migrate_source
 
-    def adds_non_ascii(text, settings, filename):
-        result = real(text, settings, filename)
+    def adds_non_ascii(text, settings, filename, *rest):
+        result = real(text, settings, filename, *rest)
         result.new_source += "# é\n"
         return result
 
