@@ -562,7 +562,8 @@ def _project_index(scanned: list[Outcome], prefilters: _Prefilters) -> ProjectIn
     for outcome in scanned:
         if outcome.result is SKIPPED and not outcome.is_stdin:
             outcome.raw = None  # an exporter's bytes were needed only for the index
-    project = ProjectIndex.build(exporters) if exporters else None
+    others = [Path(o.display) for o in scanned if o.kind == PYTHON and not o.is_stdin]
+    project = ProjectIndex.build(exporters, others) if exporters else None
     if not project:
         return None
     for outcome in scanned:

@@ -73,17 +73,27 @@ class ProjectIndex:
         return name in self.modules or any(module.startswith(name + ".") for module in self.modules)
 
     @classmethod
-    def build(cls, files: Iterable[tuple[Path, str]]) -> ProjectIndex:
-        """Index the clients that `files` (path, source text) export."""
+    def build(cls, files: Iterable[tuple[Path, str]], others: Iterable[Path] = ()) -> ProjectIndex:
+        """Index the clients that `files` (path, source text) export. `others`: the other files
+        of the run, so that a module name two files share is known to be ambiguous."""
         from migrator.analysis import Analysis  # the analysis asks the index in turn
 
         parsed = []
+        files = list(files)
+        names = {path.name for path, _ in files}
+        paths_of: dict[str, set[Path]] = {}
+        for path in [*(path for path, _ in files), *(p for p in others if p.name in names)]:
+            module = module_name(path)
+            if module is not None:
+                paths_of.setdefault(module, set()).add(path.resolve())
         for path, source in files:
             if "OpenAI" not in source and "openai" not in source:
                 continue
             module = module_name(path)
             if module is None or module.split(".")[0] == "openai":
                 continue  # the SDK itself (a vendored copy): its clients are found through `openai`
+            if len(paths_of[module]) > 1:
+                continue  # two scripts named alike in different folders: which one is imported is not known
             try:
                 tree = SourceTree(cst.parse_module(source))
             except (cst.ParserSyntaxError, RecursionError):

@@ -196,3 +196,32 @@ def test_a_notebook_that_imports_the_client_is_migrated(shop: Path):
     (shop.parent / "try.ipynb").write_text(json.dumps(notebook, indent=1))
     cli("apply", shop.parent)
     assert "client.responses.create(" in (shop.parent / "try.ipynb").read_text()
+
+
+def test_two_modules_of_the_same_name_are_not_followed(tmp_path: Path, monkeypatch):
+    """Two top-level `llm.py` in different folders: which one `from llm import client` gets
+    depends on how the program is started, so neither is followed."""
+    monkeypatch.chdir(tmp_path)
+    # The DashScope one is found last: an index that kept the last one would follow it.
+    apps = (
+        ("a_other_app", "https://api.deepseek.com"),
+        ("b_dashscope_app", "https://dashscope.aliyuncs.com/compatible-mode/v1"),
+    )
+    for folder, url in apps:
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "llm.py").write_text(f'from openai import OpenAI\n\nclient = OpenAI(base_url="{url}")\n')
+        (tmp_path / folder / "use.py").write_text(SUPPORT.replace("from .llm", "from llm"))
+    cli("apply", tmp_path)
+    for folder, _ in apps:
+        assert "chat.completions.create(" in (tmp_path / folder / "use.py").read_text()
+
+
+def test_a_module_name_shared_with_a_file_that_makes_no_client_is_not_followed(tmp_path: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for folder in ("a_app", "b_app"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "use.py").write_text(SUPPORT.replace("from .llm", "from llm"))
+    (tmp_path / "a_app" / "llm.py").write_text("client = None  # filled in at start-up\n")
+    (tmp_path / "b_app" / "llm.py").write_text(LLM)
+    cli("apply", tmp_path)
+    assert "chat.completions.create(" in (tmp_path / "a_app" / "use.py").read_text()
