@@ -385,6 +385,7 @@ class Analysis:
         return site
 
     def _attach_result_uses(self, sites: list[CompletionCall]) -> None:
+        self._site_calls = {id(site.call) for site in sites}
         uses_by_base: dict[cst.CSTNode, ResultUse] = {}
         for site in sites:
             for use in self._result_uses(site):
@@ -431,8 +432,30 @@ class Analysis:
                     reference,
                     f"`{reference.value}` {_describe_escape(self.tree, reference)}, where the tool cannot follow it",
                 )
+            elif (other := self._other_value(reference, binding)) is not None:
+                # Names are not flow-sensitive: this read may see another value, which a
+                # rewrite of the read (`.output_text`) would break.
+                site.block(
+                    "RSP001",
+                    reference,
+                    f"`{reference.value}` may also hold `{self.tree.quote(other, 60)}` here, "
+                    "which the tool cannot follow",
+                )
             uses.append(use)
         return uses
+
+    def _other_value(self, reference: cst.Name, binding: Binding) -> cst.CSTNode | None:
+        """What else the read may hold: a value bound to the same name that is neither another
+        Chat Completions call (those must migrate together) nor something no result can be."""
+        for other in self.tree.bindings_of(reference):
+            if other is binding:
+                continue
+            if other.kind not in ("assign", "annassign", "walrus") or other.value is None:
+                return other.node
+            value = other.value.expression if isinstance(other.value, cst.Await) else other.value
+            if not (id(value) in self._site_calls or isinstance(value, _NOT_A_RESULT) or _is_constant_name(value)):
+                return value
+        return None
 
     def _chain(self, base: cst.BaseExpression) -> ResultUse:
         chain, path = [base], []
@@ -449,6 +472,31 @@ class Analysis:
                 return ResultUse(tuple(chain), tuple(path))
             chain.append(parent)
             node = parent
+
+
+#: Values that can never be a Chat Completions result, whatever the code does with them.
+_NOT_A_RESULT = (
+    cst.SimpleString,
+    cst.ConcatenatedString,
+    cst.FormattedString,
+    cst.Integer,
+    cst.Float,
+    cst.Imaginary,
+    cst.List,
+    cst.Dict,
+    cst.Set,
+    cst.Tuple,
+    cst.ListComp,
+    cst.DictComp,
+    cst.SetComp,
+    cst.GeneratorExp,
+    cst.Lambda,
+    cst.Comparison,
+)
+
+
+def _is_constant_name(value: cst.BaseExpression) -> bool:
+    return isinstance(value, cst.Name) and value.value in ("None", "True", "False")
 
 
 def _merge(clients: list[Client | None]) -> Client | None:

@@ -352,6 +352,21 @@ def test_unsafe_fixes_on_a_call_whose_client_is_unknown():
     check_migration(SOURCES["chat-completions-create/unresolved_client"], Settings(unsafe_fixes=True))
 
 
+def test_a_name_that_may_hold_a_result_the_tool_cannot_follow_is_not_rewritten():
+    # `completion` is bound to a call it can follow and to one it cannot (`[...][0]`): the
+    # reads between may see the latter, a Chat Completions object without `.output_text`.
+    source = (
+        "from openai import OpenAI\n\nclient = OpenAI()\n"
+        'completion = [client.chat.completions.create(model="gpt-4o", messages=[]) for _ in [0]][0]\n'
+        "print(completion.choices[0].message.content)\n"
+        'completion = client.chat.completions.create(model="gpt-4o", messages=[])\n'
+        "print(completion.choices[0].message.content)\n"
+    )
+    assert "output_text" not in check_migration(source, Settings(todo_comments=True))
+    findings = migrate_source(source, Settings(), "fuzz.py").findings
+    assert any("`completion` may also hold `[client.chat.completions.create(" in f.message for f in findings)
+
+
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
 def test_every_fixture_in_crlf_migrates_like_in_lf(case):
     text = SOURCES[case.id]
