@@ -444,8 +444,8 @@ SKIPPED = Result("", "", parsed=False)
 
 def scan(target: Path | str, prefilters: _Prefilters, for_index: bool = False) -> Outcome:
     """Read a file and prefilter its bytes. The outcome is done (result or error set) unless
-    the file needs `migrate`. `for_index`: keep the bytes of a skipped file that the project
-    index may need, as an exporter of a client or as a file that would pass if it imported one."""
+    the file needs `migrate`. `for_index`: keep the bytes of a skipped module that may export a
+    client, for the project index to read."""
     outcome = Outcome(STDIN_NAME if target == STDIN else str(target), is_stdin=target == STDIN)
     outcome.kind = kind_of(target)
     try:
@@ -456,14 +456,10 @@ def scan(target: Path | str, prefilters: _Prefilters, for_index: bool = False) -
     if not prefilters.passes(outcome.kind, outcome.raw):
         # The cheap path for most files of a codebase: read, search the bytes, done.
         outcome.result = SKIPPED
-        if not outcome.is_stdin and not (for_index and _index_may_need(outcome, prefilters)):
+        exporter = for_index and outcome.kind == PYTHON and may_export_client(outcome.raw)
+        if not outcome.is_stdin and not exporter:
             outcome.raw = None  # nothing will be written: keep memory flat on large trees
     return outcome
-
-
-def _index_may_need(outcome: Outcome, prefilters: _Prefilters) -> bool:
-    """A module that may export a client: the index reads it."""
-    return outcome.kind == PYTHON and may_export_client(outcome.raw)
 
 
 def needs_migrate(outcome: Outcome) -> bool:
@@ -640,12 +636,12 @@ class Run:
             yield save(outcome, self.write)
 
     def _uses_project_index(self, prefilters: _Prefilters) -> bool:
-        """Clients are followed across modules when several files are read, some rule acts on
-        OpenAI calls, and it is not turned off (`--no-follow-imports`)."""
+        """Clients are followed across modules when files are read (not only stdin), some rule
+        acts on OpenAI calls, and it is not turned off (`--no-follow-imports`)."""
         return (
             self.settings.follow_imports
             and bool(prefilters.python.openai_triggers)
-            and (len(self.targets) > 1 or any(target != STDIN for target in self.targets))
+            and any(target != STDIN for target in self.targets)
         )
 
 
