@@ -10,6 +10,8 @@ import functools
 
 import libcst as cst
 
+from migrator._tree import code_for_node
+
 _DEFAULT = cst.MaybeSentinel.DEFAULT
 
 
@@ -473,8 +475,11 @@ def _line_break(indent: int) -> cst.ParenthesizedWhitespace:
     return cst.ParenthesizedWhitespace(indent=True, last_line=cst.SimpleWhitespace(" " * indent))
 
 
+_EMPTY_MODULE = cst.Module(body=[])
+
+
 def _code(node: cst.CSTNode) -> str:
-    return cst.Module(body=[]).code_for_node(node)
+    return code_for_node(node, _EMPTY_MODULE)
 
 
 def parenthesize_unless_whole(tree, old: cst.BaseExpression, new: cst.BaseExpression) -> cst.BaseExpression:

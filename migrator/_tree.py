@@ -13,10 +13,12 @@ a scope counts. That errs on the side of refusing a rewrite, never of making a w
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
+import itertools
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import libcst as cst
@@ -77,11 +79,15 @@ class SourceTree:
         self._scope_by_node = {scope.node: scope for scope in self.scopes}
         self._loads_by_name = collector.loads_by_name
         self._binding_of_node = collector.binding_of_node
-        #: Filled on the first question about a position: one code generation answers them all.
-        self._starts: dict[cst.CSTNode, int] | None = None
-        self._token_positions: list[tuple[int, int]] = []
-        self._lines: list[str] = []
+        #: Filled on the first question about code or positions: one code generation of the
+        #: module notes where each node starts (see `_index_code`).
         self._code: str | None = None
+        self._tokens: list[str] = []
+        self._starts: dict[cst.CSTNode, int] = {}
+        self._offsets: list[int] = []
+        self._line_ends: list[int] = []
+        self._top_spans: dict[cst.CSTNode, tuple[int, int]] = {}
+        self._lines: list[str] | None = None
         self._edits: dict[cst.CSTNode, list[Edit]] = defaultdict(list)
         #: Nodes made up by the analysis (not in the module) and the real node to report them at.
         self._aliases: dict[cst.CSTNode, cst.CSTNode] = {}
@@ -107,7 +113,7 @@ class SourceTree:
         return None
 
     def code(self, node: cst.CSTNode) -> str:
-        return self.module.code_for_node(node)
+        return code_for_node(node, self.module)
 
     def quote(self, node: cst.CSTNode, limit: int = 50) -> str:
         """`node`'s code on one line, cut at `limit` characters: for quoting in a finding."""
@@ -188,31 +194,48 @@ class SourceTree:
 
     def position(self, node: cst.CSTNode) -> tuple[int, int]:
         """(line, column), both 1-based, of the first character of `node`."""
-        self._index_positions()
-        return self._token_positions[self._starts[self._aliases.get(node, node)]]
+        if self._code is None:
+            self._index_code()
+        offset = self._offsets[self._starts[self._aliases.get(node, node)]]
+        # Lines end at "\n" only (a lone "\r" does not start a line).
+        line = bisect.bisect_right(self._line_ends, offset)
+        return line + 1, offset - (self._line_ends[line - 1] if line else 0) + 1
 
     def line(self, number: int) -> str:
         """The text of line `number` (1-based) of the unedited module, without its line break."""
-        self._index_positions()
+        if self._lines is None:
+            # Lines as the positions count them: a line ends at "\n" only.
+            self._lines = [line.removesuffix("\r") for line in self.unedited_code.split("\n")]
         return self._lines[number - 1]
 
     @property
     def unedited_code(self) -> str:
         """The code of the module as parsed (LibCST's round trip of the file)."""
         if self._code is None:
-            self._code = self.module.code
+            self._index_code()
         return self._code
 
-    def _index_positions(self) -> None:
-        if self._starts is not None:
-            return
-        state = _PositionState(default_indent=self.module.default_indent, default_newline=self.module.default_newline)
-        self.module._codegen(state)
+    def _index_code(self) -> None:
+        """One code generation of the module that notes the token where each node starts, and
+        the tokens of each of the module's own children (header and footer lines, statements),
+        which the code of the edited module reuses for every statement no edit touched.
+
+        Positions are asked about a few nodes at a time, at several moments of a run; one pass
+        that notes them all costs little more than one that notes a few."""
+        module = self.module
+        state = _PositionState(default_indent=module.default_indent, default_newline=module.default_newline)
+        state.before_codegen(module)
+        for node in (*module.header, *module.body, *module.footer):
+            first = len(state.tokens)
+            node._codegen(state)
+            self._top_spans[node] = (first, len(state.tokens))
+        # (before `_finish_module`, which may take the last newline off)
+        self._tokens = list(state.tokens) if not module.has_trailing_newline else state.tokens
+        _finish_module(module, state)
         self._starts = state.starts
-        self._token_positions = state.token_positions()
-        self._code = "".join(state.tokens)
-        # Lines as the positions count them: a line ends at "\n" only.
-        self._lines = [line.removesuffix("\r") for line in self._code.split("\n")]
+        self._offsets = [0, *itertools.accumulate(map(len, state.tokens))]
+        self._code = code = "".join(state.tokens)
+        self._line_ends = [match.end() for match in _NEWLINE.finditer(code)]
 
     # -- edits -----------------------------------------------------------------------
 
@@ -223,6 +246,28 @@ class SourceTree:
     @property
     def has_edits(self) -> bool:
         return bool(self._edits)
+
+    def edited_code(self) -> str:
+        """The code of `edited_module()`: statements no edit touched keep the tokens generated
+        for them before, the others are generated again."""
+        if not self._edits:
+            return self.unedited_code
+        edited = self.edited_module()
+        module = self.module
+        if self._code is None:
+            self._index_code()
+        if (edited.default_indent, edited.default_newline) != (module.default_indent, module.default_newline):
+            return edited.code
+        state = _CodegenState(default_indent=edited.default_indent, default_newline=edited.default_newline)
+        spans, tokens = self._top_spans, self._tokens
+        for node in (*edited.header, *edited.body, *edited.footer):
+            span = spans.get(node)
+            if span is None:
+                node._codegen(state)
+            else:
+                state.tokens.extend(tokens[span[0] : span[1]])
+        _finish_module(edited, state)
+        return "".join(state.tokens)
 
     def edited_module(self) -> cst.Module:
         """The module with every edit applied; only the edited branches are rebuilt."""
@@ -273,10 +318,32 @@ def _enclosing_function_scope(scope: Scope) -> Scope | None:
     return scope
 
 
+class _NoContext:
+    """A context manager that does nothing, and costs less than a generator-based one."""
+
+    __slots__ = ()
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc_info) -> bool:
+        return False
+
+
+_NO_CONTEXT = _NoContext()
+
+
+class _CodegenState(CodegenState):
+    """LibCST's code generation state, without the cost of entering a generator-based context
+    manager around every expression and statement (CodegenState's `record_syntactic_position`
+    does nothing)."""
+
+    def record_syntactic_position(self, node, *, start_node=None, end_node=None):
+        return _NO_CONTEXT
+
+
 class _PositionState(CodegenState):
-    """Code generation that notes the token where each node starts. Positions are asked about
-    a few nodes at a time, at several moments of a run; one pass that notes them all costs
-    little more than one that notes a few, and is needed only once per tree."""
+    """Code generation that notes the token where each node starts."""
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -285,27 +352,33 @@ class _PositionState(CodegenState):
     def before_codegen(self, node: cst.CSTNode) -> None:
         self.starts[node] = len(self.tokens)
 
-    @contextmanager
     def record_syntactic_position(self, node, *, start_node=None, end_node=None):
         # Statements carry their leading blank lines and comments; the syntactic start
         # is where the statement's own tokens begin (this comes after `before_codegen`).
         self.starts[node] = len(self.tokens)
-        yield
+        return _NO_CONTEXT
 
-    def token_positions(self) -> list[tuple[int, int]]:
-        """(line, column), 1-based, where each token starts, and where the code ends."""
-        positions = []
-        line, column = 1, 0
-        for token in self.tokens:
-            positions.append((line, column + 1))
-            newlines = token.count("\n")
-            if newlines:
-                line += newlines
-                column = len(token) - token.rfind("\n") - 1
-            else:
-                column += len(token)
-        positions.append((line, column + 1))
-        return positions
+
+_NEWLINE = re.compile("\n")
+
+
+def code_for_node(node: cst.CSTNode, module: cst.Module, indent: list[str] | None = None) -> str:
+    """`module.code_for_node(node)`, at the indentation `indent` (one token per enclosing block)
+    when given; faster than LibCST's (see `_CodegenState`)."""
+    state = _CodegenState(default_indent=module.default_indent, default_newline=module.default_newline)
+    if indent:
+        state.indent_tokens = list(indent)
+    node._codegen(state)
+    return "".join(state.tokens)
+
+
+def _finish_module(module: cst.Module, state: CodegenState) -> None:
+    """What `Module._codegen_impl` does after the module's header, body and footer."""
+    if module.has_trailing_newline:
+        if len(state.tokens) == 0:
+            state.add_token(state.default_newline)
+    else:
+        state.pop_trailing_newline()
 
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}

@@ -23,9 +23,8 @@ from pathlib import Path
 
 import black
 import libcst as cst
-from libcst._nodes.internal import CodegenState
 
-from migrator._tree import SourceTree
+from migrator._tree import SourceTree, code_for_node
 
 #: black needs some room; statements nested deeper than this leaves are not laid out.
 _MIN_WIDTH = 20
@@ -60,10 +59,7 @@ def _indent_tokens(tree: SourceTree, statement: cst.CSTNode) -> list[str]:
 
 def _render(statement: cst.CSTNode, indent: list[str], module: cst.Module) -> str:
     """The statement's code exactly as it is printed at that indentation (without the lines above it)."""
-    state = CodegenState(default_indent=module.default_indent, default_newline=module.default_newline)
-    state.indent_tokens = list(indent)
-    statement.with_changes(leading_lines=())._codegen(state)
-    return "".join(state.tokens)
+    return code_for_node(statement.with_changes(leading_lines=()), module, indent)
 
 
 def _longest_line(statement: cst.CSTNode, indent: list[str], module: cst.Module) -> int:
