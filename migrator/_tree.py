@@ -17,6 +17,7 @@ import bisect
 import dataclasses
 import itertools
 import re
+import typing
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -224,17 +225,31 @@ class SourceTree:
         that notes them all costs little more than one that notes a few."""
         module = self.module
         state = _PositionState(default_indent=module.default_indent, default_newline=module.default_newline)
-        state.before_codegen(module)
+        events = state.tokens
+        pieces = []
         for node in (*module.header, *module.body, *module.footer):
-            first = len(state.tokens)
+            first = len(events)
             node._codegen(state)
-            self._top_spans[node] = (first, len(state.tokens))
-        # (before `_finish_module`, which may take the last newline off)
-        self._tokens = list(state.tokens) if not module.has_trailing_newline else state.tokens
+            pieces.append((node, first, len(events)))
+        # The events are tokens (strings) and nodes, each node where it starts (a second time
+        # where its syntactic start comes after its leading lines or parentheses: that one wins).
+        tokens: list[str] = []
+        starts: dict[cst.CSTNode, int] = {module: 0}
+        for node, first, end in pieces:
+            start = len(tokens)
+            for event in events[first:end]:
+                if type(event) is str:
+                    tokens.append(event)
+                else:
+                    starts[event] = len(tokens)
+            self._top_spans[node] = (start, len(tokens))
+        # (the spans are of the tokens before `_finish_module`, which may take the last newline off)
+        self._tokens = tokens if module.has_trailing_newline else list(tokens)
+        state.tokens = tokens
         _finish_module(module, state)
-        self._starts = state.starts
-        self._offsets = [0, *itertools.accumulate(map(len, state.tokens))]
-        self._code = code = "".join(state.tokens)
+        self._starts = starts
+        self._offsets = [0, *itertools.accumulate(map(len, tokens))]
+        self._code = code = "".join(tokens)
         self._line_ends = [match.end() for match in _NEWLINE.finditer(code)]
 
     # -- edits -----------------------------------------------------------------------
@@ -343,19 +358,18 @@ class _CodegenState(CodegenState):
 
 
 class _PositionState(CodegenState):
-    """Code generation that notes the token where each node starts."""
+    """Code generation that notes where each node starts: `tokens` holds, in order, the tokens
+    and each node as its code begins (`before_codegen`) and again where its syntactic start is
+    (after a statement's leading lines, an expression's parentheses). Both hooks are the list's
+    own `append`: no Python-level call per node."""
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.starts: dict[cst.CSTNode, int] = {}
-
-    def before_codegen(self, node: cst.CSTNode) -> None:
-        self.starts[node] = len(self.tokens)
+        self.before_codegen = self.tokens.append
+        self.add_token = self.tokens.append
 
     def record_syntactic_position(self, node, *, start_node=None, end_node=None):
-        # Statements carry their leading blank lines and comments; the syntactic start
-        # is where the statement's own tokens begin (this comes after `before_codegen`).
-        self.starts[node] = len(self.tokens)
+        self.tokens.append(node)
         return _NO_CONTEXT
 
 
@@ -416,7 +430,7 @@ def _children(node: cst.CSTNode) -> list[cst.CSTNode]:
     """
     names = _FIELD_NAMES.get(type(node))
     if names is None:
-        names = _FIELD_NAMES[type(node)] = tuple(f.name for f in dataclasses.fields(node))
+        names = _FIELD_NAMES[type(node)] = _content_fields(type(node))
     children = []
     for name in names:
         value = getattr(node, name)
@@ -425,6 +439,33 @@ def _children(node: cst.CSTNode) -> list[cst.CSTNode]:
         elif _is_content(value):
             children.append(value)
     return children
+
+
+def _content_fields(node_type: type) -> tuple[str, ...]:
+    """The fields of `node_type` that may hold content nodes, as its type annotations tell:
+    fields that can hold only strings, sentinels or trivia (whitespace, operators) are left out."""
+    try:
+        hints = typing.get_type_hints(node_type)
+    except Exception:  # an annotation that does not resolve: read every field
+        hints = {}
+    return tuple(
+        field.name
+        for field in dataclasses.fields(node_type)
+        if field.name not in hints or _may_hold_content(hints[field.name])
+    )
+
+
+def _may_hold_content(hint: object) -> bool:
+    origin = typing.get_origin(hint)
+    if origin is typing.Literal:
+        return False
+    if origin is not None:  # Union, Optional, Sequence, ...
+        return any(_may_hold_content(arg) for arg in typing.get_args(hint))
+    if isinstance(hint, type):
+        if issubclass(hint, cst.CSTNode):
+            return not issubclass(hint, _TRIVIA)
+        return False  # str, bool, None, MaybeSentinel
+    return True  # anything else: read it
 
 
 def _is_content(value: object) -> bool:
