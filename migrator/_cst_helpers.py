@@ -10,7 +10,7 @@ import functools
 
 import libcst as cst
 
-from migrator._tree import code_for_node
+from migrator._tree import code_for_node, replace_names
 
 _DEFAULT = cst.MaybeSentinel.DEFAULT
 
@@ -306,11 +306,7 @@ def fill(code: str, **values: cst.BaseExpression) -> cst.BaseExpression:
     `fill('RESULT.output', RESULT=node)` keeps `node` exactly as it is (edits included).
     """
 
-    class _Fill(cst.CSTTransformer):
-        def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
-            return values.get(updated.value, updated)
-
-    return _template(code).visit(_Fill())
+    return replace_names(_template(code), values)
 
 
 @functools.lru_cache(maxsize=512)
@@ -415,12 +411,8 @@ def fill_statements(code: str, module: cst.Module, **values: cst.BaseExpression)
     """Statements of `code` (written with 4-space indents) in `module`'s indent style, with
     each UPPERCASE placeholder name replaced by the node given for it."""
 
-    class _Fill(cst.CSTTransformer):
-        def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
-            return values.get(updated.value, updated)
-
     code = code.replace("    ", module.default_indent)
-    return list(cst.parse_module(code, module.config_for_parsing).visit(_Fill()).body)
+    return [replace_names(statement, values) for statement in cst.parse_module(code, module.config_for_parsing).body]
 
 
 # -- laying out generated literals (RSP010, RSP013) -------------------------------------------
