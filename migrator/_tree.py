@@ -73,7 +73,9 @@ class SourceTree:
         self.module = module
         collector = _Collector()
         collector.walk(module)
-        self.parents = collector.parents
+        #: Each node's parent, by the node's id (the module keeps every node alive; LibCST's
+        #: nodes hash by identity, but through a Python-level `__hash__`).
+        self.parents: dict[int, cst.CSTNode] = collector.parents
         self._by_type = collector.by_type
         self._scope_of = collector.scope_of
         self.scopes = collector.scopes
@@ -84,7 +86,7 @@ class SourceTree:
         #: module notes where each node starts (see `_index_code`).
         self._code: str | None = None
         self._tokens: list[str] = []
-        self._starts: dict[cst.CSTNode, int] = {}
+        self._starts: dict[int, int] = {}
         self._offsets: list[int] = []
         self._line_ends: list[int] = []
         self._top_spans: dict[cst.CSTNode, tuple[int, int]] = {}
@@ -99,13 +101,14 @@ class SourceTree:
         return self._by_type.get(node_type, [])
 
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
-        return self.parents.get(node)
+        return self.parents.get(id(node))
 
     def ancestors(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-        parent = self.parents.get(node)
+        parents = self.parents
+        parent = parents.get(id(node))
         while parent is not None:
             yield parent
-            parent = self.parents.get(parent)
+            parent = parents.get(id(parent))
 
     def enclosing(self, node: cst.CSTNode, types: tuple[type, ...]) -> cst.CSTNode | None:
         for ancestor in self.ancestors(node):
@@ -197,7 +200,7 @@ class SourceTree:
         """(line, column), both 1-based, of the first character of `node`."""
         if self._code is None:
             self._index_code()
-        offset = self._offsets[self._starts[self._aliases.get(node, node)]]
+        offset = self._offsets[self._starts[id(self._aliases.get(node, node))]]
         # Lines end at "\n" only (a lone "\r" does not start a line).
         line = bisect.bisect_right(self._line_ends, offset)
         return line + 1, offset - (self._line_ends[line - 1] if line else 0) + 1
@@ -234,14 +237,14 @@ class SourceTree:
         # The events are tokens (strings) and nodes, each node where it starts (a second time
         # where its syntactic start comes after its leading lines or parentheses: that one wins).
         tokens: list[str] = []
-        starts: dict[cst.CSTNode, int] = {module: 0}
+        starts: dict[int, int] = {id(module): 0}  # by node id, as `parents`
         for node, first, end in pieces:
             start = len(tokens)
             for event in events[first:end]:
                 if type(event) is str:
                     tokens.append(event)
                 else:
-                    starts[event] = len(tokens)
+                    starts[id(event)] = len(tokens)
             self._top_spans[node] = (start, len(tokens))
         # (the spans are of the tokens before `_finish_module`, which may take the last newline off)
         self._tokens = tokens if module.has_trailing_newline else list(tokens)
@@ -288,25 +291,25 @@ class SourceTree:
         """The module with every edit applied; only the edited branches are rebuilt."""
         if not self._edits:
             return self.module
-        dirty: set[cst.CSTNode] = set()
+        dirty: set[int] = set()  # ids of the edited nodes and their ancestors
         for node in self._edits:
-            dirty.add(node)
-            dirty.update(self.ancestors(node))
+            dirty.add(id(node))
+            dirty.update(map(id, self.ancestors(node)))
         result = self._rebuild(self.module, dirty)
         assert isinstance(result, cst.Module)
         return result
 
-    def _rebuild(self, node: cst.CSTNode, dirty: set[cst.CSTNode]):
+    def _rebuild(self, node: cst.CSTNode, dirty: set[int]):
         changes = {}
         for field in dataclasses.fields(node):
             value = getattr(node, field.name)
             if isinstance(value, cst.CSTNode):
-                if value in dirty:
+                if id(value) in dirty:
                     new = self._rebuild(value, dirty)
                     if isinstance(new, (cst.RemovalSentinel, cst.FlattenSentinel)):
                         raise ValueError(f"cannot remove or flatten the {field.name} of {type(node).__name__}")
                     changes[field.name] = new
-            elif isinstance(value, (list, tuple)) and any(v in dirty for v in value if isinstance(v, cst.CSTNode)):
+            elif isinstance(value, (list, tuple)) and any(id(v) in dirty for v in value):
                 changes[field.name] = self._rebuild_sequence(value, dirty)
         updated = node.with_changes(**changes) if changes else node
         for change in self._edits.get(node, ()):
@@ -318,7 +321,7 @@ class SourceTree:
     def _rebuild_sequence(self, items, dirty):
         rebuilt = []
         for item in items:
-            new = self._rebuild(item, dirty) if item in dirty else item
+            new = self._rebuild(item, dirty) if id(item) in dirty else item
             if isinstance(new, cst.FlattenSentinel):
                 rebuilt.extend(new.nodes)
             elif not isinstance(new, cst.RemovalSentinel):
@@ -517,7 +520,7 @@ class _Collector:
     )
 
     def __init__(self) -> None:
-        self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
+        self.parents: dict[int, cst.CSTNode] = {}
         self.by_type: dict[type, list] = defaultdict(list)
         self.scope_of: dict[cst.CSTNode, Scope] = {}
         self.scopes: list[Scope] = []
@@ -531,21 +534,34 @@ class _Collector:
 
     def walk(self, module: cst.Module) -> None:
         # Iterative, so that deeply nested code cannot exhaust Python's recursion limit.
-        self.on_visit(module)
-        pending = [iter(_children(module))]
+        parents, stack, special, visit, leave = self.parents, self._stack, _SPECIAL, self.on_visit, self.on_leave
+        stack.append(module)
+        visit(module)
+        children = _children(module)
+        parents.update(dict.fromkeys(map(id, children), module))
+        pending = [iter(children)]
         while pending:
             child = next(pending[-1], None)
             if child is None:
                 pending.pop()
-                self.on_leave(self._stack[-1])
+                node = stack.pop()
+                if type(node) in special:
+                    leave(node)
                 continue
-            self.on_visit(child)
-            pending.append(iter(_children(child)))
+            stack.append(child)
+            if type(child) in special:
+                visit(child)
+            children = _children(child)
+            if children:
+                parents.update(dict.fromkeys(map(id, children), child))
+                pending.append(iter(children))
+            else:
+                stack.pop()
+                if type(child) in special:
+                    leave(child)
 
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        if self._stack:
-            self.parents[node] = self._stack[-1]
-        self._stack.append(node)
+    def on_visit(self, node: cst.CSTNode) -> None:
+        """A node of a type in `_SPECIAL`, just pushed on the stack."""
         node_type = type(node)
         if node_type in self._INDEXED:
             self.by_type[node_type].append(node)
@@ -559,10 +575,9 @@ class _Collector:
         elif node_type in (cst.Import, cst.ImportFrom):
             self._bind_imports(node)
             self._import_depth += 1
-        return True
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
-        self._stack.pop()
+        """A node of a type in `_SPECIAL`, just popped off the stack."""
         if type(original_node) in (cst.Import, cst.ImportFrom):
             self._import_depth -= 1
         if type(original_node) in _SCOPE_TYPE_SET:
@@ -668,6 +683,10 @@ class _Collector:
                 self._bind(scope, top, "import", qualified=top.value)
             else:
                 self._bind(scope, alias.name, "import", qualified=qualified)
+
+
+#: The node types the collector does something with (every other node it only walks through).
+_SPECIAL = frozenset((*_Collector._INDEXED, cst.Name, *_SCOPE_TYPES, cst.Global, cst.Nonlocal, cst.Import, cst.ImportFrom))
 
 
 def _dotted(node: cst.BaseExpression) -> str:

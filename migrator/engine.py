@@ -107,7 +107,7 @@ class FileContext:
         self.removed.add(statement)
 
     def is_removed(self, node: cst.CSTNode) -> bool:
-        return any(n in self.removed for n in (node, *self.tree.ancestors(node)))
+        return bool(self.removed) and any(n in self.removed for n in (node, *self.tree.ancestors(node)))
 
     def report(
         self, node: cst.CSTNode, code: str, message: str, severity: Severity = Severity.ERROR, fixable: bool = True
