@@ -352,9 +352,10 @@ _NO_CONTEXT = _NoContext()
 
 
 class _CodegenState(CodegenState):
-    """LibCST's code generation state, without the cost of entering a generator-based context
-    manager around every expression and statement (CodegenState's `record_syntactic_position`
-    does nothing)."""
+    """LibCST's code generation state, without entering a generator-based context manager around
+    every expression and statement (CodegenState's `record_syntactic_position` does nothing)."""
+
+    __slots__ = ()
 
     def record_syntactic_position(self, node, *, start_node=None, end_node=None):
         return _NO_CONTEXT
@@ -363,13 +364,12 @@ class _CodegenState(CodegenState):
 class _PositionState(CodegenState):
     """Code generation that notes where each node starts: `tokens` holds, in order, the tokens
     and each node as its code begins (`before_codegen`) and again where its syntactic start is
-    (after a statement's leading lines, an expression's parentheses). Both hooks are the list's
-    own `append`: no Python-level call per node."""
+    (after a statement's leading lines, an expression's parentheses)."""
 
-    def __init__(self, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.before_codegen = self.tokens.append
-        self.add_token = self.tokens.append
+    __slots__ = ()
+
+    def before_codegen(self, node: cst.CSTNode) -> None:
+        self.tokens.append(node)
 
     def record_syntactic_position(self, node, *, start_node=None, end_node=None):
         self.tokens.append(node)
@@ -393,7 +393,7 @@ def _finish_module(module: cst.Module, state: CodegenState) -> None:
     """What `Module._codegen_impl` does after the module's header, body and footer."""
     if module.has_trailing_newline:
         if len(state.tokens) == 0:
-            state.add_token(state.default_newline)
+            state.tokens.append(state.default_newline)
     else:
         state.pop_trailing_newline()
 
