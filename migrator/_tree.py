@@ -410,6 +410,8 @@ _TRIVIA = tuple(
 )
 _TRIVIA_TYPES: set[type] = set()
 _NODE_TYPES: set[type] = set()
+#: Trivia types and types that are not nodes at all (None, sentinels, strings).
+_OTHER_TYPES: set[type] = set()
 
 
 def descendants(node: cst.CSTNode, node_type: type[cst.CSTNode]) -> list:
@@ -435,11 +437,16 @@ def _children(node: cst.CSTNode) -> list[cst.CSTNode]:
     if names is None:
         names = _FIELD_NAMES[type(node)] = _content_fields(type(node))
     children = []
+    content, other = _NODE_TYPES, _OTHER_TYPES
     for name in names:
         value = getattr(node, name)
-        if type(value) in (list, tuple):
-            children.extend(item for item in value if _is_content(item))
-        elif _is_content(value):
+        value_type = type(value)
+        if value_type is tuple or value_type is list:
+            for item in value:
+                item_type = type(item)
+                if item_type in content or (item_type not in other and _is_content(item)):
+                    children.append(item)
+        elif value_type in content or (value_type not in other and _is_content(value)):
             children.append(value)
     return children
 
@@ -498,10 +505,17 @@ def _is_content(value: object) -> bool:
     value_type = type(value)
     if value_type in _NODE_TYPES:
         return True
-    if value_type in _TRIVIA_TYPES or not isinstance(value, cst.CSTNode):
+    if value_type in _TRIVIA_TYPES or value_type in _OTHER_TYPES:
         return False
-    (_TRIVIA_TYPES if isinstance(value, _TRIVIA) else _NODE_TYPES).add(value_type)
-    return value_type in _NODE_TYPES
+    if not isinstance(value, cst.CSTNode):
+        _OTHER_TYPES.add(value_type)
+        return False
+    if isinstance(value, _TRIVIA):
+        _TRIVIA_TYPES.add(value_type)
+        _OTHER_TYPES.add(value_type)
+        return False
+    _NODE_TYPES.add(value_type)
+    return True
 
 
 class _Collector:
@@ -624,6 +638,8 @@ class _Collector:
 
     def _binding_kind(self, name: cst.Name) -> tuple[str | None, cst.BaseExpression | None]:
         """Whether this Name is a binding site, and the value it receives if simple."""
+        if len(self._stack) < 2 or not isinstance(self._stack[-2], _BINDING_CONTEXTS):
+            return None, None  # the usual case: the loop below would stop at once
         child: cst.CSTNode = name
         direct = True
         for ancestor in reversed(self._stack[:-1]):
@@ -685,6 +701,25 @@ class _Collector:
                 self._bind(scope, alias.name, "import", qualified=qualified)
 
 
+#: Where a Name's parent must be for `_binding_kind` to look further (every type it tests).
+_BINDING_CONTEXTS = (
+    cst.Tuple,
+    cst.List,
+    cst.StarredElement,
+    cst.Element,
+    cst.AssignTarget,
+    cst.AnnAssign,
+    cst.AugAssign,
+    cst.For,
+    cst.CompFor,
+    cst.AsName,
+    cst.NamedExpr,
+    cst.Param,
+    cst.Del,
+    cst.MatchAs,
+    cst.MatchStar,
+    cst.MatchMapping,
+)
 #: The node types the collector does something with (every other node it only walks through).
 _SPECIAL = frozenset((*_Collector._INDEXED, cst.Name, *_SCOPE_TYPES, cst.Global, cst.Nonlocal, cst.Import, cst.ImportFrom))
 
