@@ -301,16 +301,18 @@ class SourceTree:
 
     def _rebuild(self, node: cst.CSTNode, dirty: set[int]):
         changes = {}
-        for field in dataclasses.fields(node):
-            value = getattr(node, field.name)
-            if isinstance(value, cst.CSTNode):
-                if id(value) in dirty:
-                    new = self._rebuild(value, dirty)
-                    if isinstance(new, (cst.RemovalSentinel, cst.FlattenSentinel)):
-                        raise ValueError(f"cannot remove or flatten the {field.name} of {type(node).__name__}")
-                    changes[field.name] = new
+        names = _ALL_FIELD_NAMES.get(type(node))
+        if names is None:
+            names = _ALL_FIELD_NAMES[type(node)] = tuple(field.name for field in dataclasses.fields(node))
+        for name in names:
+            value = getattr(node, name)
+            if id(value) in dirty:  # (only nodes are: live objects have distinct ids)
+                new = self._rebuild(value, dirty)
+                if isinstance(new, (cst.RemovalSentinel, cst.FlattenSentinel)):
+                    raise ValueError(f"cannot remove or flatten the {name} of {type(node).__name__}")
+                changes[name] = new
             elif isinstance(value, (list, tuple)) and any(id(v) in dirty for v in value):
-                changes[field.name] = self._rebuild_sequence(value, dirty)
+                changes[name] = self._rebuild_sequence(value, dirty)
         updated = node.with_changes(**changes) if changes else node
         for change in self._edits.get(node, ()):
             updated = change(updated)
@@ -399,6 +401,9 @@ def _finish_module(module: cst.Module, state: CodegenState) -> None:
 
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+_ALL_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+#: For `descendants`: each node type asked for, with its subclasses.
+_TYPE_SETS: dict[type | tuple, frozenset[type]] = {}
 #: Whitespace, comments, operators and punctuation: no rule asks about them, so the
 #: collector does not descend into them (a large share of every tree).
 _TRIVIA = tuple(
@@ -417,11 +422,14 @@ _OTHER_TYPES: set[type] = set()
 def descendants(node: cst.CSTNode, node_type: type[cst.CSTNode]) -> list:
     """Every node of `node_type` in `node`'s subtree (itself included), in source order; works
     on nodes that are not (or no longer) in a tree."""
+    types = _TYPE_SETS.get(node_type)
+    if types is None:
+        types = _TYPE_SETS[node_type] = _with_subclasses(*(node_type if isinstance(node_type, tuple) else (node_type,)))
     found = []
     stack = [node]
     while stack:
         current = stack.pop()
-        if isinstance(current, node_type):
+        if type(current) in types:
             found.append(current)
         stack.extend(reversed(_children(current)))
     return found
@@ -616,13 +624,14 @@ class _Collector:
     def _visit_name(self, name: cst.Name) -> None:
         scope = self._scope_stack[-1]
         parent = self._stack[-2] if len(self._stack) > 1 else None
-        if isinstance(parent, (cst.FunctionDef, cst.ClassDef)) and parent.name is name:
+        parent_type = type(parent)  # (exact type sets: isinstance on LibCST's ABCs costs more)
+        if parent_type in _DEF_TYPES and parent.name is name:
             return  # bound in _enter_scope
-        if isinstance(parent, (cst.Attribute)) and parent.attr is name:
+        if parent_type in _ATTRIBUTE_TYPES and parent.attr is name:
             return  # an attribute name, not a variable
-        if isinstance(parent, (cst.Arg)) and parent.keyword is name:
+        if parent_type in _ARG_TYPES and parent.keyword is name:
             return  # a keyword argument name
-        if self._import_depth or isinstance(parent, (cst.Global, cst.Nonlocal)):
+        if self._import_depth or parent_type in _DECLARATION_TYPES:
             return  # bound by _bind_imports, or declared by on_visit
         kind, value = self._binding_kind(name)
         if kind is None:
@@ -638,7 +647,7 @@ class _Collector:
 
     def _binding_kind(self, name: cst.Name) -> tuple[str | None, cst.BaseExpression | None]:
         """Whether this Name is a binding site, and the value it receives if simple."""
-        if len(self._stack) < 2 or not isinstance(self._stack[-2], _BINDING_CONTEXTS):
+        if len(self._stack) < 2 or type(self._stack[-2]) not in _BINDING_CONTEXTS:
             return None, None  # the usual case: the loop below would stop at once
         child: cst.CSTNode = name
         direct = True
@@ -701,8 +710,23 @@ class _Collector:
                 self._bind(scope, alias.name, "import", qualified=qualified)
 
 
+def _with_subclasses(*classes: type) -> frozenset[type]:
+    """The classes and all their subclasses: `type(x) in` this set is `isinstance(x, classes)`."""
+    found, pending = set(), list(classes)
+    while pending:
+        cls = pending.pop()
+        if cls not in found:
+            found.add(cls)
+            pending.extend(cls.__subclasses__())
+    return frozenset(found)
+
+
+_DEF_TYPES = _with_subclasses(cst.FunctionDef, cst.ClassDef)
+_ATTRIBUTE_TYPES = _with_subclasses(cst.Attribute)
+_ARG_TYPES = _with_subclasses(cst.Arg)
+_DECLARATION_TYPES = _with_subclasses(cst.Global, cst.Nonlocal)
 #: Where a Name's parent must be for `_binding_kind` to look further (every type it tests).
-_BINDING_CONTEXTS = (
+_BINDING_CONTEXTS = _with_subclasses(
     cst.Tuple,
     cst.List,
     cst.StarredElement,
