@@ -90,6 +90,8 @@ class SourceTree:
         self._offsets: list[int] = []
         self._line_ends: list[int] = []
         self._top_spans: dict[cst.CSTNode, tuple[int, int]] = {}
+        #: Statement lines whose code is known already (see `rendered`), by id.
+        self._rendered: dict[int, tuple[list[str], list[str], cst.SimpleStatementLine]] = {}
         self._lines: list[str] | None = None
         self._edits: dict[cst.CSTNode, list[Edit]] = defaultdict(list)
         #: Nodes made up by the analysis (not in the module) and the real node to report them at.
@@ -265,6 +267,16 @@ class SourceTree:
     def has_edits(self) -> bool:
         return bool(self._edits)
 
+    def rendered(
+        self, statement: cst.SimpleStatementLine, indent: list[str], tokens: list[str]
+    ) -> cst.SimpleStatementLine:
+        """`statement` as a node whose code at the indentation `indent` (without the lines
+        above it) is known to be `tokens`: `edited_code` reuses them where the node is printed
+        at that indentation, instead of generating them again."""
+        node = _RenderedLine(**{name: getattr(statement, name) for name in _all_field_names(type(statement))})
+        self._rendered[id(node)] = (list(indent), tokens, node)
+        return node
+
     def edited_code(self) -> str:
         """The code of `edited_module()`: statements no edit touched keep the tokens generated
         for them before, the others are generated again."""
@@ -276,7 +288,8 @@ class SourceTree:
             self._index_code()
         if (edited.default_indent, edited.default_newline) != (module.default_indent, module.default_newline):
             return edited.code
-        state = _CodegenState(default_indent=edited.default_indent, default_newline=edited.default_newline)
+        state = _SplicingState(default_indent=edited.default_indent, default_newline=edited.default_newline)
+        state.rendered = self._rendered
         spans, tokens = self._top_spans, self._tokens
         for node in (*edited.header, *edited.body, *edited.footer):
             span = spans.get(node)
@@ -301,10 +314,7 @@ class SourceTree:
 
     def _rebuild(self, node: cst.CSTNode, dirty: set[int]):
         changes = {}
-        names = _ALL_FIELD_NAMES.get(type(node))
-        if names is None:
-            names = _ALL_FIELD_NAMES[type(node)] = tuple(field.name for field in dataclasses.fields(node))
-        for name in names:
+        for name in _all_field_names(type(node)):
             value = getattr(node, name)
             if id(value) in dirty:  # (only nodes are: live objects have distinct ids)
                 new = self._rebuild(value, dirty)
@@ -363,6 +373,37 @@ class _CodegenState(CodegenState):
         return _NO_CONTEXT
 
 
+class _SplicingState(_CodegenState):
+    """The state `edited_code` generates code with: it knows the code of some statement lines."""
+
+    __slots__ = ("rendered",)
+
+
+class _RenderedLine(cst.SimpleStatementLine):
+    """A statement line whose code `SourceTree.rendered` knows: generated with the tree's
+    `_SplicingState`, at the indentation it was rendered at, that code is reused. Anywhere else
+    (LibCST's own `Module.code`, another indentation) it is an ordinary statement line; a
+    changed copy (`with_changes`) has a new id, so no code is known for it."""
+
+    __slots__ = ()
+
+    def _codegen_impl(self, state: CodegenState) -> None:
+        known = state.rendered.get(id(self)) if type(state) is _SplicingState else None
+        if known is not None and known[2] is self and known[0] == state.indent_tokens:
+            for line in self.leading_lines:
+                line._codegen(state)
+            state.tokens.extend(known[1])
+            return
+        super()._codegen_impl(state)
+
+
+def _all_field_names(node_type: type) -> tuple[str, ...]:
+    names = _ALL_FIELD_NAMES.get(node_type)
+    if names is None:
+        names = _ALL_FIELD_NAMES[node_type] = tuple(field.name for field in dataclasses.fields(node_type))
+    return names
+
+
 class _PositionState(CodegenState):
     """Code generation that notes where each node starts: `tokens` holds, in order, the tokens
     and each node as its code begins (`before_codegen`) and again where its syntactic start is
@@ -384,11 +425,16 @@ _NEWLINE = re.compile("\n")
 def code_for_node(node: cst.CSTNode, module: cst.Module, indent: list[str] | None = None) -> str:
     """`module.code_for_node(node)`, at the indentation `indent` (one token per enclosing block)
     when given; faster than LibCST's (see `_CodegenState`)."""
+    return "".join(tokens_for_node(node, module, indent))
+
+
+def tokens_for_node(node: cst.CSTNode, module: cst.Module, indent: list[str] | None = None) -> list[str]:
+    """The tokens of `code_for_node`."""
     state = _CodegenState(default_indent=module.default_indent, default_newline=module.default_newline)
     if indent:
         state.indent_tokens = list(indent)
     node._codegen(state)
-    return "".join(state.tokens)
+    return state.tokens
 
 
 def _finish_module(module: cst.Module, state: CodegenState) -> None:

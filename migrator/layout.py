@@ -24,7 +24,7 @@ from pathlib import Path
 import black
 import libcst as cst
 
-from migrator._tree import SourceTree, code_for_node
+from migrator._tree import SourceTree, code_for_node, tokens_for_node
 
 #: black needs some room; statements nested deeper than this leaves are not laid out.
 _MIN_WIDTH = 20
@@ -37,7 +37,7 @@ def relayout(tree: SourceTree, edited: Iterable[cst.CSTNode], line_length: int) 
         indent = _indent_tokens(tree, statement)
         tree.edit(
             statement,
-            lambda new, old=statement, indent=indent: _laid_out(new, old, indent, line_length, tree.module),
+            lambda new, old=statement, indent=indent: _laid_out(new, old, indent, line_length, tree),
         )
 
 
@@ -59,25 +59,35 @@ def _indent_tokens(tree: SourceTree, statement: cst.CSTNode) -> list[str]:
 
 def _render(statement: cst.CSTNode, indent: list[str], module: cst.Module) -> str:
     """The statement's code exactly as it is printed at that indentation (without the lines above it)."""
-    return code_for_node(statement.with_changes(leading_lines=()), module, indent)
+    return "".join(_tokens(statement, indent, module))
+
+
+def _tokens(statement: cst.CSTNode, indent: list[str], module: cst.Module) -> list[str]:
+    return tokens_for_node(statement.with_changes(leading_lines=()), module, indent)
 
 
 def _longest_line(statement: cst.CSTNode, indent: list[str], module: cst.Module) -> int:
-    return max((len(line.rstrip("\r")) for line in _render(statement, indent, module).split("\n")), default=0)
+    return _longest(_render(statement, indent, module))
 
 
-def _laid_out(
-    new: cst.CSTNode, old: cst.CSTNode, indent: list[str], line_length: int, module: cst.Module
-) -> cst.CSTNode:
+def _longest(code: str) -> int:
+    return max((len(line.rstrip("\r")) for line in code.split("\n")), default=0)
+
+
+def _laid_out(new: cst.CSTNode, old: cst.CSTNode, indent: list[str], line_length: int, tree: SourceTree) -> cst.CSTNode:
     if not isinstance(new, cst.SimpleStatementLine):
         return new
-    longest = _longest_line(new, indent, module)
+    module = tree.module
+    tokens = _tokens(new, indent, module)
+    # `new` unchanged comes back as `tree.rendered(...)`: the code of the edited module reuses
+    # this rendering of it instead of generating it again.
+    longest = _longest("".join(tokens))
     if longest <= line_length or longest <= _longest_line(old, indent, module):
-        return new  # fits, or was already this long in the user's own code
+        return tree.rendered(new, indent, tokens)  # fits, or was already this long in the user's own code
     width = line_length - len("".join(indent))
     if width < _MIN_WIDTH:
-        return new
-    code = cst.Module(body=[new.with_changes(leading_lines=())]).code
+        return tree.rendered(new, indent, tokens)
+    code = code_for_node(new.with_changes(leading_lines=()), _BLACK_INPUT)
     mode = black.Mode(line_length=width, string_normalization=False)
     try:
         formatted = black.format_str(code, mode=mode)
@@ -87,6 +97,11 @@ def _laid_out(
     if not isinstance(laid_out, cst.SimpleStatementLine):
         return new
     return laid_out.with_changes(leading_lines=new.leading_lines)
+
+
+#: The statement goes to black as the code of a module of its own, with LibCST's default
+#: indentation and line breaks.
+_BLACK_INPUT = cst.Module(body=[])
 
 
 # --- --black -----------------------------------------------------------------------------------
