@@ -10,7 +10,7 @@ import functools
 
 import libcst as cst
 
-from migrator._tree import code_for_node, replace_names
+from migrator._tree import all_field_names, code_for_node, replace_names
 
 _DEFAULT = cst.MaybeSentinel.DEFAULT
 
@@ -267,7 +267,26 @@ def _has_comments(whitespace) -> bool:
 
 def dedent(node: cst.CSTNode, spaces: int) -> cst.CSTNode:
     """`node` with every line break inside it indented `spaces` less (strings are left alone)."""
-    return node.visit(_Dedent(spaces)) if spaces > 0 else node
+    return _dedented(node, _Dedent(spaces)) if spaces > 0 else node
+
+
+def _dedented(node: cst.CSTNode, dedent: _Dedent) -> cst.CSTNode:
+    """What `node.visit(dedent)` returns, without LibCST's visitor: only the branches holding
+    a line break are rebuilt."""
+    if type(node) is cst.ParenthesizedWhitespace:  # (it holds no other)
+        return dedent.leave_ParenthesizedWhitespace(node, node)
+    changes = {}
+    for name in all_field_names(type(node)):
+        value = getattr(node, name)
+        if type(value) is tuple or type(value) is list:
+            items = [_dedented(item, dedent) if isinstance(item, cst.CSTNode) else item for item in value]
+            if any(new is not old for new, old in zip(items, value)):
+                changes[name] = tuple(items)
+        elif isinstance(value, cst.CSTNode):
+            new = _dedented(value, dedent)
+            if new is not value:
+                changes[name] = new
+    return node.with_changes(**changes) if changes else node
 
 
 class _Dedent(cst.CSTTransformer):
@@ -471,6 +490,12 @@ _EMPTY_MODULE = cst.Module(body=[])
 
 
 def _code(node: cst.CSTNode) -> str:
+    return code_for_node(node, _EMPTY_MODULE)
+
+
+def bare_code(node: cst.CSTNode) -> str:
+    """`cst.Module([]).code_for_node(node)`: the node's code with LibCST's default indentation
+    and line breaks, without making a module for it."""
     return code_for_node(node, _EMPTY_MODULE)
 
 

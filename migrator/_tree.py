@@ -273,7 +273,7 @@ class SourceTree:
         """`statement` as a node whose code at the indentation `indent` (without the lines
         above it) is known to be `tokens`: `edited_code` reuses them where the node is printed
         at that indentation, instead of generating them again."""
-        node = _RenderedLine(**{name: getattr(statement, name) for name in _all_field_names(type(statement))})
+        node = _RenderedLine(**{name: getattr(statement, name) for name in all_field_names(type(statement))})
         self._rendered[id(node)] = (list(indent), tokens, node)
         return node
 
@@ -314,7 +314,7 @@ class SourceTree:
 
     def _rebuild(self, node: cst.CSTNode, dirty: set[int]):
         changes = {}
-        for name in _all_field_names(type(node)):
+        for name in all_field_names(type(node)):
             value = getattr(node, name)
             if id(value) in dirty:  # (only nodes are: live objects have distinct ids)
                 new = self._rebuild(value, dirty)
@@ -397,7 +397,7 @@ class _RenderedLine(cst.SimpleStatementLine):
         super()._codegen_impl(state)
 
 
-def _all_field_names(node_type: type) -> tuple[str, ...]:
+def all_field_names(node_type: type) -> tuple[str, ...]:
     names = _ALL_FIELD_NAMES.get(node_type)
     if names is None:
         names = _ALL_FIELD_NAMES[node_type] = tuple(field.name for field in dataclasses.fields(node_type))
@@ -533,7 +533,7 @@ def _content_fields(node_type: type) -> tuple[str, ...]:
     fields that can hold only strings, sentinels or trivia (whitespace, operators) are left out."""
     try:
         hints = typing.get_type_hints(node_type)
-    except Exception:  # an annotation that does not resolve: read every field
+    except (NameError, TypeError, AttributeError):  # an annotation that does not resolve: read every field
         hints = {}
     return tuple(
         field.name
@@ -791,7 +791,9 @@ _BINDING_CONTEXTS = _with_subclasses(
     cst.MatchMapping,
 )
 #: The node types the collector does something with (every other node it only walks through).
-_SPECIAL = frozenset((*_Collector._INDEXED, cst.Name, *_SCOPE_TYPES, cst.Global, cst.Nonlocal, cst.Import, cst.ImportFrom))
+_SPECIAL = frozenset(
+    (*_Collector._INDEXED, cst.Name, *_SCOPE_TYPES, cst.Global, cst.Nonlocal, cst.Import, cst.ImportFrom)
+)
 
 
 def _dotted(node: cst.BaseExpression) -> str:
