@@ -81,6 +81,7 @@ class SourceTree:
         self.scopes = collector.scopes
         self._scope_by_node = {scope.node: scope for scope in self.scopes}
         self._loads_by_name = collector.loads_by_name
+        self._names_by_value = collector.names_by_value
         self._binding_of_node = collector.binding_of_node
         #: Filled on the first question about code or positions: one code generation of the
         #: module notes where each node starts (see `_index_code`).
@@ -127,6 +128,11 @@ class SourceTree:
         return text if len(text) <= limit else text[: limit - 1] + "…"
 
     # -- names -----------------------------------------------------------------------
+
+    def names_valued(self, value: str) -> list[cst.Name]:
+        """Every Name node of the module whose value is `value` (loads, bindings, attribute
+        and keyword names alike), in source order."""
+        return self._names_by_value.get(value, [])
 
     def scope_of(self, node: cst.CSTNode) -> Scope:
         return self._scope_of[node]
@@ -593,6 +599,7 @@ class _Collector:
         self.scope_of: dict[cst.CSTNode, Scope] = {}
         self.scopes: list[Scope] = []
         self.loads_by_name: dict[str, list[cst.Name]] = defaultdict(list)
+        self.names_by_value: dict[str, list[cst.Name]] = defaultdict(list)
         self.binding_of_node: dict[cst.CSTNode, Binding] = {}
         self._stack: list[cst.CSTNode] = []
         self._scope_stack: list[Scope] = []
@@ -634,6 +641,7 @@ class _Collector:
         if node_type in self._INDEXED:
             self.by_type[node_type].append(node)
         if node_type is cst.Name:
+            self.names_by_value[node.value].append(node)
             self._visit_name(node)
         elif node_type in _SCOPE_TYPE_SET:
             self._enter_scope(node)
