@@ -220,6 +220,16 @@ class SourceTree:
             self._lines = [line.removesuffix("\r") for line in self.unedited_code.split("\n")]
         return self._lines[number - 1]
 
+    def statement_code(self, statement: cst.SimpleStatementLine) -> str:
+        """The code of a statement line of the module as parsed, from its first token (after the
+        lines above it and its indentation) through its line break (which the code of a module
+        without a trailing newline lacks), from the positions pass."""
+        if self._code is None:
+            self._index_code()
+        start = self._offsets[self._starts[id(statement)]]
+        end = self._starts[id(statement.trailing_whitespace.newline)] + 1
+        return self._code[start : self._offsets[min(end, len(self._offsets) - 1)]]
+
     @property
     def unedited_code(self) -> str:
         """The code of the module as parsed (LibCST's round trip of the file)."""

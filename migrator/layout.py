@@ -70,6 +70,15 @@ def _longest_line(statement: cst.CSTNode, indent: list[str], module: cst.Module)
     return _longest(_render(statement, indent, module))
 
 
+def _longest_unedited(tree: SourceTree, statement: cst.SimpleStatementLine, indent: list[str]) -> int:
+    """`_longest_line` of a statement of the module as parsed, read from the tree's code."""
+    try:
+        code = tree.statement_code(statement)
+    except KeyError:  # not a statement of the module
+        return _longest_line(statement, indent, tree.module)
+    return _longest("".join(indent) + code)
+
+
 def _longest(code: str) -> int:
     return max((len(line.rstrip("\r")) for line in code.split("\n")), default=0)
 
@@ -82,7 +91,7 @@ def _laid_out(new: cst.CSTNode, old: cst.CSTNode, indent: list[str], line_length
     # `new` unchanged comes back as `tree.rendered(...)`: the code of the edited module reuses
     # this rendering of it instead of generating it again.
     longest = _longest("".join(tokens))
-    if longest <= line_length or longest <= _longest_line(old, indent, module):
+    if longest <= line_length or longest <= _longest_unedited(tree, old, indent):
         return tree.rendered(new, indent, tokens)  # fits, or was already this long in the user's own code
     width = line_length - len("".join(indent))
     if width < _MIN_WIDTH:
