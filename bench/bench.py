@@ -1,6 +1,6 @@
 """How fast migrator is on whole codebases (a script to run by hand, never a test).
 
-    python bench/bench.py [--rounds 5] [--jobs N] [--copies 20]
+    python bench/bench.py [--rounds 5] [--jobs N] [--copies 20] [--skip-apply | --apply-only]
 
 1. `check` next to `ruff check --select UP` on a tree made of the Python standard library and
    the site-packages of this environment (the openai SDK there is full of look-alike strings:
@@ -52,16 +52,18 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the temporary trees")
     parser.add_argument("--migrator-args", default="", help="more options for `migrator check`, e.g. '--ignore RSP015'")
     parser.add_argument("--skip-apply", action="store_true")
+    parser.add_argument("--apply-only", action="store_true", help="only the apply figures (no check against ruff)")
     args = parser.parse_args()
     ruff = shutil.which("ruff") or str(Path(sys.executable).parent / "ruff")
-    if not Path(ruff).exists():
+    if not Path(ruff).exists() and not args.apply_only:
         sys.exit("ruff not found: pip install -e '.[bench]'")
     workdir = Path(tempfile.mkdtemp(prefix="migrator-bench-"))
     jobs = ["--jobs", str(args.jobs)] if args.jobs else []
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, migrator --jobs {args.jobs or 'all cores'}")
     print(f"machine: {os.getloadavg()[0]:.1f} load average; {core_check()}")
     try:
-        bench_check(workdir / "tree", ruff, [*jobs, *args.migrator_args.split()], args.rounds)
+        if not args.apply_only:
+            bench_check(workdir / "tree", ruff, [*jobs, *args.migrator_args.split()], args.rounds)
         if not args.skip_apply:
             bench_apply(workdir / "apply", jobs, args.rounds, args.copies)
     finally:

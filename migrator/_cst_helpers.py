@@ -10,6 +10,8 @@ import functools
 
 import libcst as cst
 
+from migrator._tree import all_field_names, code_for_node, replace_names
+
 _DEFAULT = cst.MaybeSentinel.DEFAULT
 
 
@@ -266,7 +268,26 @@ def _has_comments(whitespace) -> bool:
 
 def dedent(node: cst.CSTNode, spaces: int) -> cst.CSTNode:
     """`node` with every line break inside it indented `spaces` less (strings are left alone)."""
-    return node.visit(_Dedent(spaces)) if spaces > 0 else node
+    return _dedented(node, _Dedent(spaces)) if spaces > 0 else node
+
+
+def _dedented(node: cst.CSTNode, dedent: _Dedent) -> cst.CSTNode:
+    """What `node.visit(dedent)` returns, without LibCST's visitor: only the branches holding
+    a line break are rebuilt."""
+    if type(node) is cst.ParenthesizedWhitespace:  # (it holds no other)
+        return dedent.leave_ParenthesizedWhitespace(node, node)
+    changes = {}
+    for name in all_field_names(type(node)):
+        value = getattr(node, name)
+        if type(value) is tuple or type(value) is list:
+            items = [_dedented(item, dedent) if isinstance(item, cst.CSTNode) else item for item in value]
+            if any(new is not old for new, old in zip(items, value)):
+                changes[name] = tuple(items)
+        elif isinstance(value, cst.CSTNode):
+            new = _dedented(value, dedent)
+            if new is not value:
+                changes[name] = new
+    return node.with_changes(**changes) if changes else node
 
 
 class _Dedent(cst.CSTTransformer):
@@ -305,11 +326,7 @@ def fill(code: str, **values: cst.BaseExpression) -> cst.BaseExpression:
     `fill('RESULT.output', RESULT=node)` keeps `node` exactly as it is (edits included).
     """
 
-    class _Fill(cst.CSTTransformer):
-        def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
-            return values.get(updated.value, updated)
-
-    return _template(code).visit(_Fill())
+    return replace_names(_template(code), values)
 
 
 @functools.lru_cache(maxsize=512)
@@ -414,12 +431,8 @@ def fill_statements(code: str, module: cst.Module, **values: cst.BaseExpression)
     """Statements of `code` (written with 4-space indents) in `module`'s indent style, with
     each UPPERCASE placeholder name replaced by the node given for it."""
 
-    class _Fill(cst.CSTTransformer):
-        def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
-            return values.get(updated.value, updated)
-
     code = code.replace("    ", module.default_indent)
-    return list(cst.parse_module(code, module.config_for_parsing).visit(_Fill()).body)
+    return [replace_names(statement, values) for statement in cst.parse_module(code, module.config_for_parsing).body]
 
 
 # -- laying out generated literals (RSP010, RSP013) -------------------------------------------
@@ -474,8 +487,17 @@ def _line_break(indent: int) -> cst.ParenthesizedWhitespace:
     return cst.ParenthesizedWhitespace(indent=True, last_line=cst.SimpleWhitespace(" " * indent))
 
 
+_EMPTY_MODULE = cst.Module(body=[])
+
+
 def _code(node: cst.CSTNode) -> str:
-    return cst.Module(body=[]).code_for_node(node)
+    return code_for_node(node, _EMPTY_MODULE)
+
+
+def bare_code(node: cst.CSTNode) -> str:
+    """`cst.Module([]).code_for_node(node)`: the node's code with LibCST's default indentation
+    and line breaks, without making a module for it."""
+    return code_for_node(node, _EMPTY_MODULE)
 
 
 def parenthesize_unless_whole(tree, old: cst.BaseExpression, new: cst.BaseExpression) -> cst.BaseExpression:

@@ -13,10 +13,13 @@ a scope counts. That errs on the side of refusing a rewrite, never of making a w
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
+import itertools
+import re
+import typing
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import libcst as cst
@@ -70,18 +73,27 @@ class SourceTree:
         self.module = module
         collector = _Collector()
         collector.walk(module)
-        self.parents = collector.parents
+        #: Each node's parent, by the node's id (the module keeps every node alive; LibCST's
+        #: nodes hash by identity, but through a Python-level `__hash__`).
+        self.parents: dict[int, cst.CSTNode] = collector.parents
         self._by_type = collector.by_type
         self._scope_of = collector.scope_of
         self.scopes = collector.scopes
         self._scope_by_node = {scope.node: scope for scope in self.scopes}
         self._loads_by_name = collector.loads_by_name
+        self._names_by_value = collector.names_by_value
         self._binding_of_node = collector.binding_of_node
-        #: Filled on the first question about a position: one code generation answers them all.
-        self._starts: dict[cst.CSTNode, int] | None = None
-        self._token_positions: list[tuple[int, int]] = []
-        self._lines: list[str] = []
+        #: Filled on the first question about code or positions: one code generation of the
+        #: module notes where each node starts (see `_index_code`).
         self._code: str | None = None
+        self._tokens: list[str] = []
+        self._starts: dict[int, int] = {}
+        self._offsets: list[int] = []
+        self._line_ends: list[int] = []
+        self._top_spans: dict[cst.CSTNode, tuple[int, int]] = {}
+        #: Statement lines whose code is known already (see `rendered`), by id.
+        self._rendered: dict[int, tuple[list[str], list[str], cst.SimpleStatementLine]] = {}
+        self._lines: list[str] | None = None
         self._edits: dict[cst.CSTNode, list[Edit]] = defaultdict(list)
         #: Nodes made up by the analysis (not in the module) and the real node to report them at.
         self._aliases: dict[cst.CSTNode, cst.CSTNode] = {}
@@ -92,13 +104,14 @@ class SourceTree:
         return self._by_type.get(node_type, [])
 
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
-        return self.parents.get(node)
+        return self.parents.get(id(node))
 
     def ancestors(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-        parent = self.parents.get(node)
+        parents = self.parents
+        parent = parents.get(id(node))
         while parent is not None:
             yield parent
-            parent = self.parents.get(parent)
+            parent = parents.get(id(parent))
 
     def enclosing(self, node: cst.CSTNode, types: tuple[type, ...]) -> cst.CSTNode | None:
         for ancestor in self.ancestors(node):
@@ -107,7 +120,7 @@ class SourceTree:
         return None
 
     def code(self, node: cst.CSTNode) -> str:
-        return self.module.code_for_node(node)
+        return code_for_node(node, self.module)
 
     def quote(self, node: cst.CSTNode, limit: int = 50) -> str:
         """`node`'s code on one line, cut at `limit` characters: for quoting in a finding."""
@@ -115,6 +128,11 @@ class SourceTree:
         return text if len(text) <= limit else text[: limit - 1] + "…"
 
     # -- names -----------------------------------------------------------------------
+
+    def names_valued(self, value: str) -> list[cst.Name]:
+        """Every Name node of the module whose value is `value` (loads, bindings, attribute
+        and keyword names alike), in source order."""
+        return self._names_by_value.get(value, [])
 
     def scope_of(self, node: cst.CSTNode) -> Scope:
         return self._scope_of[node]
@@ -188,31 +206,72 @@ class SourceTree:
 
     def position(self, node: cst.CSTNode) -> tuple[int, int]:
         """(line, column), both 1-based, of the first character of `node`."""
-        self._index_positions()
-        return self._token_positions[self._starts[self._aliases.get(node, node)]]
+        if self._code is None:
+            self._index_code()
+        offset = self._offsets[self._starts[id(self._aliases.get(node, node))]]
+        # Lines end at "\n" only (a lone "\r" does not start a line).
+        line = bisect.bisect_right(self._line_ends, offset)
+        return line + 1, offset - (self._line_ends[line - 1] if line else 0) + 1
 
     def line(self, number: int) -> str:
         """The text of line `number` (1-based) of the unedited module, without its line break."""
-        self._index_positions()
+        if self._lines is None:
+            # Lines as the positions count them: a line ends at "\n" only.
+            self._lines = [line.removesuffix("\r") for line in self.unedited_code.split("\n")]
         return self._lines[number - 1]
+
+    def statement_code(self, statement: cst.SimpleStatementLine) -> str:
+        """The code of a statement line of the module as parsed, from its first token (after the
+        lines above it and its indentation) through its line break (which the code of a module
+        without a trailing newline lacks), from the positions pass."""
+        if self._code is None:
+            self._index_code()
+        start = self._offsets[self._starts[id(statement)]]
+        end = self._starts[id(statement.trailing_whitespace.newline)] + 1
+        return self._code[start : self._offsets[min(end, len(self._offsets) - 1)]]
 
     @property
     def unedited_code(self) -> str:
         """The code of the module as parsed (LibCST's round trip of the file)."""
         if self._code is None:
-            self._code = self.module.code
+            self._index_code()
         return self._code
 
-    def _index_positions(self) -> None:
-        if self._starts is not None:
-            return
-        state = _PositionState(default_indent=self.module.default_indent, default_newline=self.module.default_newline)
-        self.module._codegen(state)
-        self._starts = state.starts
-        self._token_positions = state.token_positions()
-        self._code = "".join(state.tokens)
-        # Lines as the positions count them: a line ends at "\n" only.
-        self._lines = [line.removesuffix("\r") for line in self._code.split("\n")]
+    def _index_code(self) -> None:
+        """One code generation of the module that notes the token where each node starts, and
+        the tokens of each of the module's own children (header and footer lines, statements),
+        which the code of the edited module reuses for every statement no edit touched.
+
+        Positions are asked about a few nodes at a time, at several moments of a run; one pass
+        that notes them all costs little more than one that notes a few."""
+        module = self.module
+        state = _PositionState(default_indent=module.default_indent, default_newline=module.default_newline)
+        events = state.tokens
+        pieces = []
+        for node in (*module.header, *module.body, *module.footer):
+            first = len(events)
+            node._codegen(state)
+            pieces.append((node, first, len(events)))
+        # The events are tokens (strings) and nodes, each node where it starts (a second time
+        # where its syntactic start comes after its leading lines or parentheses: that one wins).
+        tokens: list[str] = []
+        starts: dict[int, int] = {id(module): 0}  # by node id, as `parents`
+        for node, first, end in pieces:
+            start = len(tokens)
+            for event in events[first:end]:
+                if type(event) is str:
+                    tokens.append(event)
+                else:
+                    starts[id(event)] = len(tokens)
+            self._top_spans[node] = (start, len(tokens))
+        # (the spans are of the tokens before `_finish_module`, which may take the last newline off)
+        self._tokens = tokens if module.has_trailing_newline else list(tokens)
+        state.tokens = tokens
+        _finish_module(module, state)
+        self._starts = starts
+        self._offsets = [0, *itertools.accumulate(map(len, tokens))]
+        self._code = code = "".join(tokens)
+        self._line_ends = [match.end() for match in _NEWLINE.finditer(code)]
 
     # -- edits -----------------------------------------------------------------------
 
@@ -224,30 +283,62 @@ class SourceTree:
     def has_edits(self) -> bool:
         return bool(self._edits)
 
+    def rendered(
+        self, statement: cst.SimpleStatementLine, indent: list[str], tokens: list[str]
+    ) -> cst.SimpleStatementLine:
+        """`statement` as a node whose code at the indentation `indent` (without the lines
+        above it) is known to be `tokens`: `edited_code` reuses them where the node is printed
+        at that indentation, instead of generating them again."""
+        node = _RenderedLine(**{name: getattr(statement, name) for name in all_field_names(type(statement))})
+        self._rendered[id(node)] = (list(indent), tokens, node)
+        return node
+
+    def edited_code(self) -> str:
+        """The code of `edited_module()`: statements no edit touched keep the tokens generated
+        for them before, the others are generated again."""
+        if not self._edits:
+            return self.unedited_code
+        edited = self.edited_module()
+        module = self.module
+        if self._code is None:
+            self._index_code()
+        if (edited.default_indent, edited.default_newline) != (module.default_indent, module.default_newline):
+            return edited.code
+        state = _SplicingState(default_indent=edited.default_indent, default_newline=edited.default_newline)
+        state.rendered = self._rendered
+        spans, tokens = self._top_spans, self._tokens
+        for node in (*edited.header, *edited.body, *edited.footer):
+            span = spans.get(node)
+            if span is None:
+                node._codegen(state)
+            else:
+                state.tokens.extend(tokens[span[0] : span[1]])
+        _finish_module(edited, state)
+        return "".join(state.tokens)
+
     def edited_module(self) -> cst.Module:
         """The module with every edit applied; only the edited branches are rebuilt."""
         if not self._edits:
             return self.module
-        dirty: set[cst.CSTNode] = set()
+        dirty: set[int] = set()  # ids of the edited nodes and their ancestors
         for node in self._edits:
-            dirty.add(node)
-            dirty.update(self.ancestors(node))
+            dirty.add(id(node))
+            dirty.update(map(id, self.ancestors(node)))
         result = self._rebuild(self.module, dirty)
         assert isinstance(result, cst.Module)
         return result
 
-    def _rebuild(self, node: cst.CSTNode, dirty: set[cst.CSTNode]):
+    def _rebuild(self, node: cst.CSTNode, dirty: set[int]):
         changes = {}
-        for field in dataclasses.fields(node):
-            value = getattr(node, field.name)
-            if isinstance(value, cst.CSTNode):
-                if value in dirty:
-                    new = self._rebuild(value, dirty)
-                    if isinstance(new, (cst.RemovalSentinel, cst.FlattenSentinel)):
-                        raise ValueError(f"cannot remove or flatten the {field.name} of {type(node).__name__}")
-                    changes[field.name] = new
-            elif isinstance(value, (list, tuple)) and any(v in dirty for v in value if isinstance(v, cst.CSTNode)):
-                changes[field.name] = self._rebuild_sequence(value, dirty)
+        for name in all_field_names(type(node)):
+            value = getattr(node, name)
+            if id(value) in dirty:  # (only nodes are: live objects have distinct ids)
+                new = self._rebuild(value, dirty)
+                if isinstance(new, (cst.RemovalSentinel, cst.FlattenSentinel)):
+                    raise ValueError(f"cannot remove or flatten the {name} of {type(node).__name__}")
+                changes[name] = new
+            elif isinstance(value, (list, tuple)) and any(id(v) in dirty for v in value):
+                changes[name] = self._rebuild_sequence(value, dirty)
         updated = node.with_changes(**changes) if changes else node
         for change in self._edits.get(node, ()):
             updated = change(updated)
@@ -258,7 +349,7 @@ class SourceTree:
     def _rebuild_sequence(self, items, dirty):
         rebuilt = []
         for item in items:
-            new = self._rebuild(item, dirty) if item in dirty else item
+            new = self._rebuild(item, dirty) if id(item) in dirty else item
             if isinstance(new, cst.FlattenSentinel):
                 rebuilt.extend(new.nodes)
             elif not isinstance(new, cst.RemovalSentinel):
@@ -281,42 +372,108 @@ def _enclosing_function_scope(scope: Scope) -> Scope | None:
     return scope
 
 
-class _PositionState(CodegenState):
-    """Code generation that notes the token where each node starts. Positions are asked about
-    a few nodes at a time, at several moments of a run; one pass that notes them all costs
-    little more than one that notes a few, and is needed only once per tree."""
+class _NoContext:
+    """A context manager that does nothing, and costs less than a generator-based one."""
 
-    def __init__(self, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.starts: dict[cst.CSTNode, int] = {}
+    __slots__ = ()
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc_info) -> bool:
+        return False
+
+
+_NO_CONTEXT = _NoContext()
+
+
+class _CodegenState(CodegenState):
+    """LibCST's code generation state, without entering a generator-based context manager around
+    every expression and statement (CodegenState's `record_syntactic_position` does nothing)."""
+
+    __slots__ = ()
+
+    def record_syntactic_position(self, node, *, start_node=None, end_node=None):
+        return _NO_CONTEXT
+
+
+class _SplicingState(_CodegenState):
+    """The state `edited_code` generates code with: it knows the code of some statement lines."""
+
+    __slots__ = ("rendered",)
+
+
+class _RenderedLine(cst.SimpleStatementLine):
+    """A statement line whose code `SourceTree.rendered` knows: generated with the tree's
+    `_SplicingState`, at the indentation it was rendered at, that code is reused. Anywhere else
+    (LibCST's own `Module.code`, another indentation) it is an ordinary statement line; a
+    changed copy (`with_changes`) has a new id, so no code is known for it."""
+
+    __slots__ = ()
+
+    def _codegen_impl(self, state: CodegenState) -> None:
+        known = state.rendered.get(id(self)) if type(state) is _SplicingState else None
+        if known is not None and known[2] is self and known[0] == state.indent_tokens:
+            for line in self.leading_lines:
+                line._codegen(state)
+            state.tokens.extend(known[1])
+            return
+        super()._codegen_impl(state)
+
+
+def all_field_names(node_type: type) -> tuple[str, ...]:
+    names = _ALL_FIELD_NAMES.get(node_type)
+    if names is None:
+        names = _ALL_FIELD_NAMES[node_type] = tuple(field.name for field in dataclasses.fields(node_type))
+    return names
+
+
+class _PositionState(CodegenState):
+    """Code generation that notes where each node starts: `tokens` holds, in order, the tokens
+    and each node as its code begins (`before_codegen`) and again where its syntactic start is
+    (after a statement's leading lines, an expression's parentheses)."""
+
+    __slots__ = ()
 
     def before_codegen(self, node: cst.CSTNode) -> None:
-        self.starts[node] = len(self.tokens)
+        self.tokens.append(node)
 
-    @contextmanager
     def record_syntactic_position(self, node, *, start_node=None, end_node=None):
-        # Statements carry their leading blank lines and comments; the syntactic start
-        # is where the statement's own tokens begin (this comes after `before_codegen`).
-        self.starts[node] = len(self.tokens)
-        yield
+        self.tokens.append(node)
+        return _NO_CONTEXT
 
-    def token_positions(self) -> list[tuple[int, int]]:
-        """(line, column), 1-based, where each token starts, and where the code ends."""
-        positions = []
-        line, column = 1, 0
-        for token in self.tokens:
-            positions.append((line, column + 1))
-            newlines = token.count("\n")
-            if newlines:
-                line += newlines
-                column = len(token) - token.rfind("\n") - 1
-            else:
-                column += len(token)
-        positions.append((line, column + 1))
-        return positions
+
+_NEWLINE = re.compile("\n")
+
+
+def code_for_node(node: cst.CSTNode, module: cst.Module, indent: list[str] | None = None) -> str:
+    """`module.code_for_node(node)`, at the indentation `indent` (one token per enclosing block)
+    when given; faster than LibCST's (see `_CodegenState`)."""
+    return "".join(tokens_for_node(node, module, indent))
+
+
+def tokens_for_node(node: cst.CSTNode, module: cst.Module, indent: list[str] | None = None) -> list[str]:
+    """The tokens of `code_for_node`."""
+    state = _CodegenState(default_indent=module.default_indent, default_newline=module.default_newline)
+    if indent:
+        state.indent_tokens = list(indent)
+    node._codegen(state)
+    return state.tokens
+
+
+def _finish_module(module: cst.Module, state: CodegenState) -> None:
+    """What `Module._codegen_impl` does after the module's header, body and footer."""
+    if module.has_trailing_newline:
+        if len(state.tokens) == 0:
+            state.tokens.append(state.default_newline)
+    else:
+        state.pop_trailing_newline()
 
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+_ALL_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+#: For `descendants`: each node type asked for, with its subclasses.
+_TYPE_SETS: dict[type | tuple, frozenset[type]] = {}
 #: Whitespace, comments, operators and punctuation: no rule asks about them, so the
 #: collector does not descend into them (a large share of every tree).
 _TRIVIA = tuple(
@@ -328,16 +485,21 @@ _TRIVIA = tuple(
 )
 _TRIVIA_TYPES: set[type] = set()
 _NODE_TYPES: set[type] = set()
+#: Trivia types and types that are not nodes at all (None, sentinels, strings).
+_OTHER_TYPES: set[type] = set()
 
 
 def descendants(node: cst.CSTNode, node_type: type[cst.CSTNode]) -> list:
     """Every node of `node_type` in `node`'s subtree (itself included), in source order; works
     on nodes that are not (or no longer) in a tree."""
+    types = _TYPE_SETS.get(node_type)
+    if types is None:
+        types = _TYPE_SETS[node_type] = _with_subclasses(*(node_type if isinstance(node_type, tuple) else (node_type,)))
     found = []
     stack = [node]
     while stack:
         current = stack.pop()
-        if isinstance(current, node_type):
+        if type(current) in types:
             found.append(current)
         stack.extend(reversed(_children(current)))
     return found
@@ -351,25 +513,87 @@ def _children(node: cst.CSTNode) -> list[cst.CSTNode]:
     """
     names = _FIELD_NAMES.get(type(node))
     if names is None:
-        names = _FIELD_NAMES[type(node)] = tuple(f.name for f in dataclasses.fields(node))
+        names = _FIELD_NAMES[type(node)] = _content_fields(type(node))
     children = []
+    content, other = _NODE_TYPES, _OTHER_TYPES
     for name in names:
         value = getattr(node, name)
-        if type(value) in (list, tuple):
-            children.extend(item for item in value if _is_content(item))
-        elif _is_content(value):
+        value_type = type(value)
+        if value_type is tuple or value_type is list:
+            for item in value:
+                item_type = type(item)
+                if item_type in content or (item_type not in other and _is_content(item)):
+                    children.append(item)
+        elif value_type in content or (value_type not in other and _is_content(value)):
             children.append(value)
     return children
+
+
+def replace_names(node: cst.CSTNode, values: dict[str, cst.CSTNode]) -> cst.CSTNode:
+    """`node` with every Name whose value is a key of `values` replaced by the node given for it
+    (which is not looked into), as a LibCST transformer with that `leave_Name` would return it,
+    several times faster: only the branches that hold such a Name are rebuilt."""
+    if type(node) is cst.Name:
+        return values.get(node.value, node)
+    names = _FIELD_NAMES.get(type(node))
+    if names is None:
+        names = _FIELD_NAMES[type(node)] = _content_fields(type(node))
+    changes = {}
+    for name in names:
+        value = getattr(node, name)
+        if type(value) is tuple or type(value) is list:
+            items = [replace_names(item, values) if isinstance(item, cst.CSTNode) else item for item in value]
+            if any(new is not old for new, old in zip(items, value)):
+                changes[name] = tuple(items)
+        elif isinstance(value, cst.CSTNode):
+            new = replace_names(value, values)
+            if new is not value:
+                changes[name] = new
+    return node.with_changes(**changes) if changes else node
+
+
+def _content_fields(node_type: type) -> tuple[str, ...]:
+    """The fields of `node_type` that may hold content nodes, as its type annotations tell:
+    fields that can hold only strings, sentinels or trivia (whitespace, operators) are left out."""
+    try:
+        hints = typing.get_type_hints(node_type)
+    except (NameError, TypeError, AttributeError):  # an annotation that does not resolve: read every field
+        hints = {}
+    return tuple(
+        field.name
+        for field in dataclasses.fields(node_type)
+        if field.name not in hints or _may_hold_content(hints[field.name])
+    )
+
+
+def _may_hold_content(hint: object) -> bool:
+    origin = typing.get_origin(hint)
+    if origin is typing.Literal:
+        return False
+    if origin is not None:  # Union, Optional, Sequence, ...
+        return any(_may_hold_content(arg) for arg in typing.get_args(hint))
+    if isinstance(hint, type):
+        if issubclass(hint, cst.CSTNode):
+            return not issubclass(hint, _TRIVIA)
+        return False  # str, bool, None, MaybeSentinel
+    return True  # anything else: read it
 
 
 def _is_content(value: object) -> bool:
     value_type = type(value)
     if value_type in _NODE_TYPES:
         return True
-    if value_type in _TRIVIA_TYPES or not isinstance(value, cst.CSTNode):
+    if value_type in _TRIVIA_TYPES or value_type in _OTHER_TYPES:
         return False
-    (_TRIVIA_TYPES if isinstance(value, _TRIVIA) else _NODE_TYPES).add(value_type)
-    return value_type in _NODE_TYPES
+    if not isinstance(value, cst.CSTNode):
+        _OTHER_TYPES.add(value_type)
+        return False
+    if isinstance(value, _TRIVIA):
+        _TRIVIA_TYPES.add(value_type)
+        _OTHER_TYPES.add(value_type)
+        return False
+    _NODE_TYPES.add(value_type)
+    return True
 
 
 class _Collector:
@@ -388,11 +612,12 @@ class _Collector:
     )
 
     def __init__(self) -> None:
-        self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
+        self.parents: dict[int, cst.CSTNode] = {}
         self.by_type: dict[type, list] = defaultdict(list)
         self.scope_of: dict[cst.CSTNode, Scope] = {}
         self.scopes: list[Scope] = []
         self.loads_by_name: dict[str, list[cst.Name]] = defaultdict(list)
+        self.names_by_value: dict[str, list[cst.Name]] = defaultdict(list)
         self.binding_of_node: dict[cst.CSTNode, Binding] = {}
         self._stack: list[cst.CSTNode] = []
         self._scope_stack: list[Scope] = []
@@ -402,25 +627,39 @@ class _Collector:
 
     def walk(self, module: cst.Module) -> None:
         # Iterative, so that deeply nested code cannot exhaust Python's recursion limit.
-        self.on_visit(module)
-        pending = [iter(_children(module))]
+        parents, stack, special, visit, leave = self.parents, self._stack, _SPECIAL, self.on_visit, self.on_leave
+        stack.append(module)
+        visit(module)
+        children = _children(module)
+        parents.update(dict.fromkeys(map(id, children), module))
+        pending = [iter(children)]
         while pending:
             child = next(pending[-1], None)
             if child is None:
                 pending.pop()
-                self.on_leave(self._stack[-1])
+                node = stack.pop()
+                if type(node) in special:
+                    leave(node)
                 continue
-            self.on_visit(child)
-            pending.append(iter(_children(child)))
+            stack.append(child)
+            if type(child) in special:
+                visit(child)
+            children = _children(child)
+            if children:
+                parents.update(dict.fromkeys(map(id, children), child))
+                pending.append(iter(children))
+            else:
+                stack.pop()
+                if type(child) in special:
+                    leave(child)
 
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        if self._stack:
-            self.parents[node] = self._stack[-1]
-        self._stack.append(node)
+    def on_visit(self, node: cst.CSTNode) -> None:
+        """A node of a type in `_SPECIAL`, just pushed on the stack."""
         node_type = type(node)
         if node_type in self._INDEXED:
             self.by_type[node_type].append(node)
         if node_type is cst.Name:
+            self.names_by_value[node.value].append(node)
             self._visit_name(node)
         elif node_type in _SCOPE_TYPE_SET:
             self._enter_scope(node)
@@ -430,10 +669,9 @@ class _Collector:
         elif node_type in (cst.Import, cst.ImportFrom):
             self._bind_imports(node)
             self._import_depth += 1
-        return True
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
-        self._stack.pop()
+        """A node of a type in `_SPECIAL`, just popped off the stack."""
         if type(original_node) in (cst.Import, cst.ImportFrom):
             self._import_depth -= 1
         if type(original_node) in _SCOPE_TYPE_SET:
@@ -458,13 +696,14 @@ class _Collector:
     def _visit_name(self, name: cst.Name) -> None:
         scope = self._scope_stack[-1]
         parent = self._stack[-2] if len(self._stack) > 1 else None
-        if isinstance(parent, (cst.FunctionDef, cst.ClassDef)) and parent.name is name:
+        parent_type = type(parent)  # (exact type sets: isinstance on LibCST's ABCs costs more)
+        if parent_type in _DEF_TYPES and parent.name is name:
             return  # bound in _enter_scope
-        if isinstance(parent, (cst.Attribute)) and parent.attr is name:
+        if parent_type in _ATTRIBUTE_TYPES and parent.attr is name:
             return  # an attribute name, not a variable
-        if isinstance(parent, (cst.Arg)) and parent.keyword is name:
+        if parent_type in _ARG_TYPES and parent.keyword is name:
             return  # a keyword argument name
-        if self._import_depth or isinstance(parent, (cst.Global, cst.Nonlocal)):
+        if self._import_depth or parent_type in _DECLARATION_TYPES:
             return  # bound by _bind_imports, or declared by on_visit
         kind, value = self._binding_kind(name)
         if kind is None:
@@ -480,6 +719,8 @@ class _Collector:
 
     def _binding_kind(self, name: cst.Name) -> tuple[str | None, cst.BaseExpression | None]:
         """Whether this Name is a binding site, and the value it receives if simple."""
+        if len(self._stack) < 2 or type(self._stack[-2]) not in _BINDING_CONTEXTS:
+            return None, None  # the usual case: the loop below would stop at once
         child: cst.CSTNode = name
         direct = True
         for ancestor in reversed(self._stack[:-1]):
@@ -539,6 +780,46 @@ class _Collector:
                 self._bind(scope, top, "import", qualified=top.value)
             else:
                 self._bind(scope, alias.name, "import", qualified=qualified)
+
+
+def _with_subclasses(*classes: type) -> frozenset[type]:
+    """The classes and all their subclasses: `type(x) in` this set is `isinstance(x, classes)`."""
+    found, pending = set(), list(classes)
+    while pending:
+        cls = pending.pop()
+        if cls not in found:
+            found.add(cls)
+            pending.extend(cls.__subclasses__())
+    return frozenset(found)
+
+
+_DEF_TYPES = _with_subclasses(cst.FunctionDef, cst.ClassDef)
+_ATTRIBUTE_TYPES = _with_subclasses(cst.Attribute)
+_ARG_TYPES = _with_subclasses(cst.Arg)
+_DECLARATION_TYPES = _with_subclasses(cst.Global, cst.Nonlocal)
+#: Where a Name's parent must be for `_binding_kind` to look further (every type it tests).
+_BINDING_CONTEXTS = _with_subclasses(
+    cst.Tuple,
+    cst.List,
+    cst.StarredElement,
+    cst.Element,
+    cst.AssignTarget,
+    cst.AnnAssign,
+    cst.AugAssign,
+    cst.For,
+    cst.CompFor,
+    cst.AsName,
+    cst.NamedExpr,
+    cst.Param,
+    cst.Del,
+    cst.MatchAs,
+    cst.MatchStar,
+    cst.MatchMapping,
+)
+#: The node types the collector does something with (every other node it only walks through).
+_SPECIAL = frozenset(
+    (*_Collector._INDEXED, cst.Name, *_SCOPE_TYPES, cst.Global, cst.Nonlocal, cst.Import, cst.ImportFrom)
+)
 
 
 def _dotted(node: cst.BaseExpression) -> str:

@@ -120,7 +120,7 @@ class CompletionCall:
         return args
 
     def kwarg(self, name: str) -> cst.Arg | None:
-        for arg in self.arguments:
+        for arg in self.call.args if self.unpacked is None else self.arguments:
             if arg.keyword is not None and arg.keyword.value == name:
                 return arg
         return None

@@ -21,6 +21,7 @@ from dataclasses import replace
 
 import libcst as cst
 
+from migrator._cst_helpers import bare_code
 from migrator.chunk_reads import (
     EMPTY,
     NONE,
@@ -284,7 +285,7 @@ def does_nothing_with_empty(small: cst.BaseSmallStatement) -> bool:
     keywords = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
     if isinstance(call.func, cst.Name) and call.func.value == "print":
         return "end" in keywords and _is_empty(keywords["end"]) and set(keywords) <= {"end", "flush", "sep", "file"}
-    func = cst.Module([]).code_for_node(call.func)
+    func = bare_code(call.func)
     return func in ("sys.stdout.write", "sys.stderr.write") and len(positional) == 1 and not keywords
 
 

@@ -107,7 +107,7 @@ class FileContext:
         self.removed.add(statement)
 
     def is_removed(self, node: cst.CSTNode) -> bool:
-        return any(n in self.removed for n in (node, *self.tree.ancestors(node)))
+        return bool(self.removed) and any(n in self.removed for n in (node, *self.tree.ancestors(node)))
 
     def report(
         self, node: cst.CSTNode, code: str, message: str, severity: Severity = Severity.ERROR, fixable: bool = True
@@ -155,10 +155,10 @@ def migrate_source(source: str, settings: Settings | None = None, filename: str 
     rules = enabled_rules(settings)
     with provider_overrides(settings.provider_overrides):
         ctx = _run(module, rules, settings, filename, project, suppressions)
-        findings = _findings(ctx)  # (its positions pass also gives `unedited_code` below)
+        findings = _findings(ctx)
         if not ctx.tree.has_edits:
             return Result(source, source, findings)  # most parsed files: no code generation
-        new_source = ctx.tree.edited_module().code
+        new_source = ctx.tree.edited_code()  # (its pass also gives `unedited_code` below)
         if new_source != source and not _parses(new_source):
             raise InternalError(_culprit_message(source, module, rules, settings, filename))
     if new_source == source:

@@ -23,9 +23,8 @@ from pathlib import Path
 
 import black
 import libcst as cst
-from libcst._nodes.internal import CodegenState
 
-from migrator._tree import SourceTree
+from migrator._tree import SourceTree, code_for_node, tokens_for_node
 
 #: black needs some room; statements nested deeper than this leaves are not laid out.
 _MIN_WIDTH = 20
@@ -40,7 +39,7 @@ def relayout(tree: SourceTree, edited: Iterable[cst.CSTNode], line_length: int) 
         indent = _indent_tokens(tree, statement)
         tree.edit(
             statement,
-            lambda new, old=statement, indent=indent: _laid_out(new, old, indent, line_length, tree.module),
+            lambda new, old=statement, indent=indent: _laid_out(new, old, indent, line_length, tree),
         )
 
 
@@ -63,30 +62,46 @@ def _indent_tokens(tree: SourceTree, statement: cst.CSTNode) -> list[str]:
 
 def _render(statement: cst.CSTNode, indent: list[str], module: cst.Module) -> str:
     """The statement's code exactly as it is printed at that indentation (without the lines above it)."""
-    state = CodegenState(default_indent=module.default_indent, default_newline=module.default_newline)
-    state.indent_tokens = list(indent)
-    statement.with_changes(leading_lines=())._codegen(state)
-    return "".join(state.tokens)
+    return "".join(_tokens(statement, indent, module))
+
+
+def _tokens(statement: cst.CSTNode, indent: list[str], module: cst.Module) -> list[str]:
+    return tokens_for_node(statement.with_changes(leading_lines=()), module, indent)
 
 
 def _longest_line(statement: cst.CSTNode, indent: list[str], module: cst.Module) -> int:
-    return max((len(line.rstrip("\r")) for line in _render(statement, indent, module).split("\n")), default=0)
+    return _longest(_render(statement, indent, module))
 
 
-def _laid_out(
-    new: cst.CSTNode, old: cst.CSTNode, indent: list[str], line_length: int, module: cst.Module
-) -> cst.CSTNode:
+def _longest_unedited(tree: SourceTree, statement: cst.SimpleStatementLine, indent: list[str]) -> int:
+    """`_longest_line` of a statement of the module as parsed, read from the tree's code."""
+    try:
+        code = tree.statement_code(statement)
+    except KeyError:  # not a statement of the module
+        return _longest_line(statement, indent, tree.module)
+    return _longest("".join(indent) + code)
+
+
+def _longest(code: str) -> int:
+    return max((len(line.rstrip("\r")) for line in code.split("\n")), default=0)
+
+
+def _laid_out(new: cst.CSTNode, old: cst.CSTNode, indent: list[str], line_length: int, tree: SourceTree) -> cst.CSTNode:
     if isinstance(new, _HEADERS_LAID_OUT) and type(new) is type(old):
-        return _laid_out_header(new, old, indent, line_length, module)
+        return _laid_out_header(new, old, indent, line_length, tree.module)
     if not isinstance(new, cst.SimpleStatementLine):
         return new
-    longest = _longest_line(new, indent, module)
-    if longest <= line_length or longest <= _longest_line(old, indent, module):
-        return new  # fits, or was already this long in the user's own code
+    module = tree.module
+    tokens = _tokens(new, indent, module)
+    # `new` unchanged comes back as `tree.rendered(...)`: the code of the edited module reuses
+    # this rendering of it instead of generating it again.
+    longest = _longest("".join(tokens))
+    if longest <= line_length or longest <= _longest_unedited(tree, old, indent):
+        return tree.rendered(new, indent, tokens)  # fits, or was already this long in the user's own code
     width = line_length - len("".join(indent))
     if width < _MIN_WIDTH:
-        return new
-    code = cst.Module(body=[new.with_changes(leading_lines=())]).code
+        return tree.rendered(new, indent, tokens)
+    code = code_for_node(new.with_changes(leading_lines=()), _BLACK_INPUT)
     mode = black.Mode(line_length=width, string_normalization=False)
     try:
         formatted = black.format_str(code, mode=mode)
@@ -96,6 +111,11 @@ def _laid_out(
     if not isinstance(laid_out, cst.SimpleStatementLine):
         return new
     return laid_out.with_changes(leading_lines=new.leading_lines)
+
+
+#: The statement goes to black as the code of a module of its own, with LibCST's default
+#: indentation and line breaks.
+_BLACK_INPUT = cst.Module(body=[])
 
 
 def _header_only(statement: cst.BaseCompoundStatement) -> cst.BaseCompoundStatement:
@@ -118,7 +138,7 @@ def _laid_out_header(
         return new
     mode = black.Mode(line_length=width, string_normalization=False)
     try:
-        formatted = black.format_str(cst.Module(body=[header]).code, mode=mode)
+        formatted = black.format_str(code_for_node(header, _BLACK_INPUT), mode=mode)
         laid_out = cst.parse_statement(formatted.replace("\n", module.default_newline), module.config_for_parsing)
     except (black.InvalidInput, cst.ParserSyntaxError, ValueError):
         return new

@@ -275,7 +275,9 @@ def _in_other_loop(tree, node: cst.CSTNode, loop: cst.For) -> bool:
 def name_is_free(tree, loop: cst.For, name: str) -> bool:
     """True when no variable of the function (or module) around the loop is called `name`."""
     scope = tree.enclosing(loop, (cst.FunctionDef, cst.Lambda)) or tree.module
-    for node in names_in(scope):
+    for node in tree.names_valued(name):  # (the Names in `scope`, from the tree's index)
+        if scope is not tree.module and not is_inside(tree, node, scope):
+            continue
         parent = tree.parent(node)
         is_attribute = isinstance(parent, cst.Attribute) and parent.attr is node
         is_keyword = isinstance(parent, cst.Arg) and parent.keyword is node

@@ -22,6 +22,7 @@ import libcst as cst
 from migrator.engine import FileContext
 from migrator.rules import Rule
 
+_LEGACY_PATH = "/api/v2/apps/protocols/compatible-mode/v1"
 LEGACY_URL = re.compile(
     r"^(?P<origin>https?://[A-Za-z0-9.\-{}]+(?::\d+)?)/api/v2/apps/protocols/compatible-mode/v1"
     r"(?P<rest>/conversations)?(?P<slash>/?)$"
@@ -36,6 +37,8 @@ class LegacyBaseUrl(Rule):
 
     def apply(self, ctx: FileContext) -> None:
         for literal in ctx.tree.nodes(cst.SimpleString):
+            if _LEGACY_PATH not in literal.value:
+                continue  # (what LEGACY_URL needs; most strings are not URLs at all)
             if "b" in literal.prefix.lower():
                 continue
             # Matched on the literal's text, not its value, so the prefilter's trigger (a

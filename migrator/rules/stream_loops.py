@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from migrator._cst_helpers import fill, is_inside, literal_bool
+from migrator._cst_helpers import bare_code, fill, is_inside, literal_bool
 from migrator.analysis import CompletionCall
 from migrator.chunk_loops import CREATED_TEST, EVENT_TESTS, Specializer
 from migrator.chunk_reads import Kind, LoopNames, Unmappable
@@ -178,7 +178,7 @@ def _with_usage_local(statements: list, event: str) -> list:
             self.count = 0
 
         def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
-            if cst.Module([]).code_for_node(updated) != f"{event}.response.usage":
+            if bare_code(updated) != f"{event}.response.usage":
                 return updated
             self.count += 1
             return cst.Name("usage")
