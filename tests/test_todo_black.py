@@ -168,3 +168,39 @@ def test_black_is_applied_by_diff_too(run, tmp_path):
     (tmp_path / "a.py").write_text(GROWS)
     assert '+UNTOUCHED = {"a": 1, "b": [1, 2, 3]}  # odd, but mine\n' in run("diff", "--black", "a.py").stdout
     assert (tmp_path / "a.py").read_text() == GROWS
+
+
+def test_todo_lines_for_extra_body_keys_come_in_the_order_the_keys_are_written():
+    """They used to follow a set's order, which changes with PYTHONHASHSEED from run to run."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "from openai import OpenAI\n"
+        "client = OpenAI(base_url='https://dashscope.aliyuncs.com/compatible-mode/v1')\n"
+        "r = client.chat.completions.create(model='qwen-plus', messages=[], "
+        "extra_body={'top_k': 5, 'repetition_penalty': 1.1, 'result_format': 'message'})\n"
+    )
+    script = (
+        "import sys; from migrator.engine import migrate_source; from migrator.settings import Settings;"
+        "print(migrate_source(sys.stdin.read(), Settings(todo_comments=True)).new_source)"
+    )
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            input=code,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            check=True,
+        ).stdout
+        for seed in range(6)
+    }
+    assert len(outputs) == 1
+    todo = [line for line in outputs.pop().splitlines() if "TODO(migrator): RSP007" in line]
+    assert [next(k for k in ("top_k", "repetition", "result_format") if k in line) for line in todo] == [
+        "top_k",
+        "repetition",
+        "result_format",
+    ]

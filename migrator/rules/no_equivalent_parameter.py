@@ -79,7 +79,7 @@ class NoEquivalentParameter(Rule):
 
     def _plan_extra_body(self, site: CompletionCall) -> None:
         entries = site.extra_body_entries() or {}
-        for key in EXTRA_BODY_ADVICE.keys() & entries.keys():
+        for key in [key for key in entries if key in EXTRA_BODY_ADVICE]:  # as written: TODO lines keep an order
             site.claim_extra_body(key)
             site.block(self.code, entries[key], f"`extra_body` key `{key}`: {EXTRA_BODY_ADVICE[key]}")
 
