@@ -10,7 +10,7 @@ import functools
 
 import libcst as cst
 
-from migrator._tree import all_field_names, code_for_node, replace_names
+from migrator._tree import all_field_names, code_for_node, replace_names, with_children
 
 _DEFAULT = cst.MaybeSentinel.DEFAULT
 
@@ -276,18 +276,7 @@ def _dedented(node: cst.CSTNode, dedent: _Dedent) -> cst.CSTNode:
     a line break are rebuilt."""
     if type(node) is cst.ParenthesizedWhitespace:  # (it holds no other)
         return dedent.leave_ParenthesizedWhitespace(node, node)
-    changes = {}
-    for name in all_field_names(type(node)):
-        value = getattr(node, name)
-        if type(value) is tuple or type(value) is list:
-            items = [_dedented(item, dedent) if isinstance(item, cst.CSTNode) else item for item in value]
-            if any(new is not old for new, old in zip(items, value)):
-                changes[name] = tuple(items)
-        elif isinstance(value, cst.CSTNode):
-            new = _dedented(value, dedent)
-            if new is not value:
-                changes[name] = new
-    return node.with_changes(**changes) if changes else node
+    return with_children(node, all_field_names(type(node)), lambda child: _dedented(child, dedent))
 
 
 class _Dedent(cst.CSTTransformer):

@@ -19,7 +19,7 @@ import itertools
 import re
 import typing
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import libcst as cst
@@ -538,15 +538,21 @@ def replace_names(node: cst.CSTNode, values: dict[str, cst.CSTNode]) -> cst.CSTN
     names = _FIELD_NAMES.get(type(node))
     if names is None:
         names = _FIELD_NAMES[type(node)] = _content_fields(type(node))
+    return with_children(node, names, lambda child: replace_names(child, values))
+
+
+def with_children(node: cst.CSTNode, names: Iterable[str], change) -> cst.CSTNode:
+    """`node` with `change(child)` for each child node in the fields `names`; the node itself
+    when no child changed (so untouched branches stay shared)."""
     changes = {}
     for name in names:
         value = getattr(node, name)
         if type(value) is tuple or type(value) is list:
-            items = [replace_names(item, values) if isinstance(item, cst.CSTNode) else item for item in value]
+            items = [change(item) if isinstance(item, cst.CSTNode) else item for item in value]
             if any(new is not old for new, old in zip(items, value)):
                 changes[name] = tuple(items)
         elif isinstance(value, cst.CSTNode):
-            new = replace_names(value, values)
+            new = change(value)
             if new is not value:
                 changes[name] = new
     return node.with_changes(**changes) if changes else node
