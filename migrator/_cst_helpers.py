@@ -532,3 +532,37 @@ def rebound_by_other_loop(tree, reference: cst.Name) -> bool:
         and is_inside(tree, reference, a.body)
         for a in tree.ancestors(reference)
     )
+
+
+# -- classes ---------------------------------------------------------------------------------
+
+
+def receiver_class(tree, attr: cst.Attribute, *, class_methods: bool = True) -> cst.ClassDef | None:
+    """The class whose method reads `attr` as `<first parameter>.<name>` (`self.client`);
+    without `class_methods`, not in a `@staticmethod` / `@classmethod`."""
+    if not isinstance(attr.value, cst.Name):
+        return None
+    method = tree.enclosing(attr, (cst.FunctionDef,))
+    if method is None or not method.params.params or method.params.params[0].name.value != attr.value.value:
+        return None
+    if not class_methods and any(
+        isinstance(d.decorator, cst.Name) and d.decorator.value in ("staticmethod", "classmethod")
+        for d in method.decorators
+    ):
+        return None
+    body = tree.parent(method)
+    cls = tree.parent(body) if body is not None else None
+    return cls if isinstance(cls, cst.ClassDef) else None
+
+
+def class_level_targets(cls: cst.ClassDef) -> list[cst.BaseExpression]:
+    """What the statements of a class body assign to (`client = ...`, `__slots__: ... = ...`)."""
+    targets = []
+    for statement in cls.body.body:
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                if isinstance(small, cst.Assign):
+                    targets.extend(t.target for t in small.targets)
+                elif isinstance(small, cst.AnnAssign):
+                    targets.append(small.target)
+    return targets

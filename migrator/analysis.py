@@ -12,7 +12,7 @@ from functools import cached_property
 
 import libcst as cst
 
-from migrator._cst_helpers import kwarg, subscript_key
+from migrator._cst_helpers import kwarg, receiver_class, subscript_key
 from migrator._tree import Binding, SourceTree
 from migrator.project import absolute_name
 from migrator.providers import Provider, Target, classify_base_url
@@ -313,13 +313,8 @@ class Analysis:
 
     def _instance_attribute_values(self, attr: cst.Attribute) -> list[cst.BaseExpression]:
         """Values assigned to `self.<name>` in the class whose method reads `self.<name>`."""
-        if not isinstance(attr.value, cst.Name):
-            return []
-        method = self.tree.enclosing(attr, (cst.FunctionDef,))
-        if method is None or not _first_param_is(method, attr.value.value):
-            return []
-        cls = self.tree.parent(self.tree.parent(method))
-        if not isinstance(cls, cst.ClassDef):
+        cls = receiver_class(self.tree, attr)
+        if cls is None:
             return []
         values = []
         for assign in self.tree.nodes(cst.Assign):
@@ -340,13 +335,8 @@ class Analysis:
         return values
 
     def _is_instance_attribute(self, target: cst.BaseExpression, name: str, cls: cst.ClassDef) -> bool:
-        if not (isinstance(target, cst.Attribute) and target.attr.value == name and isinstance(target.value, cst.Name)):
-            return False
-        method = self.tree.enclosing(target, (cst.FunctionDef,))
         return (
-            method is not None
-            and _first_param_is(method, target.value.value)
-            and self.tree.parent(self.tree.parent(method)) is cls
+            isinstance(target, cst.Attribute) and target.attr.value == name and receiver_class(self.tree, target) is cls
         )
 
     # -- completion calls --------------------------------------------------------------
@@ -516,11 +506,6 @@ def _merge(clients: list[Client | None]) -> Client | None:
 def _kwarg_value(call: cst.Call, name: str) -> cst.BaseExpression | None:
     arg = kwarg(call, name)
     return None if arg is None else arg.value
-
-
-def _first_param_is(function: cst.FunctionDef, name: str) -> bool:
-    params = function.params.params
-    return bool(params) and params[0].name.value == name
 
 
 def _awaited(tree: SourceTree, expr: cst.BaseExpression) -> cst.BaseExpression:

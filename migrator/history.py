@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from migrator._cst_helpers import class_level_targets
 from migrator._tree import Binding, SourceTree
 from migrator.analysis import CompletionCall, ResultUse
 from migrator.chunk_reads import Kind
@@ -115,7 +116,7 @@ def _prove_instance(tree: SourceTree, owned: InstanceList, list_sites, uses) -> 
     for assign, _ in owned.assignments:
         if not isinstance(assign.value, cst.List) or not _is_statement(tree, assign):
             return Refusal(name, assign, f"`{name}` must be assigned a list literal, as a statement of its own")
-    if any(_has_slots(statement) for statement in owned.cls.body.body):
+    if any(isinstance(t, cst.Name) and t.value == "__slots__" for t in class_level_targets(owned.cls)):
         return Refusal(name, owned.cls, "the class has `__slots__`: the response id cannot be kept on the instance")
     replies, _ = sorted_uses
     return _instance_shape(tree, owned, list_sites, replies)
@@ -445,18 +446,6 @@ def _mentions_list(tree: SourceTree, statements: list[cst.CSTNode], references) 
 def _is_statement(tree: SourceTree, assign: cst.Assign) -> bool:
     line = tree.parent(assign)
     return isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1
-
-
-def _has_slots(statement: cst.CSTNode) -> bool:
-    if not isinstance(statement, cst.SimpleStatementLine):
-        return False
-    targets = []
-    for small in statement.body:
-        if isinstance(small, cst.Assign):
-            targets.extend(t.target for t in small.targets)
-        elif isinstance(small, cst.AnnAssign):
-            targets.append(small.target)
-    return any(isinstance(t, cst.Name) and t.value == "__slots__" for t in targets)
 
 
 def _rebound_between(tree: SourceTree, site_line: cst.SimpleStatementLine, between: list) -> bool:

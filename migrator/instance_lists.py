@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from migrator._cst_helpers import class_level_targets, receiver_class
 from migrator._tree import SourceTree
 
 
@@ -66,22 +67,8 @@ def instance_list(tree: SourceTree, expr: cst.BaseExpression) -> InstanceList | 
 
 
 def owning_class(tree: SourceTree, attr: cst.Attribute) -> cst.ClassDef | None:
-    """The class whose method reads `attr` as `<first parameter>.<name>`."""
-    if not isinstance(attr.value, cst.Name):
-        return None
-    method = tree.enclosing(attr, (cst.FunctionDef,))
-    if method is None or not method.params.params or method.params.params[0].name.value != attr.value.value:
-        return None
-    if _is_static(method):
-        return None
-    body = tree.parent(method)
-    cls = tree.parent(body) if body is not None else None
-    return cls if isinstance(cls, cst.ClassDef) else None
-
-
-def receiver(attr: cst.Attribute) -> str:
-    """`self` in `self.messages`."""
-    return attr.value.value
+    """The class whose (instance) method reads `attr` as `<first parameter>.<name>`."""
+    return receiver_class(tree, attr, class_methods=False)
 
 
 def _gather(tree: SourceTree, cls: cst.ClassDef, name: str) -> InstanceList:
@@ -105,13 +92,8 @@ def _gather(tree: SourceTree, cls: cst.ClassDef, name: str) -> InstanceList:
             found.foreign.append(node)
         else:
             found.references.append(node)
-    for statement in cls.body.body:  # a class-level `messages = []` is shared by every instance
-        if isinstance(statement, cst.SimpleStatementLine):
-            for small in statement.body:
-                targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else []
-                if isinstance(small, cst.AnnAssign):
-                    targets = [small.target]
-                found.foreign.extend(t for t in targets if isinstance(t, cst.Name) and t.value == name)
+    # A class-level `messages = []` is shared by every instance.
+    found.foreign.extend(t for t in class_level_targets(cls) if isinstance(t, cst.Name) and t.value == name)
     found.foreign.extend(s for s in tree.nodes(cst.SimpleString) if _names(s, name) and _is_attribute_name(tree, s))
     return found
 
@@ -160,9 +142,7 @@ def _is_other_target(tree: SourceTree, node: cst.CSTNode) -> bool:
             return True
         if isinstance(ancestor, (cst.For, cst.CompFor)) and ancestor.target is child:
             return True
-        if isinstance(ancestor, cst.AsName):
-            return True
-        return False
+        return isinstance(ancestor, cst.AsName)
     return False
 
 
@@ -171,10 +151,3 @@ def _names(string: cst.SimpleString, name: str) -> bool:
         return string.evaluated_value == name
     except Exception:  # noqa: BLE001 - an odd literal cannot name the attribute anyway
         return False
-
-
-def _is_static(method: cst.FunctionDef) -> bool:
-    return any(
-        isinstance(d.decorator, cst.Name) and d.decorator.value in ("staticmethod", "classmethod")
-        for d in method.decorators
-    )

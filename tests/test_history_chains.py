@@ -99,27 +99,35 @@ def test_reaching_the_list_from_outside_its_class_stops_the_chain(extra, reason)
         (
             (
                 "        self.messages.append(completion",
-                '        self.messages.append({"role": "user", "content": "and?"})\n'
-                "        self.messages.append(completion",
+                (
+                    '        self.messages.append({"role": "user", "content": "and?"})\n'
+                    "        self.messages.append(completion"
+                ),
             ),
             "`self.messages` is used between the call and the append of its reply",
         ),
         (
             (
                 "    def ask(self, question):",
-                "    def quick(self):\n"
-                '        completion = self.client.chat.completions.create(model="gpt-4o", messages=self.messages)\n'
-                "        print(completion.choices[0].message.content)\n\n"
-                "    def ask(self, question):",
+                (
+                    "    def quick(self):\n"
+                    '        completion = self.client.chat.completions.create(model="gpt-4o", messages=self.messages)\n'
+                    "        print(completion.choices[0].message.content)\n\n"
+                    "    def ask(self, question):"
+                ),
             ),
-            "RSP021 the conversation in `self.messages` keeps resending the whole history (no previous_response_id "
-            "chain): this call's reply is not appended right after it",
+            (
+                "RSP021 the conversation in `self.messages` keeps resending the whole history (no previous_response_id "
+                "chain): this call's reply is not appended right after it"
+            ),
         ),
         (
             (
                 "    def ask(self, question):",
-                '    def more(self):\n        self.messages += [{"role": "user", "content": "x"}]\n\n'
-                "    def ask(self, question):",
+                (
+                    '    def more(self):\n        self.messages += [{"role": "user", "content": "x"}]\n\n'
+                    "    def ask(self, question):"
+                ),
             ),
             'RSP001 `self.messages` is also reached in `self.messages += [{"role": "user", "content": "x"}]`',
         ),
