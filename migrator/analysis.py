@@ -12,7 +12,7 @@ from functools import cached_property
 
 import libcst as cst
 
-from migrator._cst_helpers import kwarg, receiver_class, subscript_key
+from migrator._cst_helpers import kwarg, literal_string, receiver_class, string_value, subscript_key
 from migrator._tree import Binding, SourceTree
 from migrator.project import absolute_name
 from migrator.providers import Provider, Target, classify_base_url
@@ -145,7 +145,7 @@ class CompletionCall:
         for element in arg.value.elements:
             if not isinstance(element, cst.DictElement) or not isinstance(element.key, cst.SimpleString):
                 return None
-            entries[element.key.evaluated_value] = element
+            entries[string_value(element.key)] = element
         return entries
 
     def claim_use(self, use: ResultUse) -> None:
@@ -177,8 +177,8 @@ class Analysis:
         if expr is None or depth > _MAX_DEPTH:
             return None
         if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
-            value = expr.evaluated_value
-            return Constant(value) if isinstance(value, str) else None
+            value = literal_string(expr)
+            return Constant(value) if value is not None else None
         if isinstance(expr, cst.Name):
             values = [self.constant_string(b.value, depth + 1) for b in self._value_bindings(expr)]
             if values and all(v is not None and v == values[0] for v in values):

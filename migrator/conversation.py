@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from migrator._cst_helpers import literal_string, string_value
 from migrator._tree import Binding, SourceTree
 from migrator.instance_lists import InstanceList, instance_list
 from migrator.unpacking import reading_call
@@ -90,7 +91,7 @@ def list_references(tree: SourceTree, value: cst.BaseExpression) -> list[cst.Nam
 def function_item_kind(message: cst.BaseExpression) -> str | None:
     """ "tool" for a tool result, "tool_calls" for an assistant message with tool calls."""
     keys = _keys(message)
-    role = _literal_string(keys["role"].value) if keys and "role" in keys else None
+    role = literal_string(keys["role"].value) if keys and "role" in keys else None
     if role == "tool":
         return "tool"
     if role == "assistant" and "tool_calls" in keys:
@@ -119,7 +120,7 @@ def message_problems(tree: SourceTree, message: cst.BaseExpression, *, function_
         )
         return [Problem(computed, "a message with computed keys cannot be checked", True)]
     role = keys.get("role")
-    role_value = _literal_string(role.value) if role is not None else None
+    role_value = literal_string(role.value) if role is not None else None
     if role_value is None:
         return [Problem(message, "a message whose role is not a literal string cannot be checked", True)]
     if role_value == "tool":
@@ -197,7 +198,7 @@ def assistant_text(value: cst.BaseExpression) -> str | None:
     """The literal text of an assistant message's content ("" for None); None if not literal."""
     if isinstance(value, cst.Name) and value.value == "None":
         return ""
-    return _literal_string(value)
+    return literal_string(value)
 
 
 def tool_call_fields(element: cst.BaseElement) -> dict[str, cst.BaseExpression] | None:
@@ -207,7 +208,7 @@ def tool_call_fields(element: cst.BaseElement) -> dict[str, cst.BaseExpression] 
     call = _keys(element.value)
     if call is None or set(call) - {"id", "type", "function"} or not {"id", "function"} <= set(call):
         return None
-    if "type" in call and _literal_string(call["type"].value) != "function":
+    if "type" in call and literal_string(call["type"].value) != "function":
         return None
     function = _keys(call["function"].value)
     if function is None or set(function) != {"name", "arguments"}:
@@ -330,15 +331,8 @@ def _keys(message: cst.BaseExpression) -> dict[str, cst.DictElement] | None:
     for element in message.elements:
         if not isinstance(element, cst.DictElement) or not isinstance(element.key, cst.SimpleString):
             return None
-        keys[element.key.evaluated_value] = element
+        keys[string_value(element.key)] = element
     return keys
-
-
-def _literal_string(value: cst.BaseExpression) -> str | None:
-    if isinstance(value, (cst.SimpleString, cst.ConcatenatedString)):
-        text = value.evaluated_value
-        return text if isinstance(text, str) else None
-    return None
 
 
 def _is_store(tree: SourceTree, node: cst.CSTNode) -> bool:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from migrator._cst_helpers import class_level_targets
+from migrator._cst_helpers import class_level_targets, string_value
 from migrator._tree import Binding, SourceTree
 from migrator.analysis import CompletionCall, ResultUse
 from migrator.chunk_reads import Kind
@@ -326,10 +326,10 @@ def _role(message: cst.BaseExpression) -> str | None:
         if (
             isinstance(element, cst.DictElement)
             and isinstance(element.key, cst.SimpleString)
-            and element.key.evaluated_value == "role"
+            and string_value(element.key) == "role"
             and isinstance(element.value, cst.SimpleString)
         ):
-            return element.value.evaluated_value
+            return string_value(element.value)
     return None
 
 

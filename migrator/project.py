@@ -16,6 +16,7 @@ tests with Python's own parser, as it tests `import openai`.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -78,6 +79,7 @@ class ProjectIndex:
         of the run, so that a module name two files share is known to be ambiguous."""
         from migrator.analysis import Analysis  # the analysis asks the index in turn
 
+        _package_of.cache_clear()  # packages may have changed since an earlier run in this process
         parsed = []
         files = list(files)
         names = {path.name for path, _ in files}
@@ -146,12 +148,17 @@ def may_export_client(raw: bytes) -> bool:
 def module_name(path: Path) -> str | None:
     """`pkg.sub.mod` for pkg/sub/mod.py inside packages (folders with __init__.py)."""
     path = path.resolve()
-    parts = [] if path.name == "__init__.py" else [path.stem]
-    folder = path.parent
-    while (folder / "__init__.py").exists():
-        parts.insert(0, folder.name)
-        folder = folder.parent
+    parts = [*_package_of(path.parent), *([] if path.name == "__init__.py" else [path.stem])]
     return ".".join(parts) if parts else None
+
+
+@functools.lru_cache(maxsize=4096)
+def _package_of(folder: Path) -> tuple[str, ...]:
+    """The dotted package a folder is, as names; () outside packages. Cached: the files of a
+    run share their folders (`ProjectIndex.build` starts afresh)."""
+    if folder.parent == folder or not (folder / "__init__.py").exists():
+        return ()
+    return (*_package_of(folder.parent), folder.name)
 
 
 def absolute_name(qualified: str, module: str | None, is_package: bool) -> str | None:

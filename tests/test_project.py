@@ -225,3 +225,11 @@ def test_a_module_name_shared_with_a_file_that_makes_no_client_is_not_followed(t
     (tmp_path / "b_app" / "llm.py").write_text(LLM)
     cli("apply", tmp_path)
     assert "chat.completions.create(" in (tmp_path / "a_app" / "use.py").read_text()
+
+
+def test_module_names_follow_packages_made_between_runs(tmp_path: Path):
+    (tmp_path / "pkg").mkdir()
+    assert module_name(tmp_path / "pkg" / "mod.py") == "mod"
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    ProjectIndex.build([])  # each index starts from what the folders are now
+    assert module_name(tmp_path / "pkg" / "mod.py") == "pkg.mod"
