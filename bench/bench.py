@@ -10,8 +10,9 @@
    --no-cache: migrator keeps no cache, so both start cold.
 2. `apply` on a few hundred files that all need migrating (every fixture's before.py that has
    an after.py, copied many times), in files per second and as a multiple of the time LibCST
-   alone takes to parse the same files (one core, in a process of its own), measured in the same round (each round:
-   LibCST's parse, the engine alone, `apply --jobs 1`, `apply` on all cores).
+   alone takes to parse the same files (one core, in a process of its own), measured in the
+   same round (each round: LibCST's parse, the engine alone, `apply --jobs 1`, `apply` on all
+   cores).
 
 Peak memory: the resident set of the largest process (wait4) and, on Linux, the sum over the
 process and its workers (proportional set sizes, so pages a forked worker shares with its parent

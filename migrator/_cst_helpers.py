@@ -116,13 +116,13 @@ def dict_entries(node: cst.Dict) -> dict[str, cst.DictElement] | None:
     for element in node.elements:
         if not isinstance(element, cst.DictElement) or not isinstance(element.key, cst.SimpleString):
             return None
-        entries[element.key.evaluated_value] = element
+        entries[string_value(element.key)] = element
     return entries
 
 
 def remove_dict_keys(node: cst.Dict, keys: set[str]) -> cst.Dict:
     elements = list(node.elements)
-    kept = [e for e in elements if not (isinstance(e.key, cst.SimpleString) and e.key.evaluated_value in keys)]
+    kept = [e for e in elements if not (isinstance(e.key, cst.SimpleString) and string_value(e.key) in keys)]
     if kept and kept[-1] is not elements[-1]:
         kept[-1] = kept[-1].with_changes(comma=elements[-1].comma)
     return node.with_changes(elements=kept)

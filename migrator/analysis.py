@@ -12,7 +12,7 @@ from functools import cached_property
 
 import libcst as cst
 
-from migrator._cst_helpers import kwarg, literal_string, receiver_class, string_value, subscript_key
+from migrator._cst_helpers import dict_entries, kwarg, literal_string, receiver_class, subscript_key
 from migrator._tree import Binding, SourceTree
 from migrator.project import absolute_name
 from migrator.providers import Provider, Target, classify_base_url
@@ -141,12 +141,7 @@ class CompletionCall:
         arg = self.kwarg("extra_body")
         if arg is None or not isinstance(arg.value, cst.Dict):
             return None
-        entries = {}
-        for element in arg.value.elements:
-            if not isinstance(element, cst.DictElement) or not isinstance(element.key, cst.SimpleString):
-                return None
-            entries[string_value(element.key)] = element
-        return entries
+        return dict_entries(arg.value)
 
     def claim_use(self, use: ResultUse) -> None:
         self.claimed_uses.add(id(use))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from migrator._cst_helpers import literal_string, string_value
+from migrator._cst_helpers import dict_entries, literal_string
 from migrator._tree import Binding, SourceTree
 from migrator.instance_lists import InstanceList, instance_list
 from migrator.unpacking import reading_call
@@ -325,14 +325,7 @@ def _small_statement(tree: SourceTree, node: cst.CSTNode) -> cst.CSTNode:
 
 def _keys(message: cst.BaseExpression) -> dict[str, cst.DictElement] | None:
     """A dict literal's entries by string key; None if it is not one or a key is computed."""
-    if not isinstance(message, cst.Dict):
-        return None
-    keys = {}
-    for element in message.elements:
-        if not isinstance(element, cst.DictElement) or not isinstance(element.key, cst.SimpleString):
-            return None
-        keys[string_value(element.key)] = element
-    return keys
+    return dict_entries(message) if isinstance(message, cst.Dict) else None
 
 
 def _is_store(tree: SourceTree, node: cst.CSTNode) -> bool:
