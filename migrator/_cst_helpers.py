@@ -463,7 +463,7 @@ def fit(node: cst.BaseExpression, column: int, block: int, indent: int, limit: i
     laid_out = indentation(node)
     if laid_out is not None:
         return node.with_changes(elements=[_fit_element(e, block, laid_out, limit) for e in node.elements])
-    if column + len(_code(node)) + 1 <= limit:
+    if column + len(bare_code(node)) + 1 <= limit:
         return node
     inner = indent + 4
     elements = [
@@ -482,7 +482,7 @@ def _fit_element(element, block: int, indent: int, limit: int):
         return element
     if indentation(element.value) is not None:
         return element  # already laid out by hand
-    key = len(_code(element.key)) + 2 if isinstance(element, cst.DictElement) else 0
+    key = len(bare_code(element.key)) + 2 if isinstance(element, cst.DictElement) else 0
     return element.with_changes(value=fit(element.value, block + indent + key, block, indent, limit))
 
 
@@ -491,10 +491,6 @@ def _line_break(indent: int) -> cst.ParenthesizedWhitespace:
 
 
 _EMPTY_MODULE = cst.Module(body=[])
-
-
-def _code(node: cst.CSTNode) -> str:
-    return code_for_node(node, _EMPTY_MODULE)
 
 
 def bare_code(node: cst.CSTNode) -> str:

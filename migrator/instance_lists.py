@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from migrator._cst_helpers import class_level_targets, receiver_class
+from migrator._cst_helpers import class_level_targets, receiver_class, string_value
 from migrator._tree import SourceTree
 
 
@@ -148,6 +148,6 @@ def _is_other_target(tree: SourceTree, node: cst.CSTNode) -> bool:
 
 def _names(string: cst.SimpleString, name: str) -> bool:
     try:
-        return string.evaluated_value == name
+        return string_value(string) == name
     except Exception:  # noqa: BLE001 - an odd literal cannot name the attribute anyway
         return False
