@@ -90,7 +90,8 @@ class SourceTree:
         self._starts: dict[int, int] = {}
         self._offsets: list[int] = []
         self._line_ends: list[int] = []
-        self._top_spans: dict[cst.CSTNode, tuple[int, int]] = {}
+        #: Each statement's tokens (first, end) and the indentation they were generated at, by id.
+        self._spans: dict[int, tuple[int, int, tuple[str, ...]]] = {}
         #: Statement lines whose code is known already (see `rendered`), by id.
         self._rendered: dict[int, tuple[list[str], list[str], cst.SimpleStatementLine]] = {}
         self._lines: list[str] | None = None
@@ -239,36 +240,23 @@ class SourceTree:
 
     def _index_code(self) -> None:
         """One code generation of the module that notes the token where each node starts, and
-        the tokens of each of the module's own children (header and footer lines, statements),
+        the tokens of every statement (at any depth) with the indentation it was printed at,
         which the code of the edited module reuses for every statement no edit touched.
 
         Positions are asked about a few nodes at a time, at several moments of a run; one pass
         that notes them all costs little more than one that notes a few."""
         module = self.module
         state = _PositionState(default_indent=module.default_indent, default_newline=module.default_newline)
-        events = state.tokens
-        pieces = []
+        state.starts, state.spans, state.opened = {}, {}, []
         for node in (*module.header, *module.body, *module.footer):
-            first = len(events)
             node._codegen(state)
-            pieces.append((node, first, len(events)))
-        # The events are tokens (strings) and nodes, each node where it starts (a second time
-        # where its syntactic start comes after its leading lines or parentheses: that one wins).
-        tokens: list[str] = []
-        starts: dict[int, int] = {id(module): 0}  # by node id, as `parents`
-        for node, first, end in pieces:
-            start = len(tokens)
-            for event in events[first:end]:
-                if type(event) is str:
-                    tokens.append(event)
-                else:
-                    starts[id(event)] = len(tokens)
-            self._top_spans[node] = (start, len(tokens))
+        tokens = state.tokens
         # (the spans are of the tokens before `_finish_module`, which may take the last newline off)
         self._tokens = tokens if module.has_trailing_newline else list(tokens)
-        state.tokens = tokens
         _finish_module(module, state)
-        self._starts = starts
+        state.starts[id(module)] = 0
+        self._starts = state.starts
+        self._spans = state.spans
         self._offsets = [0, *itertools.accumulate(map(len, tokens))]
         self._code = code = "".join(tokens)
         self._line_ends = [match.end() for match in _NEWLINE.finditer(code)]
@@ -305,14 +293,9 @@ class SourceTree:
         if (edited.default_indent, edited.default_newline) != (module.default_indent, module.default_newline):
             return edited.code
         state = _SplicingState(default_indent=edited.default_indent, default_newline=edited.default_newline)
-        state.rendered = self._rendered
-        spans, tokens = self._top_spans, self._tokens
+        state.rendered, state.spans, state.known_tokens = self._rendered, self._spans, self._tokens
         for node in (*edited.header, *edited.body, *edited.footer):
-            span = spans.get(node)
-            if span is None:
-                node._codegen(state)
-            else:
-                state.tokens.extend(tokens[span[0] : span[1]])
+            state.statement(node)
         _finish_module(edited, state)
         return "".join(state.tokens)
 
@@ -321,9 +304,17 @@ class SourceTree:
         if not self._edits:
             return self.module
         dirty: set[int] = set()  # ids of the edited nodes and their ancestors
+        rebuilt_statements = []
         for node in self._edits:
-            dirty.add(id(node))
-            dirty.update(map(id, self.ancestors(node)))
+            for changed in (node, *self.ancestors(node)):
+                if id(changed) not in dirty:
+                    dirty.add(id(changed))
+                    if isinstance(changed, cst.BaseCompoundStatement):
+                        rebuilt_statements.append(changed)
+        # The blocks of a rebuilt compound statement are rebuilt too, even where no edit is in
+        # them: as `_SplicedBlock`s, their statements reuse their code (see `edited_code`).
+        for statement in rebuilt_statements:
+            dirty.update(map(id, _clauses_and_blocks(statement)))
         result = self._rebuild(self.module, dirty)
         assert isinstance(result, cst.Module)
         return result
@@ -344,6 +335,9 @@ class SourceTree:
             updated = change(updated)
             if isinstance(updated, (cst.RemovalSentinel, cst.FlattenSentinel)):
                 break
+        if type(updated) is cst.IndentedBlock:
+            # (after the edits of the block itself: rules see LibCST's own node type)
+            return _SplicedBlock(**{name: getattr(updated, name) for name in all_field_names(cst.IndentedBlock)})
         return keep_parentheses(node, updated)
 
     def _rebuild_sequence(self, items, dirty):
@@ -355,6 +349,28 @@ class SourceTree:
             elif not isinstance(new, cst.RemovalSentinel):
                 rebuilt.append(new)
         return type(items)(rebuilt) if isinstance(items, tuple) else rebuilt
+
+
+def _clauses_and_blocks(statement: cst.BaseCompoundStatement) -> Iterator[cst.CSTNode]:
+    """The indented blocks of a compound statement and the clauses that hold them (`else`,
+    `elif`, `except`, `finally`, `case`), down to the blocks; not the statements inside them."""
+    for clause in (
+        statement,
+        getattr(statement, "orelse", None),
+        *getattr(statement, "handlers", ()),
+        *getattr(statement, "cases", ()),
+        getattr(statement, "finalbody", None),
+    ):
+        if clause is None:
+            continue
+        if clause is not statement:
+            if isinstance(clause, cst.If):  # an `elif`
+                yield clause
+                yield from _clauses_and_blocks(clause)
+                continue
+            yield clause
+        if isinstance(clause.body, cst.IndentedBlock):
+            yield clause.body
 
 
 def keep_parentheses(old: cst.CSTNode, new: cst.CSTNode) -> cst.CSTNode:
@@ -398,9 +414,45 @@ class _CodegenState(CodegenState):
 
 
 class _SplicingState(_CodegenState):
-    """The state `edited_code` generates code with: it knows the code of some statement lines."""
+    """The state `edited_code` generates code with: it knows the code of the module's own
+    statements (from the positions pass) and of the statement lines layout rendered."""
 
-    __slots__ = ("rendered",)
+    __slots__ = ("rendered", "spans", "known_tokens")
+
+    def statement(self, node: cst.CSTNode) -> None:
+        """Add `node`'s code: the tokens generated for it before when it is a statement of the
+        module as parsed (no edit touched it: the same object) printed at the same indentation."""
+        span = self.spans.get(id(node))
+        # (ids are safe: the module as parsed stays alive, so no new node can take one of its ids)
+        if span is not None and span[2] == tuple(self.indent_tokens):
+            self.tokens.extend(self.known_tokens[span[0] : span[1]])
+        else:
+            node._codegen(self)
+
+
+class _SplicedBlock(cst.IndentedBlock):
+    """An indented block that an edit rebuilt: generated with the tree's `_SplicingState`, each
+    of its statements that no edit touched reuses its code; anywhere else it is an ordinary
+    block. `_codegen_impl` is LibCST's own `IndentedBlock._codegen_impl` with that one change."""
+
+    __slots__ = ()
+
+    def _codegen_impl(self, state: CodegenState) -> None:
+        if type(state) is not _SplicingState:
+            super()._codegen_impl(state)
+            return
+        self.header._codegen(state)
+        state.increase_indent(state.default_indent if self.indent is None else self.indent)
+        if self.body:
+            for statement in self.body:
+                state.statement(statement)
+        else:  # as LibCST: an empty block gets a `pass`
+            state.add_indent_tokens()
+            state.add_token("pass")
+            state.add_token(state.default_newline)
+        for line in self.footer:
+            line._codegen(state)
+        state.decrease_indent()
 
 
 class _RenderedLine(cst.SimpleStatementLine):
@@ -429,17 +481,25 @@ def all_field_names(node_type: type) -> tuple[str, ...]:
 
 
 class _PositionState(CodegenState):
-    """Code generation that notes where each node starts: `tokens` holds, in order, the tokens
-    and each node as its code begins (`before_codegen`) and again where its syntactic start is
-    (after a statement's leading lines, an expression's parentheses)."""
+    """Code generation that notes, by node id, the token where each node starts (`starts`: where
+    its code begins, then where its syntactic start is, after a statement's leading lines or an
+    expression's parentheses: the later one wins), and each statement's tokens and indentation
+    (`spans`). LibCST adds every token through `add_token` or `add_indent_tokens`, so the length
+    of `tokens` is the index of the next one."""
 
-    __slots__ = ()
+    __slots__ = ("starts", "spans", "opened")
 
     def before_codegen(self, node: cst.CSTNode) -> None:
-        self.tokens.append(node)
+        self.starts[id(node)] = len(self.tokens)
+        if type(node) in _STATEMENT_TYPES:
+            self.opened.append(len(self.tokens))
+
+    def after_codegen(self, node: cst.CSTNode) -> None:
+        if type(node) in _STATEMENT_TYPES:
+            self.spans[id(node)] = (self.opened.pop(), len(self.tokens), tuple(self.indent_tokens))
 
     def record_syntactic_position(self, node, *, start_node=None, end_node=None):
-        self.tokens.append(node)
+        self.starts[id(node)] = len(self.tokens)
         return _NO_CONTEXT
 
 
@@ -799,6 +859,8 @@ def _with_subclasses(*classes: type) -> frozenset[type]:
     return frozenset(found)
 
 
+#: The nodes whose code `_PositionState` notes for reuse (`_SplicingState.statement`).
+_STATEMENT_TYPES = _with_subclasses(cst.SimpleStatementLine, cst.BaseCompoundStatement)
 _DEF_TYPES = _with_subclasses(cst.FunctionDef, cst.ClassDef)
 _ATTRIBUTE_TYPES = _with_subclasses(cst.Attribute)
 _ARG_TYPES = _with_subclasses(cst.Arg)
