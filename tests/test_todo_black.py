@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import black
 import pytest
 from click.testing import CliRunner
 
+from migrator import layout
 from migrator.cli import main
 from migrator.engine import migrate_source
 from migrator.settings import Settings
@@ -139,6 +141,85 @@ def test_history_chain_fixture_is_laid_out():
     after = (root / "after.py").read_text()
     assert max(len(line) for line in after.splitlines()) <= 100  # was a 130-character line
     assert "previous_response_id=previous_response_id,\n" in after
+
+
+ONE_LINE = HEADER + (
+    "def ask(question):\n"
+    '    completion = client.chat.completions.create(model="qwen-plus", messages=[{"role": "user", '
+    '"content": question}], max_tokens=100, temperature=0.5)\n'
+    "    return completion.choices[0].message.content\n"
+    'completion = client.chat.completions.create(model="qwen-plus", messages=[{"role": "user", '
+    '"content": "Hi there"}], max_tokens=100, temperature=0.5)\n'
+)
+
+
+@pytest.mark.parametrize("variant", ["plain", "crlf", "no final line break", "tabs"])
+def test_a_one_line_statement_takes_blacks_text_as_it_is(monkeypatch, variant):
+    """black's layout of a statement written on one line is put in at its indentation as black
+    wrote it, without LibCST parsing it again: the same code as when LibCST parses and prints it."""
+    source = {
+        "plain": ONE_LINE,
+        "crlf": ONE_LINE.replace("\n", "\r\n"),
+        "no final line break": ONE_LINE.rstrip("\n"),  # the last statement is laid out
+        "tabs": ONE_LINE.replace("    ", "\t"),
+    }[variant]
+    settings = Settings(preserve_nonthinking=True)
+    with monkeypatch.context() as patched:
+        patched.setattr(layout, "_one_line_code", lambda *args: None)  # the general way: parse and print
+        expected = migrate_source(source, settings).new_source
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(layout.cst, "parse_statement", refuse)
+    result = migrate_source(source, settings).new_source
+    assert result == expected
+    assert (
+        result.count("completion = client.responses.create(\n")
+        + result.count("completion = client.responses.create(\r\n")
+        == 2
+    )  # both laid out
+
+
+def _one_line_statements() -> list[str]:
+    """Every statement of the fixtures written on one line, longer than 40 characters, without comments."""
+    found = set()
+    for path in sorted((Path(__file__).resolve().parent.parent / "fixtures").rglob("*.py")):
+        text = path.read_text()
+        lines = text.splitlines()
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Expr, ast.Return)):
+                line = lines[node.lineno - 1].strip()
+                if node.lineno == node.end_lineno and len(line) > 40 and "#" not in line and ";" not in line:
+                    found.add(line + "\n")
+    return sorted(found)
+
+
+def test_one_black_pass_lays_out_as_black_itself():
+    statements = _one_line_statements()
+    assert len(statements) > 100
+    for width in (layout.ONE_PASS_MIN_WIDTH, 60, 88):
+        mode = black.Mode(line_length=width, string_normalization=False)
+        for code in statements:
+            assert layout.formatted_by_black(code, width) == black.format_str(code, mode=mode), (width, code)
+
+
+def test_black_runs_once_only_where_one_pass_is_final(monkeypatch):
+    passes, one_pass = [], layout._format_once
+    monkeypatch.setattr(layout, "_format_once", lambda code, mode: passes.append("one") or one_pass(code, mode=mode))
+    monkeypatch.setattr(layout.black, "format_str", lambda code, mode: passes.append("two") or code)
+    long_call = "answer = client.responses.create(model='qwen-plus', input=messages, previous_response_id=last_id)\n"
+    layout.formatted_by_black(long_call, 60)
+    header = "for tool_call in [item for item in completion.output if item.type == 'function_call']:\n    pass\n"
+    layout.formatted_by_black(header, 60, header=True)
+    assert passes == ["one", "one"]
+    passes.clear()
+    layout.formatted_by_black(long_call, layout.ONE_PASS_MIN_WIDTH - 1)  # narrow: both passes
+    layout.formatted_by_black(long_call.replace("input=", "input=(\n").replace(", prev", "), prev"), 60)  # two lines
+    layout.formatted_by_black(long_call.replace("\n", "  # mine\n"), 60)  # a comment
+    layout.formatted_by_black(long_call.replace("input=", "input=\\\n"), 60)  # a backslash
+    layout.formatted_by_black(header.replace("]:", "]:  # each"), 60, header=True)
+    assert passes == ["two"] * 5
 
 
 # --- --black -------------------------------------------------------------------------------------
