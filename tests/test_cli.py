@@ -444,3 +444,23 @@ def test_explain_unknown_code_is_a_usage_error(run):
 def test_python_dash_m(tmp_path):
     done = subprocess.run([sys.executable, "-m", "migrator", "--version"], capture_output=True, text=True, check=False)
     assert done.returncode == 0 and "0.1.0" in done.stdout
+
+
+def test_the_garbage_collector_is_tuned_for_the_run_and_restored_after(run, tmp_path, monkeypatch):
+    import gc
+
+    from migrator import files
+
+    seen, real_run = [], files.run
+
+    def noting_run(*args, **kwargs):
+        seen.append((gc.get_threshold()[0], gc.get_freeze_count()))
+        return real_run(*args, **kwargs)
+
+    monkeypatch.setattr(files, "run", noting_run)
+    before = gc.get_threshold()
+    (tmp_path / "a.py").write_text(CHAT_OK)
+    assert run("apply", "a.py").exit_code == 0
+    assert seen and seen[0][0] == 10_000 and seen[0][1] > 0  # fewer collections; the modules set aside
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+    assert "output_text" in (tmp_path / "a.py").read_text()
