@@ -301,6 +301,12 @@ class Report:
 
     @staticmethod
     def _line(console: Console, text: Text) -> None:
+        if not _colored(console):
+            # What rich would print (no colour, no wrapping) at a fraction of its rendering cost:
+            # a run over many files prints a line for each.
+            console.file.write(text.plain + "\n")
+            console.file.flush()
+            return
         console.print(text, markup=False, highlight=False, emoji=False, soft_wrap=True)
 
 

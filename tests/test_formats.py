@@ -233,3 +233,28 @@ def _hook_repository(target: Path) -> Path:
 
 def _git(cwd: Path, *args: str) -> None:
     subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "fixed: src/app.py",
+        "src/app.py:12:5: RSP001 " + "a long message that runs past any terminal width, " * 4,
+        "ünïcödé/路径.py:1:1: RSP013 `max_tokens=10` → `max_output_tokens` [*]",
+        "  leading and trailing spaces  ",
+        "[bold]not markup[/bold] :smile: http://example.com 123",
+    ],
+)
+def test_uncoloured_lines_are_what_rich_would_print(line, monkeypatch):
+    import io
+
+    from rich.console import Console
+    from rich.text import Text
+
+    from migrator.report import Report, make_console
+
+    by_rich, direct = io.StringIO(), io.StringIO()
+    make_console(by_rich, color=False).print(Text(line), markup=False, highlight=False, emoji=False, soft_wrap=True)
+    monkeypatch.setattr(Console, "print", None)  # written straight to the stream, not rendered by rich
+    Report._line(make_console(direct, color=False), Text(line))
+    assert direct.getvalue() == by_rich.getvalue() == line + "\n"
