@@ -168,6 +168,12 @@ class _Workers(Generic[T]):
             process.join()
         if stuck:
             _unblock_result_reader(results)
+        # The executor's manager thread closes its wake-up pipe as it ends; at exit, Python 3.11
+        # writes to that pipe unless it is closed already, and the two can race ("Bad file
+        # descriptor" printed after Ctrl-C). Waiting for the thread here settles it.
+        manager = getattr(executor, "_executor_manager_thread", None)
+        if manager is not None:
+            manager.join(max(0.0, deadline - time.monotonic()) + 1.0)
 
 
 def _unblock_result_reader(results: object) -> None:
