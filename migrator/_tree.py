@@ -369,8 +369,9 @@ def _clauses_and_blocks(statement: cst.BaseCompoundStatement) -> Iterator[cst.CS
                 yield from _clauses_and_blocks(clause)
                 continue
             yield clause
-        if isinstance(clause.body, cst.IndentedBlock):
-            yield clause.body
+        body = getattr(clause, "body", None)  # (a `match` has only its cases)
+        if isinstance(body, cst.IndentedBlock):
+            yield body
 
 
 def keep_parentheses(old: cst.CSTNode, new: cst.CSTNode) -> cst.CSTNode:

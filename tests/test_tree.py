@@ -79,3 +79,48 @@ def test_statements_no_edit_touched_are_not_generated_again(monkeypatch):
     # Only the edited line is generated again; its neighbours in the same edited blocks
     # (`first = ...`, `second = ...`, `return first`, the `else` branch) are reused.
     assert generated == ["show(letter)"]
+
+
+SHAPES = """\
+def run(mode):
+    try:
+        value = first(mode)
+    except ValueError:
+        value = second(  mode  )  # kept
+    else:
+        third()
+    finally:
+        fourth()
+    match mode:
+        case "a":
+            fifth()
+        case _:
+            sixth()
+    while mode:
+        seventh()
+    else:
+        eighth()
+    if mode:
+        ninth()
+    elif mode is None:
+        tenth()
+    else:
+        eleventh()
+    with open(mode) as handle, other():
+        twelfth(handle)
+    for item in mode:
+        thirteenth(item)
+    else:
+        fourteenth()
+    return value
+"""
+SHAPE_CALLS = [line.split("(")[0].split()[-1] for line in SHAPES.splitlines() if line.strip().endswith(")")]
+
+
+@pytest.mark.parametrize("name", [n for n in SHAPE_CALLS if n not in ("open", "other", "run")])
+def test_an_edit_in_any_kind_of_block_gives_libcsts_code(name):
+    """try / except / else / finally, match / case, while / else, if / elif / else, with, for / else:
+    an edit in any one block; the blocks around it, rebuilt, reuse their statements' code."""
+    tree = SourceTree(cst.parse_module(SHAPES))
+    tree.edit(_call_named(tree, name), _rename("changed"))
+    assert tree.edited_code() == tree.edited_module().code == SHAPES.replace(f"{name}(", "changed(", 1)
