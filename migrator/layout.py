@@ -55,8 +55,9 @@ def _simple_statement(tree: SourceTree, node: cst.CSTNode) -> cst.CSTNode | None
 
 
 def _indent_tokens(tree: SourceTree, statement: cst.CSTNode) -> list[str]:
-    """The indentation the statement is printed with, one token per enclosing block."""
-    blocks = [a for a in tree.ancestors(statement) if isinstance(a, cst.IndentedBlock)]
+    """The indentation the statement is printed with, one token per enclosing block (and per
+    enclosing `match`, which indents its cases itself)."""
+    blocks = [a for a in tree.ancestors(statement) if isinstance(a, (cst.IndentedBlock, cst.Match))]
     return [tree.module.default_indent if b.indent is None else b.indent for b in reversed(blocks)]
 
 

@@ -181,6 +181,15 @@ def test_a_one_line_statement_takes_blacks_text_as_it_is(monkeypatch, variant):
     )  # both laid out
 
 
+def test_a_statement_in_a_match_case_is_laid_out_at_its_indentation():
+    body = ONE_LINE[len(HEADER) :]
+    nested = HEADER + "match 1:\n    case _:\n" + "".join("        " + line for line in body.splitlines(True))
+    result = migrate_source(nested, Settings(preserve_nonthinking=True)).new_source
+    assert "        completion = client.responses.create(\n            model=" in result
+    assert "            completion = client.responses.create(\n                model=" in result
+    assert max(len(line) for line in result.splitlines()[3:]) <= 88
+
+
 def _one_line_statements() -> list[str]:
     """Every statement of the fixtures written on one line, longer than 40 characters, without comments."""
     found = set()
