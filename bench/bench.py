@@ -1,6 +1,7 @@
 """How fast migrator is on whole codebases (a script to run by hand, never a test).
 
     python bench/bench.py [--rounds 5] [--jobs N] [--copies 20] [--skip-apply | --apply-only]
+    python bench/bench.py --instructions
 
 1. `check` next to `ruff check --select UP` on a tree made of the Python standard library and
    the site-packages of this environment (the openai SDK there is full of look-alike strings:
@@ -14,6 +15,11 @@
    same round (each round: LibCST's parse, the engine alone, `apply --jobs 1`, `apply` on all
    cores).
 
+3. With --instructions (needs valgrind), a figure that does not drift with the machine's load: the
+   instructions the engine executes on the fixtures (once each, after a warm-up), as a multiple of
+   those LibCST's parse of the same files executes, counted by valgrind's callgrind; each count is
+   a run's total minus that of a run doing only the setup.
+
 Peak memory: the resident set of the largest process (wait4) and, on Linux, the sum over the
 process and its workers (proportional set sizes, so pages a forked worker shares with its parent
 count once), sampled every 20 ms from /proc. Targets are printed next to the figures.
@@ -24,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -51,7 +58,11 @@ def main() -> None:
     parser.add_argument("--migrator-args", default="", help="more options for `migrator check`, e.g. '--ignore RSP015'")
     parser.add_argument("--skip-apply", action="store_true")
     parser.add_argument("--apply-only", action="store_true", help="only the apply figures (no check against ruff)")
+    parser.add_argument("--instructions", action="store_true", help="only the instruction counts (valgrind)")
     args = parser.parse_args()
+    if args.instructions:
+        bench_instructions()
+        return
     ruff = shutil.which("ruff") or str(Path(sys.executable).parent / "ruff")
     if not Path(ruff).exists() and not args.apply_only:
         sys.exit("ruff not found: pip install -e '.[bench]'")
@@ -228,6 +239,62 @@ def _timed_alone(kind: str, tree: Path) -> float:
 
 def _list(seconds: list[float]) -> str:
     return " ".join(f"{s:.2f}" for s in seconds)
+
+
+# --- instructions --------------------------------------------------------------------------------
+
+#: The setup (imports, a warm-up over the first files) in every run, then the work of one kind.
+_COUNTED = """
+import sys
+from pathlib import Path
+import libcst
+from migrator.engine import migrate_source
+texts = [p.read_text() for p in sorted(Path(sys.argv[2]).rglob("*.py"))]
+for text in texts[:30]:
+    migrate_source(text)
+if sys.argv[1] == "parse":
+    for text in texts:
+        libcst.parse_module(text)
+elif sys.argv[1] == "engine":
+    for text in texts:
+        migrate_source(text)
+"""
+
+
+def bench_instructions() -> None:
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        sys.exit("--instructions needs valgrind")
+    with tempfile.TemporaryDirectory(prefix="migrator-bench-") as workdir:
+        made = build_apply_tree(Path(workdir), apply_sources(), 1)
+        print(f"\n== instructions (valgrind callgrind): {len(made)} files that need migrating, each once")
+        counts = {kind: _instructions(valgrind, kind, Path(workdir)) for kind in ("setup", "parse", "engine")}
+    parse = counts["parse"] - counts["setup"]
+    engine = counts["engine"] - counts["setup"]
+    print(f"   LibCST parse_module: {parse / 1e9:.2f} G instructions")
+    print(f"   migrate_source (the engine alone): {engine / 1e9:.2f} G instructions, {engine / parse:.2f}x the parse")
+
+
+def _instructions(valgrind: str, kind: str, tree: Path) -> int:
+    done = subprocess.run(
+        [
+            valgrind,
+            "--tool=callgrind",
+            "--callgrind-out-file=/dev/null",
+            sys.executable,
+            "-c",
+            _COUNTED,
+            kind,
+            str(tree),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    match = re.search(r"Collected : (\d+)", done.stderr)
+    if match is None:
+        sys.exit(f"valgrind printed no count:\n{done.stderr[-2000:]}")
+    return int(match.group(1))
 
 
 # --- measuring -----------------------------------------------------------------------------------
