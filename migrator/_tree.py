@@ -221,6 +221,13 @@ class SourceTree:
             self._lines = [line.removesuffix("\r") for line in self.unedited_code.split("\n")]
         return self._lines[number - 1]
 
+    def indentation(self, statement: cst.BaseStatement) -> list[str]:
+        """The indentation tokens a statement of the module as parsed is printed with (one per
+        enclosing block, and per enclosing `match`), as the positions pass generated it."""
+        if self._code is None:
+            self._index_code()
+        return list(self._spans[id(statement)][2])
+
     def statement_code(self, statement: cst.SimpleStatementLine) -> str:
         """The code of a statement line of the module as parsed, from its first token (after the
         lines above it and its indentation) through its line break (which the code of a module

@@ -36,7 +36,7 @@ def relayout(tree: SourceTree, edited: Iterable[cst.CSTNode], line_length: int) 
     """Register, after every other edit, a layout edit on each simple statement an edit touched."""
     statements = {statement for node in edited if (statement := _simple_statement(tree, node)) is not None}
     for statement in statements:
-        indent = _indent_tokens(tree, statement)
+        indent = tree.indentation(statement)
         tree.edit(
             statement,
             lambda new, old=statement, indent=indent: _laid_out(new, old, indent, line_length, tree),
@@ -52,13 +52,6 @@ def _simple_statement(tree: SourceTree, node: cst.CSTNode) -> cst.CSTNode | None
         if isinstance(candidate, cst.BaseCompoundStatement):
             return candidate if isinstance(candidate, _HEADERS_LAID_OUT) else None
     return None
-
-
-def _indent_tokens(tree: SourceTree, statement: cst.CSTNode) -> list[str]:
-    """The indentation the statement is printed with, one token per enclosing block (and per
-    enclosing `match`, which indents its cases itself)."""
-    blocks = [a for a in tree.ancestors(statement) if isinstance(a, (cst.IndentedBlock, cst.Match))]
-    return [tree.module.default_indent if b.indent is None else b.indent for b in reversed(blocks)]
 
 
 def _render(statement: cst.CSTNode, indent: list[str], module: cst.Module) -> str:
@@ -110,11 +103,10 @@ def _laid_out(new: cst.CSTNode, old: cst.CSTNode, indent: list[str], line_length
             formatted = formatted_by_black(one_line, width)
         except black.InvalidInput:
             return new
-        # Every line of black's layout of a one-line statement starts outside any string, so
-        # at the statement's indentation each is that indentation and the line, as LibCST
-        # would print the parsed layout (parsing it again to print it would cost more than black).
-        # (the line break a token of its own, as LibCST makes it: the code of a module without a
-        # final line break drops the last token)
+        # Every line of black's layout of a one-line statement starts outside any string, so at
+        # the statement's indentation each is that indentation and the line, as LibCST would print
+        # the parsed layout (parsing it to print it would cost more than black). The line break is
+        # a token of its own, as LibCST makes it: a module without a final one drops the last token.
         laid_out = [token for line in formatted.splitlines() for token in (prefix + line, module.default_newline)]
         return tree.rendered(new, indent, laid_out)
     code = code_for_node(new.with_changes(leading_lines=()), _BLACK_INPUT)
@@ -134,9 +126,12 @@ def _one_line_code(statement: cst.SimpleStatementLine, rendered: str, prefix: st
     if len(statement.body) != 1 or not rendered.startswith(prefix) or not rendered.endswith(newline):
         return None
     code = rendered[len(prefix) : len(rendered) - len(newline)]
-    if "\n" in code or "\r" in code or "#" in code or "\\" in code:
-        return None
-    return code + "\n"
+    return code + "\n" if _plain_line(code) else None
+
+
+def _plain_line(code: str) -> bool:
+    """One line, without a comment or a backslash (`#` or `\\` inside a string count too)."""
+    return not any(character in code for character in "\r\n#\\")
 
 
 #: The statement goes to black as the code of a module of its own, with LibCST's default
@@ -161,8 +156,8 @@ def formatted_by_black(code: str, width: int, header: bool = False) -> str:
     SDK (79,524 of them) came out of one pass as out of two at widths 40 and 60 (at width 20, 28
     did not: a right-hand side left in parentheses on one line). Anything else gets both passes."""
     mode = black.Mode(line_length=width, string_normalization=False)
-    first_line = code.split("\n", 1)[0] if header else code.rstrip("\n")
-    if width < ONE_PASS_MIN_WIDTH or "\n" in first_line or "#" in code or "\\" in code:
+    statement = code.split("\n", 1)[0] if header else code.rstrip("\n")
+    if width < ONE_PASS_MIN_WIDTH or not _plain_line(statement) or "#" in code:
         return black.format_str(code, mode=mode)
     return _format_once(code, mode=mode)
 
