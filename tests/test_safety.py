@@ -656,3 +656,40 @@ def test_sigint_to_a_real_apply_leaves_every_file_whole(tmp_path, jobs):
     done = sum(text == padding + MIGRATED for text in texts)
     assert all(text in (padding + LEGACY, padding + MIGRATED) for text in texts)
     assert 0 < done < count
+
+
+# --- other SDKs' clients ----------------------------------------------------------------------
+
+_ASK = 'reply = {receiver}.chat.completions.create(model="gpt-4o", messages=[{{"role": "user", "content": "hi"}}])\n'
+
+
+@pytest.mark.parametrize(
+    "setup",
+    [
+        "from groq import Groq\nllm = Groq()\n",
+        "from zhipuai import ZhipuAI\nllm = ZhipuAI(api_key='k').with_options(timeout=5)\n",
+        "import instructor\nllm = instructor.from_openai(OpenAI())\n",
+        "class Local:\n    pass\nllm = Local()\n",
+    ],
+)
+def test_another_sdks_client_is_never_touched_nor_reported_even_with_unsafe_fixes(setup):
+    source = "from openai import OpenAI\n" + setup + _ASK.format(receiver="llm")
+    result = migrate_source(source, Settings(unsafe_fixes=True))
+    assert result.new_source == source
+    assert result.findings == []
+
+
+@pytest.mark.parametrize(
+    "setup",
+    [
+        "from shop.llm import make_client\nllm = make_client()\n",  # may well return OpenAI()
+        "class Local(OpenAI):\n    pass\nllm = Local()\n",  # a subclass is an OpenAI client
+        "from groq import Groq\nllm = Groq() if fast else OpenAI()\n",
+    ],
+)
+def test_a_client_that_may_be_openais_is_still_reported_and_rewritten_only_when_unsafe(setup):
+    source = "from openai import OpenAI\n" + setup + _ASK.format(receiver="llm")
+    kept = migrate_source(source)
+    assert kept.new_source == source
+    assert any("could not be shown to be an OpenAI SDK client" in f.message for f in kept.findings)
+    assert "llm.responses.create(" in migrate_source(source, Settings(unsafe_fixes=True)).new_source
