@@ -149,7 +149,7 @@ def migrate_source(source: str, settings: Settings | None = None, filename: str 
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as error:
-        raise SourceError(f"line {error.raw_line}, column {error.raw_column + 1}: {error.message}") from None
+        raise SourceError(_syntax_error_message(source, python_tree, error)) from None
     except RecursionError:
         raise SourceError("the code is nested too deeply to parse") from None
     rules = enabled_rules(settings)
@@ -170,13 +170,26 @@ def migrate_source(source: str, settings: Settings | None = None, filename: str 
     return Result(source, new_source, findings)
 
 
+def _syntax_error_message(source: str, python_tree, error: cst.ParserSyntaxError) -> str:
+    """Python's own account of the syntax error when it cannot parse the file either: its line and
+    column are where the mistake is, and its words are what running the file would print (LibCST's
+    point at the token after, and list every token it expected)."""
+    reason = python_cannot_parse(source) if python_tree is None else None
+    if reason is not None:
+        return _as_python_reads_it(reason)
+    return f"line {error.raw_line}, column {error.raw_column + 1}: {error.message}"
+
+
+def _as_python_reads_it(reason: str) -> str:
+    return f"{reason} (as Python {sys.version_info.major}.{sys.version_info.minor}, which runs migrator, reads it)"
+
+
 def _culprit_message(source: str, module, rules, settings: Settings, filename: str) -> str:
     # The rewrite is checked with Python's parser: when that cannot read the input either
     # (say, Python 3.12 syntax under 3.11), the input is the cause, not a rule.
     reason = python_cannot_parse(source)
     if reason is not None:
-        version = f"{sys.version_info.major}.{sys.version_info.minor}"
-        raise SourceError(f"{reason} (as Python {version}, which runs migrator, reads it)")
+        raise SourceError(_as_python_reads_it(reason))
     culprit = _find_culprit(module, rules, settings, filename)
     return f"rule {culprit} produced code that does not parse; the file was left as it was"
 

@@ -81,8 +81,10 @@ def python_cannot_parse(text: str) -> str | None:
         _python_parse(text)
     except SyntaxError as error:
         return _syntax_error_message(error)
-    except (RecursionError, MemoryError, ValueError):
+    except (RecursionError, MemoryError):
         return NESTED_TOO_DEEPLY
+    except ValueError as error:  # NUL bytes (3.11); decoding refuses them before this
+        return str(error)
     return None
 
 

@@ -63,16 +63,16 @@ def subprocess_cli(*args: str, cwd: Path, input: bytes | None = None) -> subproc
 # --- syntax errors, bytes that are not text, encodings ----------------------------------------
 
 
-#: The position in the message is LibCST's: `line N, column M: parser error: ...` (Python's own
-#: message would be clearer, and is what the engine could report instead).
+#: Python's own message and position (LibCST's point past the mistake and list every token it
+#: expected), as the Python running the tests reads the file.
 BAD_SOURCES = {
-    "unclosed.py": ("x = (1,\n" + TRIGGER, "line "),
-    "bad_indent.py": ("def f():\nreturn 1\n" + TRIGGER, "line "),
-    "python2.py": ('print "hello"' + TRIGGER, "line "),
-    "unterminated.py": ('s = """never closed\n' + TRIGGER, "line "),
-    "tabs_and_spaces.py": ("if x:\n\tif y:\n        pass\n" + TRIGGER, "line "),
-    "stray_dedent.py": ("if x:\n        a = 1\n    b = 2\n" + TRIGGER, "line "),
-    "walrus_at_top.py": ("x := 1\n" + TRIGGER, "line "),
+    "unclosed.py": ("x = (1,\n" + TRIGGER, "line 1, column 5: '(' was never closed (as Python 3."),
+    "bad_indent.py": ("def f():\nreturn 1\n" + TRIGGER, "line 2, column 1: expected an indented block"),
+    "python2.py": ('print "hello"' + TRIGGER, "line 1, column 1: Missing parentheses in call to 'print'"),
+    "unterminated.py": ('s = """never closed\n' + TRIGGER, "line 1, column 5: unterminated triple-quoted string"),
+    "tabs_and_spaces.py": ("if x:\n\tif y:\n        pass\n" + TRIGGER, "line 3, column 1: inconsistent use of tabs"),
+    "stray_dedent.py": ("if x:\n        a = 1\n    b = 2\n" + TRIGGER, "line 3, column 10: unindent does not match"),
+    "walrus_at_top.py": ("x := 1\n" + TRIGGER, "line 1, column 3: invalid syntax"),
 }
 
 BAD_BYTES = {
