@@ -155,11 +155,18 @@ def formatted_by_black(code: str, width: int, header: bool = False) -> str:
     final: every such statement of the standard library and of a site-packages holding the openai
     SDK (79,524 of them) came out of one pass as out of two at widths 40 and 60 (at width 20, 28
     did not: a right-hand side left in parentheses on one line). Anything else gets both passes."""
-    mode = black.Mode(line_length=width, string_normalization=False)
+    mode = _statement_mode(width)
     statement = code.split("\n", 1)[0] if header else code.rstrip("\n")
     if width < ONE_PASS_MIN_WIDTH or not _plain_line(statement) or "#" in code:
         return black.format_str(code, mode=mode)
     return _format_once(code, mode=mode)
+
+
+@functools.lru_cache(maxsize=None)
+def _statement_mode(width: int) -> black.Mode:
+    # One Mode per width: black's caches keyed by the mode then find it by identity, not by
+    # comparing every field (about 5% of a black call).
+    return black.Mode(line_length=width, string_normalization=False)
 
 
 def _header_only(statement: cst.BaseCompoundStatement) -> cst.BaseCompoundStatement:
