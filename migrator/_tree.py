@@ -102,6 +102,9 @@ class SourceTree:
     # -- structure -------------------------------------------------------------------
 
     def nodes(self, node_type: type[cst.CSTNode]) -> list:
+        """Every node of `node_type` (one of the types the walk indexes), in source order."""
+        if node_type not in _Collector._INDEXED:
+            raise ValueError(f"{node_type.__name__} nodes are not indexed")  # (not: silently none)
         return self._by_type.get(node_type, [])
 
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
@@ -677,6 +680,7 @@ class _Collector:
         (
             cst.Call,
             cst.SimpleString,
+            cst.FormattedString,
             cst.ClassDef,
             cst.FunctionDef,
             cst.Return,

@@ -194,12 +194,18 @@ class Analysis:
     # -- constants -------------------------------------------------------------------
 
     def constant_string(self, expr: cst.BaseExpression | None, depth: int = 0) -> Constant | None:
-        """The string an expression always has: a literal, a constant name, or an env default."""
+        """The string an expression always has: a literal, a constant name, an env default, or an
+        f-string or `+` of constant strings (`f"{HOST}/compatible-mode/v1"`)."""
         if expr is None or depth > _MAX_DEPTH:
             return None
         if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
             value = literal_string(expr)
             return Constant(value) if value is not None else None
+        if isinstance(expr, cst.FormattedString):
+            return self._constant_fstring(expr, depth)
+        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
+            pieces = [self.constant_string(side, depth + 1) for side in (expr.left, expr.right)]
+            return _joined(pieces)
         if isinstance(expr, cst.Name):
             values = [self.constant_string(b.value, depth + 1) for b in self._value_bindings(expr)]
             if values and all(v is not None and v == values[0] for v in values):
@@ -213,6 +219,19 @@ class Analysis:
             if variable is not None and value is not None:
                 return Constant(value.value, env_var=variable.value)
         return None
+
+    def _constant_fstring(self, fstring: cst.FormattedString, depth: int) -> Constant | None:
+        pieces = []
+        for part in fstring.parts:
+            if isinstance(part, cst.FormattedStringText):
+                if "\\" in part.value:
+                    return None  # an escape sequence: not worth decoding here
+                pieces.append(Constant(part.value.replace("{{", "{").replace("}}", "}")))
+            elif part.conversion is None and part.format_spec is None and part.equal is None:
+                pieces.append(self.constant_string(part.expression, depth + 1))
+            else:
+                return None  # `{x!r}`, `{x:>10}`, `{x=}` format the value
+        return _joined(pieces)
 
     def _value_bindings(self, name: cst.Name) -> list[Binding]:
         """The bindings of `name`, or [] unless every one is a plain assignment of a value."""
@@ -548,6 +567,14 @@ _NOT_A_RESULT = (
 
 def _is_constant_name(value: cst.BaseExpression) -> bool:
     return isinstance(value, cst.Name) and value.value in ("None", "True", "False")
+
+
+def _joined(pieces: list[Constant | None]) -> Constant | None:
+    """Constant strings one after the other; None if one is not constant, or is only the default of
+    an environment variable (the variable would set part of the string, not all of it)."""
+    if any(piece is None or piece.env_var for piece in pieces):
+        return None
+    return Constant("".join(piece.value for piece in pieces))
 
 
 def _merge(clients: list[Client | None]) -> Client | None:

@@ -176,12 +176,8 @@ def _syntax_error_message(source: str, python_tree, error: cst.ParserSyntaxError
     point at the token after, and list every token it expected)."""
     reason = python_cannot_parse(source) if python_tree is None else None
     if reason is not None:
-        return _as_python_reads_it(reason)
+        return reason
     return f"line {error.raw_line}, column {error.raw_column + 1}: {error.message}"
-
-
-def _as_python_reads_it(reason: str) -> str:
-    return f"{reason} (as Python {sys.version_info.major}.{sys.version_info.minor}, which runs migrator, reads it)"
 
 
 def _culprit_message(source: str, module, rules, settings: Settings, filename: str) -> str:
@@ -189,7 +185,8 @@ def _culprit_message(source: str, module, rules, settings: Settings, filename: s
     # (say, Python 3.12 syntax under 3.11), the input is the cause, not a rule.
     reason = python_cannot_parse(source)
     if reason is not None:
-        raise SourceError(_as_python_reads_it(reason))
+        version = f"{sys.version_info.major}.{sys.version_info.minor}"
+        raise SourceError(f"{reason} (as Python {version}, which runs migrator, reads it)")
     culprit = _find_culprit(module, rules, settings, filename)
     return f"rule {culprit} produced code that does not parse; the file was left as it was"
 

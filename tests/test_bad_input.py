@@ -66,7 +66,7 @@ def subprocess_cli(*args: str, cwd: Path, input: bytes | None = None) -> subproc
 #: Python's own message and position (LibCST's point past the mistake and list every token it
 #: expected), as the Python running the tests reads the file.
 BAD_SOURCES = {
-    "unclosed.py": ("x = (1,\n" + TRIGGER, "line 1, column 5: '(' was never closed (as Python 3."),
+    "unclosed.py": ("x = (1,\n" + TRIGGER, "line 1, column 5: '(' was never closed"),
     "bad_indent.py": ("def f():\nreturn 1\n" + TRIGGER, "line 2, column 1: expected an indented block"),
     "python2.py": ('print "hello"' + TRIGGER, "line 1, column 1: Missing parentheses in call to 'print'"),
     "unterminated.py": ('s = """never closed\n' + TRIGGER, "line 1, column 5: unterminated triple-quoted string"),
