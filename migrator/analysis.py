@@ -269,43 +269,37 @@ class Analysis:
             return _merge([self.client(v) for v in values]) if values else None
         return None
 
-    def not_a_client(self, expr: cst.BaseExpression, depth: int = 0) -> str | None:
-        """What `expr` provably is when that is not an OpenAI SDK client: something a package of
-        another SDK makes (`groq.Groq`), or an instance of a class of this file with no base
-        class; None when it is, or may be, an OpenAI client."""
+    def not_a_client(self, expr: cst.BaseExpression, depth: int = 0) -> bool:
+        """True when `expr` is provably not an OpenAI SDK client: something a package of another
+        SDK makes (`groq.Groq()`), or an instance of a class of this file with no base class."""
         if depth > _MAX_DEPTH:
-            return None
+            return False
         if isinstance(expr, cst.Call):
             func = expr.func
             if isinstance(func, cst.Attribute) and func.attr.value in ("with_options", "copy"):
                 return self.not_a_client(func.value, depth + 1)
-            name = self.tree.qualified_name(func)
-            if name is not None and name.split(".")[0] in OTHER_SDK_PACKAGES:
-                return f"`{name}`"
-            if isinstance(func, cst.Name):
-                bindings = self.tree.bindings_of(func)
-                if len(bindings) == 1 and bindings[0].kind == "class":
-                    cls = self.tree.parent(bindings[0].node)
-                    if isinstance(cls, cst.ClassDef) and not cls.bases and not cls.keywords:
-                        return f"the class `{func.value}` of this file"
-            return None
+            if _from_other_sdk(self.tree.qualified_name(func)):
+                return True
+            bindings = self.tree.bindings_of(func) if isinstance(func, cst.Name) else []
+            if len(bindings) != 1 or bindings[0].kind != "class":
+                return False
+            cls = self.tree.parent(bindings[0].node)
+            return isinstance(cls, cst.ClassDef) and not cls.bases and not cls.keywords
         if isinstance(expr, cst.Name):
-            kinds = [self._not_a_client_binding(b, depth + 1) for b in self.tree.bindings_of(expr)]
+            answers = [self._not_a_client_binding(b, depth + 1) for b in self.tree.bindings_of(expr)]
         elif isinstance(expr, cst.Attribute):
-            kinds = [self.not_a_client(v, depth + 1) for v in self._instance_attribute_values(expr)]
+            answers = [self.not_a_client(v, depth + 1) for v in self._instance_attribute_values(expr)]
         else:
-            return None
-        return kinds[0] if kinds and all(kinds) else None
+            return False
+        return bool(answers) and all(answers)
 
-    def _not_a_client_binding(self, binding: Binding, depth: int) -> str | None:
+    def _not_a_client_binding(self, binding: Binding, depth: int) -> bool:
         if binding.kind in ("assign", "annassign", "walrus", "with") and binding.value is not None:
             return self.not_a_client(binding.value, depth)
         if binding.kind == "param":
             annotation = getattr(self.tree.parent(binding.node), "annotation", None)
-            name = self.tree.qualified_name(annotation.annotation) if annotation is not None else None
-            if name is not None and name.split(".")[0] in OTHER_SDK_PACKAGES:
-                return f"`{name}`"
-        return None
+            return annotation is not None and _from_other_sdk(self.tree.qualified_name(annotation.annotation))
+        return False
 
     def _client_from_call(self, call: cst.Call) -> Client | None:
         name = self.tree.qualified_name(call.func)
@@ -423,7 +417,7 @@ class Analysis:
     def completion_calls(self) -> list[CompletionCall]:
         sites = [site for call in self.tree.nodes(cst.Call) if (site := self._completion_call(call))]
         # Another SDK's client (or a home-made class) with the same method names: not ours at all.
-        sites = [site for site in sites if site.client is not None or self.not_a_client(site.receiver) is None]
+        sites = [site for site in sites if site.client is not None or not self.not_a_client(site.receiver)]
         # A receiver that is not provably an OpenAI client is ours to report only in a file
         # that uses openai at all; elsewhere it is some other SDK with the same method names.
         if not self.tree.imports_module("openai"):
@@ -567,6 +561,10 @@ _NOT_A_RESULT = (
 
 def _is_constant_name(value: cst.BaseExpression) -> bool:
     return isinstance(value, cst.Name) and value.value in ("None", "True", "False")
+
+
+def _from_other_sdk(qualified: str | None) -> bool:
+    return qualified is not None and qualified.split(".")[0] in OTHER_SDK_PACKAGES
 
 
 def _joined(pieces: list[Constant | None]) -> Constant | None:
