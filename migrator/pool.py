@@ -156,8 +156,10 @@ class _Workers(Generic[T]):
         executor, self.executor = self.executor, None
         if executor is None:
             return
+        # shutdown() forgets these three: taken first.
         processes = list((getattr(executor, "_processes", None) or {}).values())
-        results = getattr(executor, "_result_queue", None)  # shutdown() forgets it
+        results = getattr(executor, "_result_queue", None)
+        manager = getattr(executor, "_executor_manager_thread", None)
         executor.shutdown(wait=False, cancel_futures=True)
         deadline = time.monotonic() + GRACE_SECONDS
         for process in processes:
@@ -171,9 +173,8 @@ class _Workers(Generic[T]):
         # The executor's manager thread closes its wake-up pipe as it ends; at exit, Python 3.11
         # writes to that pipe unless it is closed already, and the two can race ("Bad file
         # descriptor" printed after Ctrl-C). Waiting for the thread here settles it.
-        manager = getattr(executor, "_executor_manager_thread", None)
         if manager is not None:
-            manager.join(max(0.0, deadline - time.monotonic()) + 1.0)
+            manager.join(GRACE_SECONDS)  # the workers are gone: it ends at once
 
 
 def _unblock_result_reader(results: object) -> None:

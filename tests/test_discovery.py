@@ -6,6 +6,8 @@ import io
 import os
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -244,3 +246,26 @@ def test_stopping_early_never_hangs_at_exit(tmp_path):
     for _ in range(5):
         done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=30, check=False)
         assert (done.returncode, done.stdout) == (0, "stopped\n"), done.stderr
+
+
+def _slow_double(items):
+    time.sleep(0.2)
+    return [item * 2 for item in items]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="fork")
+def test_an_early_stop_waits_for_the_pools_manager_thread():
+    """After an early stop (Ctrl-C), the executor's manager thread has ended: left running, it races
+    the interpreter's exit hook (Python 3.11 wakes it through a pipe the thread is closing), and a
+    "Bad file descriptor" traceback follows "interrupted" about one run in a hundred."""
+    outcomes = pool.ordered(
+        range(200), needs_work=lambda n: True, work=_slow_double, crashed=str, size=lambda n: 10**6, jobs=2
+    )
+    assert next(outcomes) == 0
+    managers = [thread for thread in threading.enumerate() if type(thread).__name__ == "_ExecutorManagerThread"]
+    assert managers, "the run never started a pool"
+    waited_for = []
+    for thread in managers:  # whether it is still alive just after is a race; being waited for is not
+        thread.join = lambda timeout=None, thread=thread: waited_for.append(thread) or type(thread).join(thread, timeout)
+    outcomes.close()
+    assert waited_for == managers and not [thread for thread in managers if thread.is_alive()]
