@@ -4,7 +4,8 @@
 after: f-strings, returns, appends to a history list), or the call itself when the access is
 chained onto it. `output_text` joins the text of every message in the response; it is `""`
 where Chat gave `None` (a reply made only of tool calls), so a comparison of the content with
-`None` would change meaning: it is reported, and the call stays, until it tests truth instead.
+`None` (or of a name it is assigned to) would change meaning: it is reported, and the call
+stays, until it tests truth instead.
 
 The message object kept in a name (`message = completion.choices[0].message`) follows when that
 name is assigned once in its scope and read only as `message.content`: it then holds the text.
@@ -66,14 +67,17 @@ class OutputText(Rule):
             self._check_none_test(site, tree, read)
 
     def _check_none_test(self, site: CompletionCall, tree: SourceTree, content: cst.BaseExpression) -> None:
-        comparison = none_comparison(tree, content)
-        if comparison is not None:
-            site.block(
-                self.code,
-                comparison,
-                f'`{tree.quote(comparison, 60)}`: on Responses the text is "" when there is none, never None; '
-                "test its truth instead (`if not ...`), then migrate",
-            )
+        """Block the call where the text is compared with None, directly or through the name it
+        is assigned to (`text = ...content`, then `if text is None:`)."""
+        for read in (content, *_names_holding(tree, content)):
+            comparison = none_comparison(tree, read)
+            if comparison is not None:
+                site.block(
+                    self.code,
+                    comparison,
+                    f'`{tree.quote(comparison, 60)}`: on Responses the text is "" when there is none, never None; '
+                    "test its truth instead (`if not ...`), then migrate",
+                )
 
     def apply(self, ctx: FileContext) -> None:
         for use in ctx.migrated_uses():
@@ -88,6 +92,16 @@ class OutputText(Rule):
                     ctx.tree.edit(read, _name_alone)
                 name = ctx.tree.code(self.content_reads[id(use)][0].value)
                 ctx.report(message, self.code, f"`.choices[0].message` → `.output_text`; `{name}.content` → `{name}`")
+
+
+def _names_holding(tree: SourceTree, value: cst.BaseExpression) -> list[cst.Name]:
+    """The reads of the name `value` is assigned to (`name = value`), if it is."""
+    statement = tree.parent(value)
+    if not (isinstance(statement, (cst.Assign, cst.AnnAssign)) and statement.value is value):
+        return []
+    targets = [t.target for t in statement.targets] if isinstance(statement, cst.Assign) else [statement.target]
+    bindings = [tree.binding_at(target) for target in targets if isinstance(target, cst.Name)]
+    return [read for binding in bindings if binding is not None for read in tree.references(binding)]
 
 
 def _content_reads(tree: SourceTree, message: cst.BaseExpression) -> list[cst.Attribute] | _Refusal | None:
