@@ -483,7 +483,7 @@ class Analysis:
         target = _single_name_target(parent, expr)
         if target is None:
             site.block(
-                "RSP001", expr, f"its result {_describe_escape(self.tree, expr)}, where the tool cannot follow it"
+                "RSP001", expr, f"its result {describe_escape(self.tree, expr)}, where the tool cannot follow it"
             )
             return []
         binding = self.tree.binding_at(target)
@@ -494,7 +494,7 @@ class Analysis:
                 site.block(
                     "RSP001",
                     reference,
-                    f"`{reference.value}` {_describe_escape(self.tree, reference)}, where the tool cannot follow it",
+                    f"`{reference.value}` {describe_escape(self.tree, reference)}, where the tool cannot follow it",
                 )
             elif (other := self._other_value(reference, binding)) is not None:
                 # Names are not flow-sensitive: this read may see another value, which a
@@ -614,8 +614,12 @@ def _single_name_target(parent: cst.CSTNode | None, expr: cst.BaseExpression) ->
     return None
 
 
-def _describe_escape(tree: SourceTree, expr: cst.BaseExpression) -> str:
+def describe_escape(tree: SourceTree, expr: cst.BaseExpression) -> str:
     parent = tree.parent(expr)
+    if isinstance(parent, cst.NameItem):
+        declaration = tree.parent(parent)
+        keyword = "global" if isinstance(declaration, cst.Global) else "nonlocal"
+        return f"is declared `{keyword}` in a function that may assign it"
     if isinstance(parent, cst.Return):
         return "is returned from the function"
     if isinstance(parent, (cst.Yield)):

@@ -27,7 +27,7 @@ import libcst as cst
 
 from migrator._cst_helpers import is_written, none_comparison
 from migrator._tree import SourceTree
-from migrator.analysis import CompletionCall, ResultUse
+from migrator.analysis import CompletionCall, ResultUse, describe_escape
 from migrator.engine import FileContext
 from migrator.rules import Rule
 
@@ -123,6 +123,8 @@ def _content_reads(tree: SourceTree, message: cst.BaseExpression) -> list[cst.At
     reads = []
     for reference in tree.references(binding):
         attribute = tree.parent(reference)
+        if isinstance(attribute, cst.NameItem):  # `global name` / `nonlocal name` in a function
+            return _Refusal(reference, f"`{name}` holds the message object and {describe_escape(tree, reference)}")
         if tree.bindings_of(reference) != [binding]:
             return _Refusal(
                 reference, f"`{name}` may hold the message object or another value here, which the tool cannot follow"
