@@ -487,6 +487,16 @@ class Analysis:
             )
             return []
         binding = self.tree.binding_at(target)
+        if isinstance(binding.scope, cst.ClassDef):
+            # A class attribute is read as `self.<name>` and `<Class>.<name>` too, which no name
+            # lookup sees: rewriting the reads it does see would leave those on Chat's shape.
+            site.block(
+                "RSP001",
+                target,
+                f"its result is kept in the class attribute `{target.value}` (read as `self.{target.value}` "
+                "too), where the tool cannot follow it",
+            )
+            return []
         uses = []
         for reference in self.tree.references(binding):
             use = self._chain(reference)
