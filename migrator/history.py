@@ -215,6 +215,12 @@ def _reply_of(tree: SourceTree, added: cst.BaseExpression, uses, list_sites) -> 
                 raise _NotFollowed(streamed)
             if streamed is not None:
                 return [streamed], None
+        elif use is None and _is_content_of_name(content):
+            # `message = resp.choices[0].message`, then `"content": message.content` (RSP002
+            # follows that name only where it is read for nothing but its text)
+            message = _content_variable_use(tree, content.value, uses)
+            if message is not None and message.path == REPLY_PATH:
+                return _single_site(message, list_sites)
         if use is not None and use.path == CONTENT_PATH:
             return _single_site(use, list_sites)
     return None
@@ -302,6 +308,10 @@ def _is_empty_string(value: cst.BaseExpression | None) -> bool:
 
 def _index(body: list, node: cst.CSTNode) -> int:
     return next(index for index, item in enumerate(body) if item is node)
+
+
+def _is_content_of_name(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Attribute) and node.attr.value == "content" and isinstance(node.value, cst.Name)
 
 
 def _content_variable_use(tree: SourceTree, name: cst.Name, uses) -> ResultUse | None:
