@@ -266,6 +266,8 @@ def test_an_early_stop_waits_for_the_pools_manager_thread():
     assert managers, "the run never started a pool"
     waited_for = []
     for thread in managers:  # whether it is still alive just after is a race; being waited for is not
-        thread.join = lambda timeout=None, thread=thread: waited_for.append(thread) or type(thread).join(thread, timeout)
+        thread.join = lambda timeout=None, thread=thread: waited_for.append(thread) or type(thread).join(
+            thread, timeout
+        )
     outcomes.close()
     assert waited_for == managers and not [thread for thread in managers if thread.is_alive()]
