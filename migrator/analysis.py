@@ -480,7 +480,7 @@ class Analysis:
             return []
         if _reads_from(parent, expr):
             return [self._chain(expr)]
-        target = _single_name_target(parent, expr)
+        target = single_name_target(parent, expr)
         if target is None:
             site.block(
                 "RSP001", expr, f"its result {describe_escape(self.tree, expr)}, where the tool cannot follow it"
@@ -615,7 +615,8 @@ def _reads_from(parent: cst.CSTNode | None, expr: cst.BaseExpression) -> bool:
     )
 
 
-def _single_name_target(parent: cst.CSTNode | None, expr: cst.BaseExpression) -> cst.Name | None:
+def single_name_target(parent: cst.CSTNode | None, expr: cst.BaseExpression) -> cst.Name | None:
+    """The name in `name = expr` / `name: T = expr` (`parent` is the statement), else None."""
     if isinstance(parent, cst.Assign) and parent.value is expr and len(parent.targets) == 1:
         target = parent.targets[0].target
         return target if isinstance(target, cst.Name) else None

@@ -27,7 +27,7 @@ import libcst as cst
 
 from migrator._cst_helpers import is_written, none_comparison
 from migrator._tree import SourceTree
-from migrator.analysis import CompletionCall, ResultUse, describe_escape
+from migrator.analysis import CompletionCall, ResultUse, describe_escape, single_name_target
 from migrator.engine import FileContext
 from migrator.rules import Rule
 
@@ -95,7 +95,7 @@ class OutputText(Rule):
 
 
 def _names_holding(tree: SourceTree, value: cst.BaseExpression) -> list[cst.Name]:
-    """The reads of the name `value` is assigned to (`name = value`), if it is."""
+    """The reads of the names `value` is assigned to (`name = value`, `a = b = value`), if it is."""
     statement = tree.parent(value)
     if not (isinstance(statement, (cst.Assign, cst.AnnAssign)) and statement.value is value):
         return []
@@ -109,10 +109,10 @@ def _content_reads(tree: SourceTree, message: cst.BaseExpression) -> list[cst.At
     assigned to, when that is the name's only assignment in its scope and they are its only
     reads; a refusal saying why not; None when `message` is not assigned to a plain name."""
     statement = tree.parent(message)
-    if not (isinstance(statement, cst.Assign) and statement.value is message and len(statement.targets) == 1):
+    target = single_name_target(statement, message)
+    if target is None or not isinstance(statement, cst.Assign):
         return None  # (an annotated name would keep the message type in its annotation)
-    target = statement.targets[0].target
-    binding = tree.binding_at(target) if isinstance(target, cst.Name) else None
+    binding = tree.binding_at(target)
     if binding is None:
         return None
     name = binding.name
