@@ -52,6 +52,12 @@ class Binding:
     value: cst.BaseExpression | None = None  # the assigned expression, when there is one
     qualified: str | None = None  # for imports: the dotted name imported
 
+    @property
+    def is_class_attribute(self) -> bool:
+        """Bound in a class body: read as `self.<name>` and `<Class>.<name>` too, which no name
+        lookup sees."""
+        return isinstance(self.scope, cst.ClassDef)
+
 
 @dataclass(eq=False)
 class Scope:

@@ -487,9 +487,8 @@ class Analysis:
             )
             return []
         binding = self.tree.binding_at(target)
-        if isinstance(binding.scope, cst.ClassDef):
-            # A class attribute is read as `self.<name>` and `<Class>.<name>` too, which no name
-            # lookup sees: rewriting the reads it does see would leave those on Chat's shape.
+        if binding.is_class_attribute:
+            # Rewriting the reads a name lookup sees would leave `self.<name>` on Chat's shape.
             site.block(
                 "RSP001",
                 target,

@@ -116,7 +116,7 @@ def _content_reads(tree: SourceTree, message: cst.BaseExpression) -> list[cst.At
     if binding is None:
         return None
     name = binding.name
-    if isinstance(binding.scope, cst.ClassDef):  # also read as `self.<name>` / `<Class>.<name>`
+    if binding.is_class_attribute:
         return _Refusal(target, f"`{name}` holds the message object as a class attribute, which the tool cannot follow")
     if tree.bindings_in_scope_of(binding) != [binding]:
         return _Refusal(
