@@ -321,7 +321,8 @@ def rules(color: bool | None) -> None:
     report.print_rules(report.make_console(sys.stdout, color), all_rules())
 
 
-@main.command()
+# (click's short help for the command list stops at the first ". ": "e.g." would cut it)
+@main.command(short_help="Explain one rule: what it changes, and why.")
 @click.argument("code")
 @click.option("--color/--no-color", default=None, help="Force color on or off.")
 def explain(code: str, color: bool | None) -> None:

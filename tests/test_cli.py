@@ -415,6 +415,15 @@ def test_help_documents_exit_codes(run):
     assert result.exit_code == 0 and "Exit codes:" in result.stdout and "  2  usage error" in result.stdout
 
 
+def test_the_command_list_gives_each_command_a_whole_sentence(run):
+    # click cuts a short help at its first ". " (as in "e.g. ..."), leaving half a sentence
+    listing = run("--help").stdout.split("Commands:")[1].split("Exit codes:")[0]
+    lines = [line.strip() for line in listing.splitlines() if line.strip()]
+    assert {line.split()[0] for line in lines} == {"apply", "check", "diff", "explain", "rules"}
+    for line in lines:
+        assert line.endswith(".") and not line.endswith("...") and line.count("(") == line.count(")"), line
+
+
 # --- rules and explain -------------------------------------------------------------------------
 
 
