@@ -24,6 +24,12 @@ AZURE_CLIENT_CLASSES = {"openai.AzureOpenAI", "openai.AsyncAzureOpenAI", "openai
 COMPLETION_METHODS = ("create", "parse", "stream")
 RESPONSE_WRAPPERS = ("with_raw_response", "with_streaming_response")
 _ENV_GETTERS = {"os.getenv", "os.environ.get"}
+#: The path of the message object of a result (`resp.choices[0].message`).
+MESSAGE_PATH = ("choices", 0, "message")
+#: The first step of the path of a read of a name that holds the message object
+#: (`message = resp.choices[0].message`, then `message.tool_calls`): the rest of the path is the
+#: read's own, after the name.
+MESSAGE_NAME = "<message name>"
 _MAX_DEPTH = 12
 #: Top-level packages of other SDKs, several with OpenAI's method names
 #: (`client.chat.completions.create`): what their classes and functions make is never an OpenAI
@@ -103,6 +109,14 @@ class ResultUse:
         if self.path[: len(prefix)] == prefix:
             return self.chain[len(prefix)]
         return None
+
+
+@dataclass(frozen=True)
+class Unfollowed:
+    """Why a name that holds a message object is not followed: a finding at `node`."""
+
+    node: cst.CSTNode
+    reason: str
 
 
 @dataclass(eq=False)
@@ -450,12 +464,33 @@ class Analysis:
 
     def _attach_result_uses(self, sites: list[CompletionCall]) -> None:
         self._site_calls = {id(site.call) for site in sites}
+        #: For each `<result>.choices[0].message` node assigned to a name: the uses of that
+        #: name (one per read, their paths starting with MESSAGE_NAME), or why it is not followed.
+        self.message_names: dict[int, list[ResultUse] | Unfollowed] = {}
         uses_by_base: dict[cst.CSTNode, ResultUse] = {}
         for site in sites:
             for use in self._result_uses(site):
-                shared = uses_by_base.setdefault(use.base, use)
-                shared.sites.append(site)
-                site.uses.append(shared)
+                for each in (use, *self._message_name_uses(use)):
+                    shared = uses_by_base.setdefault(each.base, each)
+                    shared.sites.append(site)
+                    site.uses.append(shared)
+
+    def _message_name_uses(self, use: ResultUse) -> list[ResultUse]:
+        if use.path != MESSAGE_PATH:
+            return []
+        message = use.chain[-1]
+        if id(message) not in self.message_names:
+            followed = _message_name(self.tree, message)
+            if followed is not None:
+                self.message_names[id(message)] = (
+                    followed if isinstance(followed, Unfollowed) else [self._read_of_message(r) for r in followed]
+                )
+        found = self.message_names.get(id(message))
+        return found if isinstance(found, list) else []
+
+    def _read_of_message(self, reference: cst.Name) -> ResultUse:
+        read = self._chain(reference)
+        return ResultUse((reference, *read.chain), (MESSAGE_NAME, *read.path))
 
     def _result_uses(self, site: CompletionCall) -> list[ResultUse]:
         """Every read of the call's result; blocks the site where the result escapes."""
@@ -622,6 +657,37 @@ def single_name_target(parent: cst.CSTNode | None, expr: cst.BaseExpression) -> 
     if isinstance(parent, cst.AnnAssign) and parent.value is expr and isinstance(parent.target, cst.Name):
         return parent.target
     return None
+
+
+def _message_name(tree: SourceTree, message: cst.BaseExpression) -> list[cst.Name] | Unfollowed | None:
+    """The reads of the name that `message` (`<result>.choices[0].message`) is assigned to, when
+    that is the name's only assignment in its scope and every read sees only it; why not
+    otherwise; None when `message` is not assigned to a plain name (or the name is never read)."""
+    statement = tree.parent(message)
+    target = single_name_target(statement, message)
+    if target is None or not isinstance(statement, cst.Assign):
+        return None  # (an annotated name would keep the message type in its annotation)
+    binding = tree.binding_at(target)
+    if binding is None:
+        return None
+    name = binding.name
+    if binding.is_class_attribute:
+        return Unfollowed(
+            target, f"`{name}` holds the message object as a class attribute, which the tool cannot follow"
+        )
+    if tree.bindings_in_scope_of(binding) != [binding]:
+        return Unfollowed(
+            target, f"`{name}` holds the message object and is assigned more than once, which the tool cannot follow"
+        )
+    reads = tree.references(binding)
+    for reference in reads:
+        if isinstance(tree.parent(reference), cst.NameItem):  # `global name` / `nonlocal name`
+            return Unfollowed(reference, f"`{name}` holds the message object and {describe_escape(tree, reference)}")
+        if tree.bindings_of(reference) != [binding]:
+            return Unfollowed(
+                reference, f"`{name}` may hold the message object or another value here, which the tool cannot follow"
+            )
+    return reads or None
 
 
 def describe_escape(tree: SourceTree, expr: cst.BaseExpression) -> str:

@@ -21,7 +21,7 @@ import libcst as cst
 
 from migrator._cst_helpers import class_level_targets, string_value
 from migrator._tree import Binding, SourceTree
-from migrator.analysis import CompletionCall, ResultUse
+from migrator.analysis import MESSAGE_NAME, CompletionCall, ResultUse
 from migrator.chunk_reads import Kind
 from migrator.conversation import REPLY_PATH, message_problems
 from migrator.instance_lists import InstanceList, instance_list
@@ -215,9 +215,9 @@ def _reply_of(tree: SourceTree, added: cst.BaseExpression, uses, list_sites) -> 
                 raise _NotFollowed(streamed)
             if streamed is not None:
                 return [streamed], None
-        elif use is None and _is_content_of_name(content):
-            # `message = resp.choices[0].message`, then `"content": message.content` (RSP002
-            # follows that name only where it is read for nothing but its text)
+        elif (use is None or use.path == (MESSAGE_NAME, "content")) and _is_content_of_name(content):
+            # `message = resp.choices[0].message`, then `"content": message.content`: the chain
+            # takes the id from the result's own name (RSP002 may make `message` the text)
             message = _content_variable_use(tree, content.value, uses)
             if message is not None and message.path == REPLY_PATH:
                 return _single_site(message, list_sites)

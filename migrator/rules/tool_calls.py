@@ -48,11 +48,13 @@ from migrator._cst_helpers import (
     only_argument_of,
     read_chain,
 )
-from migrator.analysis import ResultUse
+from migrator.analysis import MESSAGE_NAME, ResultUse
 from migrator.engine import FileContext
 from migrator.rules import Rule
 
 TOOL_CALLS = ("choices", 0, "message", "tool_calls")
+#: `message.tool_calls`, where `message` holds the message object (RSP002 makes it the response).
+NAMED_TOOL_CALLS = (MESSAGE_NAME, "tool_calls")
 #: Reads of one Chat tool call and the Responses field each becomes.
 FIELD_RENAMES = {("function", "name"): "name", ("function", "arguments"): "arguments", ("id",): "call_id"}
 CALLS_TEMPLATE = '[item for item in RESULT.output if item.type == "function_call"]'
@@ -80,7 +82,7 @@ class ToolCalls(Rule):
     def plan(self, ctx: FileContext) -> None:
         for site in ctx.sites:
             for use in site.uses:
-                if use.node_for(TOOL_CALLS) is None:
+                if _tool_calls(use) is None:
                     continue
                 if id(use) not in self.plans:
                     self.plans[id(use)] = _plan_use(ctx, use)
@@ -100,23 +102,34 @@ class ToolCalls(Rule):
                 ctx.tree.edit(node, edit)
             renames = f"; on each call {', '.join(sorted(plan.renames))}" if plan.renames else ""
             ctx.report(
-                use.node_for(TOOL_CALLS),
+                _tool_calls(use)[0],
                 self.code,
                 f"`.choices[0].message.tool_calls` → the `function_call` items of `.output`{renames}",
             )
 
 
+def _tool_calls(use: ResultUse) -> tuple[cst.BaseExpression, tuple, int] | None:
+    """The `...tool_calls` node of the use, the path to it, and how many accesses below it the
+    response is (`<result>.choices[0].message.tool_calls`: 4; `message.tool_calls`: 1)."""
+    for prefix, steps in ((TOOL_CALLS, 4), (NAMED_TOOL_CALLS, 1)):
+        node = use.node_for(prefix)
+        if node is not None:
+            return node, prefix, steps
+    return None
+
+
 def _plan_use(ctx: FileContext, use: ResultUse) -> _Plan | None:
     tree = ctx.tree
     plan = _Plan()
-    calls = use.node_for(TOOL_CALLS)
-    if len(use.path) > len(TOOL_CALLS):
+    calls, prefix, steps = _tool_calls(use)
+    if len(use.path) > len(prefix):
         # `...tool_calls[0].function.name`: one call, read right here.
-        if not isinstance(use.path[4], int) and use.path[4] != "[]":
+        index = use.path[len(prefix)]
+        if not isinstance(index, int) and index != "[]":
             return None
-        if not _call_read(tree, use.node_for(TOOL_CALLS + (use.path[4],)), plan, alias_ok=True):
+        if not _call_read(tree, use.node_for((*prefix, index)), plan, alias_ok=True):
             return None
-        plan.edits.append((calls, _to_calls_list))
+        plan.edits.append((calls, lambda node: _to_calls_list(node, steps)))
         return plan
     outer, or_empty = _unwrap_or_empty(tree, calls)
     how = _list_read(tree, outer, plan, alias_ok=True)
@@ -125,11 +138,11 @@ def _plan_use(ctx: FileContext, use: ResultUse) -> _Plan | None:
     bool_call = only_argument_of(tree, outer, "bool")
     if bool_call is not None:
         # `bool(...tool_calls)` → `any(...)`, with no `bool()` around it
-        plan.edits.append((bool_call, lambda node: _to_any(_calls_node(node.args[0].value, or_empty))))
+        plan.edits.append((bool_call, lambda node: _to_any(_calls_node(node.args[0].value, or_empty), steps)))
     elif how == "truth":
-        plan.edits.append((outer, lambda node: keep_parens(node, _to_any(_calls_node(node, or_empty)))))
+        plan.edits.append((outer, lambda node: keep_parens(node, _to_any(_calls_node(node, or_empty), steps))))
     else:
-        plan.edits.append((outer, lambda node: keep_parens(node, _to_calls_list(_calls_node(node, or_empty)))))
+        plan.edits.append((outer, lambda node: keep_parens(node, _to_calls_list(_calls_node(node, or_empty), steps))))
     return plan
 
 
@@ -138,13 +151,13 @@ def _calls_node(node: cst.BaseExpression, or_empty: bool) -> cst.BaseExpression:
     return node.left if or_empty else node
 
 
-def _to_calls_list(node: cst.BaseExpression) -> cst.BaseExpression:
-    # node is `<result>.choices[0].message.tool_calls`: four steps down is `<result>`.
-    return keep_parens(node, fill(CALLS_TEMPLATE, RESULT=descend(node, 4)))
+def _to_calls_list(node: cst.BaseExpression, steps: int) -> cst.BaseExpression:
+    # node is `<result>.choices[0].message.tool_calls` (`steps` accesses above `<result>`)
+    return keep_parens(node, fill(CALLS_TEMPLATE, RESULT=descend(node, steps)))
 
 
-def _to_any(node: cst.BaseExpression) -> cst.BaseExpression:
-    return keep_parens(node, fill(ANY_TEMPLATE, RESULT=descend(node, 4)))
+def _to_any(node: cst.BaseExpression, steps: int) -> cst.BaseExpression:
+    return keep_parens(node, fill(ANY_TEMPLATE, RESULT=descend(node, steps)))
 
 
 def _unwrap_or_empty(tree, node: cst.BaseExpression) -> tuple[cst.BaseExpression, bool]:
