@@ -16,11 +16,16 @@ import libcst as cst
 
 from migrator._cst_helpers import dict_entries, literal_string
 from migrator._tree import Binding, SourceTree
+from migrator.analysis import MESSAGE_NAME, MESSAGE_PATH
 from migrator.instance_lists import InstanceList, instance_list
 from migrator.unpacking import reading_call
 
 PLAIN_ROLES = frozenset({"system", "developer", "user", "assistant"})
-REPLY_PATH = ("choices", 0, "message")
+REPLY_PATH = MESSAGE_PATH
+DUMP_PATH = (*REPLY_PATH, "model_dump", "()")
+#: A reply as the message object or its `model_dump()`: of a result, or through a name that
+#: holds the message object (RSP002 then makes that name hold the response).
+REPLY_PATHS = frozenset({REPLY_PATH, DUMP_PATH, (MESSAGE_NAME,), (MESSAGE_NAME, "model_dump", "()")})
 #: Keys a Chat tool result may have; `name` is dropped (the call id names the call).
 TOOL_MESSAGE_KEYS = frozenset({"role", "tool_call_id", "content", "name"})
 _READ_ONLY_METHODS = frozenset({"pop", "clear", "remove", "copy", "index", "count", "reverse"})

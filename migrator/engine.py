@@ -23,7 +23,7 @@ import libcst as cst
 
 from migrator import layout, todo
 from migrator._tree import SourceTree
-from migrator.analysis import Analysis, CompletionCall, ResultUse
+from migrator.analysis import MESSAGE_NAME, Analysis, CompletionCall, ResultUse, describe_escape
 from migrator.findings import Finding, Severity
 from migrator.prefilter import Prefilter, imports_openai
 from migrator.providers import provider_overrides
@@ -246,12 +246,7 @@ def _decide(ctx: FileContext) -> None:
                 site.block("RSP001", arg, _unclaimed_message(arg))
         for use in site.uses:
             if id(use) not in site.claimed_uses and use.path:
-                site.block(
-                    "RSP001",
-                    use.chain[-1],
-                    f"the result is read as `{ctx.tree.quote(use.chain[-1], 60)}`, "
-                    "which migrator does not rewrite yet; migrate this call by hand",
-                )
+                site.block("RSP001", use.chain[-1], _unclaimed_use_message(ctx.tree, use))
     for site in sites:
         site.migrate = _allowed(site, ctx.settings) and site.call not in ctx.kept
     # A name that may hold the result of several calls is rewritten only if all of them are.
@@ -297,6 +292,18 @@ def _decide(ctx: FileContext) -> None:
                 )
             else:
                 ctx.report(block.node, block.code, block.message, Severity.WARNING, False)
+
+
+def _unclaimed_use_message(tree: SourceTree, use: ResultUse) -> str:
+    if use.path == (MESSAGE_NAME,):  # the message object itself: passed on, returned, stored
+        return (
+            f"`{use.base.value}` holds the message object and {describe_escape(tree, use.base)}, "
+            "where the tool cannot follow it; migrate this call by hand"
+        )
+    return (
+        f"the result is read as `{tree.quote(use.chain[-1], 60)}`, "
+        "which migrator does not rewrite yet; migrate this call by hand"
+    )
 
 
 def _unclaimed_message(arg: cst.Arg) -> str:

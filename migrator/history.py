@@ -23,11 +23,10 @@ from migrator._cst_helpers import class_level_targets, string_value
 from migrator._tree import Binding, SourceTree
 from migrator.analysis import MESSAGE_NAME, CompletionCall, ResultUse
 from migrator.chunk_reads import Kind
-from migrator.conversation import REPLY_PATH, message_problems
+from migrator.conversation import REPLY_PATH, REPLY_PATHS, message_problems
 from migrator.instance_lists import InstanceList, instance_list
 
 CONTENT_PATH = ("choices", 0, "message", "content")
-DUMP_PATH = (*REPLY_PATH, "model_dump", "()")
 _ESCAPES = (cst.Break, cst.Continue, cst.Return, cst.Raise, cst.Yield)
 
 
@@ -203,7 +202,7 @@ def _append_statement(tree: SourceTree, reference: cst.CSTNode) -> cst.SimpleSta
 def _reply_of(tree: SourceTree, added: cst.BaseExpression, uses, list_sites) -> tuple[CompletionCall, str] | None:
     """(call, name holding its result) if `added` is the assistant reply of one of the calls."""
     use = uses.get(id(added))
-    if use is not None and use.path in (REPLY_PATH, DUMP_PATH):
+    if use is not None and use.path in REPLY_PATHS:
         return _single_site(use, list_sites)
     if isinstance(added, cst.Dict) and _role(added) == "assistant" and len(added.elements) == 2:
         content = next(e.value for e in added.elements if e.key.evaluated_value == "content")

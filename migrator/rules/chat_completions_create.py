@@ -23,10 +23,9 @@ import libcst as cst
 
 from migrator._cst_helpers import rename_kwarg
 from migrator.analysis import CompletionCall
-from migrator.conversation import REPLY_PATH, messages_problems
+from migrator.conversation import REPLY_PATHS, messages_problems
 from migrator.engine import FileContext
 from migrator.findings import Severity
-from migrator.history import DUMP_PATH
 from migrator.providers import Provider, dashscope_facts, supported_models
 from migrator.rules import Rule
 
@@ -130,9 +129,7 @@ class ChatCompletionsCreate(Rule):
         site.claim("messages")
 
         def is_reply(expr: cst.BaseExpression) -> bool:
-            return any(
-                use.chain[-1] is expr and use.path in (REPLY_PATH, DUMP_PATH) for s in ctx.sites for use in s.uses
-            )
+            return any(use.chain[-1] is expr and use.path in REPLY_PATHS for s in ctx.sites for use in s.uses)
 
         # Tool results and assistant tool calls are converted by RSP015 when it runs.
         function_items = ctx.settings.rule_enabled("RSP015")

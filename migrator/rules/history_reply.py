@@ -5,7 +5,9 @@ a plain assistant message.
 `.model_dump()` of it, a dict with the same role and content); a Response
 has no such object, and its `output` items are not all valid input on every provider. The
 reply becomes `{"role": "assistant", "content": completion.output_text}`, which both APIs
-accept. Calls that offer tools are not rewritten (their replies may carry tool calls).
+accept. So is the message kept in a name (`reply = completion.choices[0].message`, then
+`messages.append(reply)`): RSP002 makes that name hold the response. Calls that offer tools
+are not rewritten here (their replies may carry tool calls: RSP015).
 A reply appended as `.choices[0].message.content` is covered by RSP002.
 
     - messages.append(completion.choices[0].message)
@@ -16,11 +18,10 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrator._cst_helpers import expression
-from migrator.analysis import ResultUse
-from migrator.conversation import REPLY_PATH
+from migrator._cst_helpers import descend, expression
+from migrator.analysis import MESSAGE_NAME, ResultUse
+from migrator.conversation import REPLY_PATHS
 from migrator.engine import FileContext
-from migrator.history import DUMP_PATH
 from migrator.rules import Rule
 
 TOOL_PARAMS = ("tools", "functions")
@@ -46,12 +47,14 @@ class HistoryReply(Rule):
     def apply(self, ctx: FileContext) -> None:
         for use in ctx.migrated_uses():
             if id(use) in self.claimed:
-                ctx.tree.edit(use.chain[-1], _to_message_dict)
+                # (a name that holds the message object holds the response once migrated)
+                steps = 0 if use.path[0] == MESSAGE_NAME else 3
+                ctx.tree.edit(use.chain[-1], lambda node, s=steps: _to_message_dict(node, s))
                 ctx.report(use.chain[-1], self.code, "the appended message object → an assistant message dict")
 
 
 def _is_appended_reply(ctx: FileContext, use: ResultUse) -> bool:
-    if use.path not in (REPLY_PATH, DUMP_PATH):
+    if use.path not in REPLY_PATHS:
         return False
     arg = ctx.tree.parent(use.chain[-1])
     call = ctx.tree.parent(arg) if isinstance(arg, cst.Arg) else None
@@ -64,10 +67,11 @@ def _is_appended_reply(ctx: FileContext, use: ResultUse) -> bool:
     )
 
 
-def _to_message_dict(node: cst.BaseExpression) -> cst.BaseExpression:
-    # node is `<result>.choices[0].message` or `<result>.choices[0].message.model_dump()`.
+def _to_message_dict(node: cst.BaseExpression, steps: int) -> cst.BaseExpression:
+    # node is `<result>.choices[0].message` or `<result>.choices[0].message.model_dump()`
+    # (`steps` accesses below the message is the response).
     message = node.func.value if isinstance(node, cst.Call) else node
-    result = message.value.value.value
+    result = descend(message, steps)
     reply = expression('{"role": "assistant", "content": _.output_text}')
     content = reply.elements[1]
     return reply.with_changes(

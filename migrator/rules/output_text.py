@@ -27,7 +27,7 @@ import libcst as cst
 
 from migrator._cst_helpers import is_written, none_comparison
 from migrator._tree import SourceTree
-from migrator.analysis import MESSAGE_NAME, MESSAGE_PATH, CompletionCall, ResultUse, Unfollowed, describe_escape
+from migrator.analysis import MESSAGE_NAME, MESSAGE_PATH, CompletionCall, ResultUse, Unfollowed
 from migrator.engine import FileContext
 from migrator.rules import Rule
 
@@ -50,16 +50,6 @@ class OutputText(Rule):
                     self._check_none_test(site, ctx.tree, node)
                 elif use.path == MESSAGE_PATH:
                     self._plan_message_name(site, use, ctx)
-                elif use.path == (MESSAGE_NAME,):
-                    # the message object itself passed on, returned, stored: Responses has none
-                    site.claim_use(use)
-                    name = use.base.value
-                    site.block(
-                        self.code,
-                        use.base,
-                        f"`{name}` holds the message object and {describe_escape(ctx.tree, use.base)}, "
-                        "which has no equivalent on Responses; migrate this call by hand",
-                    )
 
     def _plan_message_name(self, site: CompletionCall, use: ResultUse, ctx: FileContext) -> None:
         followed = ctx.analysis.message_names.get(id(use.chain[-1]))

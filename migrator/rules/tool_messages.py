@@ -10,8 +10,9 @@ of items, linked by `call_id`:
 - an assistant message with literal `tool_calls` becomes its text as an assistant message
   (when it has any) followed by one `{"type": "function_call", "call_id", "name", "arguments"}`
   item per call, in order (inside a list literal, or `append` becoming `extend`);
-- appending the reply of a call that offers tools, `history.append(<result>.choices[0].message)`,
-  becomes appending its text (when there is any) and its function calls rebuilt as dicts.
+- appending the reply of a call that offers tools, `history.append(<result>.choices[0].message)`
+  (or the message kept in a name, which RSP002 makes hold the response), becomes appending its
+  text (when there is any) and its function calls rebuilt as dicts.
 
 Why rebuilt dicts and not `history.extend(<result>.output)`: every result must be preceded by
 its `function_call` in the input (DashScope and OpenAI both refuse it otherwise), and the
@@ -46,7 +47,7 @@ import libcst as cst
 from migrator._cst_helpers import dict_entries, fill, fill_statements, remove_dict_keys, string
 from migrator.analysis import CompletionCall, ResultUse
 from migrator.conversation import (
-    REPLY_PATH,
+    REPLY_PATHS,
     ListedMessage,
     assistant_text,
     function_item_kind,
@@ -59,7 +60,6 @@ from migrator.engine import FileContext
 from migrator.rules import Rule
 from migrator.unpacking import reading_call
 
-DUMP_PATH = REPLY_PATH + ("model_dump", "()")
 TOOL_RESULT_KEYS = {"role": "type", "tool_call_id": "call_id", "content": "output"}
 ASSISTANT_TEMPLATE = '{"role": "assistant", "content": CONTENT}'
 CALL_TEMPLATE = '{"type": "function_call", "call_id": ID, "name": NAME, "arguments": ARGUMENTS}'
@@ -160,7 +160,7 @@ class ToolMessages(Rule):
 
 def _is_reply(ctx: FileContext):
     def is_reply(expr: cst.BaseExpression) -> bool:
-        return any(use.chain[-1] is expr and use.path in (REPLY_PATH, DUMP_PATH) for s in ctx.sites for use in s.uses)
+        return any(use.chain[-1] is expr and use.path in REPLY_PATHS for s in ctx.sites for use in s.uses)
 
     return is_reply
 
@@ -173,7 +173,7 @@ def _offers_tools(site: CompletionCall) -> bool:
 def _reply_statement(ctx: FileContext, use: ResultUse):
     """(statement, history list, result name) for `<history>.append(<result>.choices[0].message)`
     standing alone on its line in a block, else None."""
-    if use.path not in (REPLY_PATH, DUMP_PATH) or not isinstance(use.base, cst.Name):
+    if use.path not in REPLY_PATHS or not isinstance(use.base, cst.Name):
         return None
     tree = ctx.tree
     arg = tree.parent(use.chain[-1])
