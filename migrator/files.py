@@ -142,7 +142,10 @@ def _load_gitignore(directory: Path) -> pathspec.GitIgnoreSpec | None:
 
 
 def _repo_ignores(directory: Path) -> _Ignores:
-    """The .gitignore files between the repository root and `directory` (above the walk itself)."""
+    """The .gitignore files between the repository root and `directory` (above the walk itself).
+
+    None of them when they ignore `directory` or a folder above it: a directory named on the
+    command line is walked, as a file named there is read (its own .gitignore files apply)."""
     # abspath, not resolve(): the walk's paths keep their symlinked names, and so must these.
     directory = Path(os.path.abspath(directory))
     chain = [directory, *directory.parents]
@@ -152,6 +155,9 @@ def _repo_ignores(directory: Path) -> _Ignores:
         return ignores
     for d in reversed(chain[1 : chain.index(root) + 1]):
         ignores = ignores.with_dir(d)
+        below = chain[chain.index(d) - 1]
+        if ignores.ignored(below, is_dir=True):
+            return _Ignores()
     return ignores
 
 

@@ -66,6 +66,19 @@ def test_discover_reads_gitignores_of_the_repository_above_the_walked_dir(tmp_pa
     assert [Path(p).name for p in discover([str(tmp_path / "src")])] == ["a.py"]
 
 
+def test_a_directory_named_inside_an_ignored_folder_is_walked(tmp_path):
+    # `migrator check .venv/lib/.../site-packages/pkg` in a repository that ignores `.venv`:
+    # what was asked for is checked; the folder's own .gitignore still applies.
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".gitignore").write_text(".venv\nout/\n*.gen.py\n")
+    make(tmp_path, "src/a.py", ".venv/lib/pkg/m.py", ".venv/lib/pkg/skip.py", "out/o.py")
+    (tmp_path / ".venv" / "lib" / "pkg" / ".gitignore").write_text("skip.py\n")
+    assert [Path(p).name for p in discover([str(tmp_path / ".venv" / "lib" / "pkg")])] == ["m.py"]
+    assert [Path(p).name for p in discover([str(tmp_path / "out")])] == ["o.py"]
+    # named from above, the ignored folder is still skipped
+    assert found(tmp_path) == ["src/a.py"]
+
+
 def test_discover_exclude_globs_match_names_and_paths(tmp_path):
     make(tmp_path, "a.py", "a_test.py", "vendor/v.py", "pkg/gen/g.py", "pkg/m.py")
     root = tmp_path.as_posix()
