@@ -8,9 +8,10 @@ where Chat gave `None` (a reply made only of tool calls), so a comparison of the
 stays, until it tests truth instead.
 
 The message object kept in a name (`message = completion.choices[0].message`) follows when that
-name is assigned once in its scope. Read only as `message.content`, it then holds the text;
-read for its tool calls too (RSP014), it holds the response and `message.content` becomes
-`message.output_text`. Read any other way (passed on, `message.role`), the call stays.
+name is assigned once in its scope. Read only as `message.content`, it then holds the text.
+Read for its tool calls too (RSP014) or appended to a history (RSP005, RSP015), it holds the
+response, and `message.content` becomes `message.output_text`. Read any other way (passed to
+a function, `message.role`), the call stays.
 
     - print(completion.choices[0].message.content)
     + print(completion.output_text)
@@ -84,8 +85,8 @@ class OutputText(Rule):
                 self._apply_message_name(ctx, use.chain[-1], reads)
 
     def _apply_message_name(self, ctx: FileContext, message: cst.Attribute, reads: list[ResultUse]) -> None:
-        """Read only for its text, the name holds the text; read for more (its tool calls), the
-        name holds the response, and its text is `.output_text`."""
+        """Read only for its text, the name holds the text; read for more (its tool calls, appended
+        to a history), the name holds the response, and its text is `.output_text`."""
         contents = [read.node_for(NAMED_CONTENT) for read in reads]
         name = reads[0].base.value
         if all(contents):
