@@ -335,36 +335,60 @@ class SourceTree:
         assert isinstance(result, cst.Module)
         return result
 
-    def _rebuild(self, node: cst.CSTNode, dirty: set[int]):
+    def _rebuild(self, node: cst.CSTNode, dirty: set[int], quotes: frozenset[str] = frozenset()):
+        """`quotes`: the quote characters of the one-line f-strings `node` is inside, which no
+        string in their replacement fields may use before Python 3.12."""
+        if isinstance(node, cst.FormattedString) and node.quote in ('"', "'"):
+            quotes |= {node.quote}
         changes = {}
         for name in all_field_names(type(node)):
             value = getattr(node, name)
             if id(value) in dirty:  # (only nodes are: live objects have distinct ids)
-                new = self._rebuild(value, dirty)
+                new = self._rebuild(value, dirty, quotes)
                 if isinstance(new, (cst.RemovalSentinel, cst.FlattenSentinel)):
                     raise ValueError(f"cannot remove or flatten the {name} of {type(node).__name__}")
                 changes[name] = new
             elif isinstance(value, (list, tuple)) and any(id(v) in dirty for v in value):
-                changes[name] = self._rebuild_sequence(value, dirty)
+                changes[name] = self._rebuild_sequence(value, dirty, quotes)
         updated = node.with_changes(**changes) if changes else node
         for change in self._edits.get(node, ()):
             updated = change(updated)
             if isinstance(updated, (cst.RemovalSentinel, cst.FlattenSentinel)):
                 break
+        if quotes and node in self._edits and isinstance(updated, cst.CSTNode):
+            updated = updated.visit(_Requote(quotes))  # strings a rule wrote: `"assistant"`
         if type(updated) is cst.IndentedBlock:
             # (after the edits of the block itself: rules see LibCST's own node type)
             return _SplicedBlock(**{name: getattr(updated, name) for name in all_field_names(cst.IndentedBlock)})
         return keep_parentheses(node, updated)
 
-    def _rebuild_sequence(self, items, dirty):
+    def _rebuild_sequence(self, items, dirty, quotes):
         rebuilt = []
         for item in items:
-            new = self._rebuild(item, dirty) if id(item) in dirty else item
+            new = self._rebuild(item, dirty, quotes) if id(item) in dirty else item
             if isinstance(new, cst.FlattenSentinel):
                 rebuilt.extend(new.nodes)
             elif not isinstance(new, cst.RemovalSentinel):
                 rebuilt.append(new)
         return type(items)(rebuilt) if isinstance(items, tuple) else rebuilt
+
+
+class _Requote(cst.CSTTransformer):
+    """Strings written in the other quote where theirs would close an enclosing f-string."""
+
+    def __init__(self, quotes: frozenset[str]) -> None:
+        super().__init__()
+        self.quotes = quotes
+
+    def leave_SimpleString(self, original_node: cst.SimpleString, updated_node: cst.SimpleString) -> cst.SimpleString:
+        prefix, quote = updated_node.prefix, updated_node.quote
+        if quote not in self.quotes:
+            return updated_node
+        other = next((q for q in ('"', "'") if q not in self.quotes), None)
+        body = updated_node.value[len(prefix) + len(quote) : -len(quote)]
+        if other is None or len(quote) != 1 or other in body or "\\" in body:
+            return updated_node  # left as it is: the check of the new code reports the file
+        return updated_node.with_changes(value=f"{prefix}{other}{body}{other}")
 
 
 def _clauses_and_blocks(statement: cst.BaseCompoundStatement) -> Iterator[cst.CSTNode]:

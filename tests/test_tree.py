@@ -181,3 +181,27 @@ def test_the_code_of_every_migrated_fixture_is_libcsts_code_of_the_edited_module
             migrate_source(text, Settings(line_length=None))
             edited_by_kind[kind] = edited_by_kind.get(kind, 0) + (len(checked) > done)
     assert min(edited_by_kind.values()) >= 10, edited_by_kind  # each kind of block has edits in it
+
+
+# --- strings a rule writes inside f-strings -------------------------------------------------------
+
+
+def _edited(source: str, old: str, new: str) -> str:
+    tree = SourceTree(cst.parse_module(source))
+    target = next(n for n in tree.names_valued(old))
+    tree.edit(target, lambda _node: cst.parse_expression(new))
+    return tree.edited_code()
+
+
+def test_a_string_written_inside_an_fstring_takes_the_quote_that_does_not_close_it():
+    assert _edited('print(f"{role}")\n', "role", '"assistant"') == "print(f\"{'assistant'}\")\n"
+    assert _edited("print(f'{role}')\n", "role", "'assistant'") == "print(f'{\"assistant\"}')\n"
+    # a triple-quoted f-string allows either; outside any f-string nothing changes
+    assert _edited('print(f"""{role}""")\n', "role", '"assistant"') == 'print(f"""{"assistant"}""")\n'
+    assert _edited("print(role)\n", "role", '"assistant"') == 'print("assistant")\n'
+
+
+def test_a_string_that_cannot_change_its_quote_is_left_for_the_parse_check():
+    # the other quote is in the string, or both quotes are taken by nested f-strings
+    assert _edited('print(f"{role}")\n', "role", '"it\'s"') == 'print(f"{"it\'s"}")\n'
+    assert _edited("print(f\"{f'{role}'}\")\n", "role", '"x"') == 'print(f"{f\'{"x"}\'}")\n'
