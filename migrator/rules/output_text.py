@@ -8,7 +8,8 @@ where Chat gave `None` (a reply made only of tool calls), so a comparison of the
 stays, until it tests truth instead.
 
 The message object kept in a name (`message = completion.choices[0].message`) follows when that
-name is assigned once in its scope. Read only as `message.content`, it then holds the text.
+name is assigned once in its scope. Read only as `message.content` (and `message.role`, which
+RSP018 makes `"assistant"`), it then holds the text.
 Read for its tool calls too (RSP014) or appended to a history (RSP005, RSP015), it holds the
 response, and `message.content` becomes `message.output_text`. Read any other way (passed to
 a function, `message.role`), the call stays.
@@ -89,7 +90,9 @@ class OutputText(Rule):
         to a history), the name holds the response, and its text is `.output_text`."""
         contents = [read.node_for(NAMED_CONTENT) for read in reads]
         name = reads[0].base.value
-        if all(contents):
+        # (`message.role` needs no response either: RSP018 makes it "assistant")
+        if all(content or read.path[:2] == (MESSAGE_NAME, "role") for content, read in zip(contents, reads)):
+            contents = list(filter(None, contents))
             ctx.tree.edit(message, _message_to_output_text)
             for content in contents:
                 ctx.tree.edit(content, _name_alone)

@@ -7,7 +7,8 @@ Rewritten:
   `created_at` is a float (DashScope sends `1769417481.0` and the SDK type is `float`), so a
   printed or formatted timestamp would change from `1769417481` to `1769417481.0`; `int()`
   keeps the value and the type.
-- `<result>.choices[0].message.role` → `"assistant"` (the only role a reply has).
+- `<result>.choices[0].message.role` → `"assistant"` (the only role a reply has), also through a
+  name that holds the message object (`message.role`).
 - `<result>.service_tier` is the same field and stays.
 
 Reported (the call stays on Chat Completions):
@@ -28,12 +29,14 @@ from __future__ import annotations
 import libcst as cst
 
 from migrator._cst_helpers import descend, fill, is_written, keep_parens
-from migrator.analysis import ResultUse
+from migrator.analysis import MESSAGE_NAME, ResultUse
 from migrator.engine import FileContext
 from migrator.rules import Rule
 
 CREATED = ("created",)
 ROLE = ("choices", 0, "message", "role")
+#: `message.role`, where `message` holds the message object (RSP002).
+NAMED_ROLE = (MESSAGE_NAME, "role")
 SAME = frozenset({("service_tier",)})
 DUMPS = frozenset({"model_dump", "model_dump_json", "to_dict", "to_json"})
 NO_EQUIVALENT = {
@@ -75,13 +78,14 @@ class ResponseFields(Rule):
                 ctx.tree.edit(node, lambda n: keep_parens(n, fill("int(RESULT.created_at)", RESULT=descend(n, 1))))
                 ctx.report(node, self.code, "`.created` → `int(.created_at)` (a float on Responses)")
             elif rewrite == "role":
-                node = use.node_for(ROLE)
+                node = use.node_for(ROLE) or use.node_for(NAMED_ROLE)
                 ctx.tree.edit(node, lambda n: keep_parens(n, cst.SimpleString('"assistant"')))
-                ctx.report(node, self.code, '`.choices[0].message.role` → `"assistant"`')
+                read = ".choices[0].message.role" if use.node_for(ROLE) else f"{use.base.value}.role"
+                ctx.report(node, self.code, f'`{read}` → `"assistant"`')
 
 
 def _rewrite(ctx: FileContext, use: ResultUse) -> str | None:
-    for name, path in (("created", CREATED), ("role", ROLE)):
+    for name, path in (("created", CREATED), ("role", ROLE), ("role", NAMED_ROLE)):
         node = use.node_for(path)
         if node is not None and not is_written(ctx.tree, node):
             return name
