@@ -8,7 +8,8 @@ Rewritten:
   printed or formatted timestamp would change from `1769417481` to `1769417481.0`; `int()`
   keeps the value and the type.
 - `<result>.choices[0].message.role` → `"assistant"` (the only role a reply has), also through a
-  name that holds the message object (`message.role`).
+  name that holds the message object (`message.role`); a `{...role}` field of an f-string
+  becomes the text `assistant`.
 - `<result>.service_tier` is the same field and stays.
 
 Reported (the call stays on Chat Completions):
@@ -79,9 +80,25 @@ class ResponseFields(Rule):
                 ctx.report(node, self.code, "`.created` → `int(.created_at)` (a float on Responses)")
             elif rewrite == "role":
                 node = use.node_for(ROLE) or use.node_for(NAMED_ROLE)
-                ctx.tree.edit(node, lambda n: keep_parens(n, cst.SimpleString('"assistant"')))
+                field = ctx.tree.parent(node)
+                if _whole_replacement_field(field, node):
+                    # f"{...role}: ..." → f"assistant: ..." (not f"{'assistant'}: ...")
+                    ctx.tree.edit(field, lambda _field: cst.FormattedStringText("assistant"))
+                else:
+                    ctx.tree.edit(node, lambda n: keep_parens(n, cst.SimpleString('"assistant"')))
                 read = ".choices[0].message.role" if use.node_for(ROLE) else f"{use.base.value}.role"
                 ctx.report(node, self.code, f'`{read}` → `"assistant"`')
+
+
+def _whole_replacement_field(field: cst.CSTNode | None, node: cst.BaseExpression) -> bool:
+    """`node` is all of an f-string's `{...}` field: no `!r`, no format spec, no `=`."""
+    return (
+        isinstance(field, cst.FormattedStringExpression)
+        and field.expression is node
+        and field.conversion is None
+        and field.format_spec is None
+        and field.equal is None
+    )
 
 
 def _rewrite(ctx: FileContext, use: ResultUse) -> str | None:
