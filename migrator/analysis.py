@@ -111,6 +111,13 @@ class ResultUse:
         return None
 
 
+def accesses(path: tuple) -> int:
+    """How many accesses (attribute, index, call) a use's node covering `path` is above the
+    response: through a name that holds the message object, one fewer than the path's length
+    (MESSAGE_NAME is the name itself, which RSP002 makes hold the response)."""
+    return len(path) - 1 if path[:1] == (MESSAGE_NAME,) else len(path)
+
+
 @dataclass(frozen=True)
 class Unfollowed:
     """Why a name that holds a message object is not followed: a finding at `node`."""

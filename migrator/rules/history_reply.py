@@ -19,7 +19,7 @@ from __future__ import annotations
 import libcst as cst
 
 from migrator._cst_helpers import descend, expression
-from migrator.analysis import MESSAGE_NAME, ResultUse
+from migrator.analysis import ResultUse, accesses
 from migrator.conversation import REPLY_PATHS
 from migrator.engine import FileContext
 from migrator.rules import Rule
@@ -47,8 +47,8 @@ class HistoryReply(Rule):
     def apply(self, ctx: FileContext) -> None:
         for use in ctx.migrated_uses():
             if id(use) in self.claimed:
-                # (a name that holds the message object holds the response once migrated)
-                steps = 0 if use.path[0] == MESSAGE_NAME else 3
+                message_path = use.path[:-2] if use.path[-1:] == ("()",) else use.path  # (no .model_dump())
+                steps = accesses(message_path)
                 ctx.tree.edit(use.chain[-1], lambda node, s=steps: _to_message_dict(node, s))
                 ctx.report(use.chain[-1], self.code, "the appended message object → an assistant message dict")
 

@@ -48,7 +48,7 @@ from migrator._cst_helpers import (
     only_argument_of,
     read_chain,
 )
-from migrator.analysis import MESSAGE_NAME, ResultUse
+from migrator.analysis import MESSAGE_NAME, ResultUse, accesses
 from migrator.engine import FileContext
 from migrator.rules import Rule
 
@@ -111,10 +111,10 @@ class ToolCalls(Rule):
 def _tool_calls(use: ResultUse) -> tuple[cst.BaseExpression, tuple, int] | None:
     """The `...tool_calls` node of the use, the path to it, and how many accesses below it the
     response is (`<result>.choices[0].message.tool_calls`: 4; `message.tool_calls`: 1)."""
-    for prefix, steps in ((TOOL_CALLS, 4), (NAMED_TOOL_CALLS, 1)):
+    for prefix in (TOOL_CALLS, NAMED_TOOL_CALLS):
         node = use.node_for(prefix)
         if node is not None:
-            return node, prefix, steps
+            return node, prefix, accesses(prefix)
     return None
 
 
