@@ -194,7 +194,9 @@ class SourceTree:
             return f"{base}.{expr.attr.value}" if base else None
         if isinstance(expr, cst.Name):
             bindings = self.bindings_of(expr)
-            if len(bindings) == 1 and bindings[0].kind == "import":
+            # The same import twice (`from openai import OpenAI`, later `from openai import
+            # OpenAI, BadRequestError`) still names one thing.
+            if bindings and all(b.kind == "import" and b.qualified == bindings[0].qualified for b in bindings):
                 return bindings[0].qualified
         return None
 
