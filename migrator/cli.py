@@ -24,7 +24,8 @@ Exit codes:
      apply: findings that need a human remain after the rewrite
   2  usage error (a bad option or [tool.migrator] key), or a file could
      not be processed (does not parse, unreadable, not decodable, or a
-     rule failed on it); the other files are still processed
+     rule failed on it); the other files are still processed; or a
+     notebook cell does not parse (the other cells are still migrated)
   130  interrupted (Ctrl-C); files already written are complete
 """
 

@@ -22,7 +22,7 @@ import tempfile
 import threading
 import tokenize
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pathspec
@@ -71,7 +71,8 @@ class Outcome:
     """What happened to one file. Once it is done, exactly one of `result` and `error` is set.
 
     A file the prefilter skipped is never decoded: its `result` has `parsed` False and empty
-    texts, and its bytes are not kept (but for stdin).
+    texts, and its bytes are not kept (but for stdin). A notebook may also have `cell_errors`
+    beside its result: cells that do not parse, left as they were while the others migrated.
     """
 
     display: str
@@ -87,6 +88,10 @@ class Outcome:
     written: bool = False
     #: For notebooks: (label, old, new) per changed cell, the label added to the path (`:cell 3`).
     parts: list[tuple[str, str, str]] | None = None
+    #: For notebooks: one message per code cell that does not parse (`cell 3: line 2, column 5:
+    #: invalid syntax`), each reported as an error of the file (the run ends with exit code 2)
+    #: though the other cells were migrated, and written by `apply`.
+    cell_errors: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -481,6 +486,7 @@ def migrate(outcome: Outcome, settings: Settings, project: ProjectIndex | None =
         if outcome.kind == NOTEBOOK:
             migrated = notebooks.migrate_notebook(outcome.raw, settings, outcome.display, project)
             outcome.result, outcome.new_raw, outcome.parts = migrated.result, migrated.new_raw, migrated.parts
+            outcome.cell_errors = migrated.cell_errors
             outcome.source = SourceFile(path, outcome.display, outcome.raw, migrated.result.source, migrated.encoding)
         elif outcome.kind == TEXT:
             text, encoding, outcome.result, outcome.new_raw = textfiles.migrate_text(outcome.raw, settings)
@@ -499,6 +505,7 @@ def migrate(outcome: Outcome, settings: Settings, project: ProjectIndex | None =
         outcome.error = f"internal error ({type(error).__name__}: {error}); please report it"
     if outcome.error:
         outcome.result = outcome.new_raw = outcome.parts = None
+        outcome.cell_errors = []
     return outcome
 
 

@@ -10,6 +10,15 @@ IPython syntax is not Python: `%magic` and `!shell` lines (also `x = !cmd`, `obj
 masked with a placeholder statement before parsing and put back afterwards; `%%magic` cells
 are not Python at all and are left out. Outputs, metadata and non-code cells are never read.
 
+A code cell that still does not parse (an IPython construct the masking does not cover, a
+typo) does not hide the others: it is named in an error (`Migrated.cell_errors`, which makes
+the run end with exit code 2), left byte for byte as it was, and the other cells are migrated.
+It is still part of the program, so in the module it stands in for it by one statement that
+reads every identifier-like word of its text and assigns every name it visibly assigns
+(`client = resp = __migrator_unparsed_cell_4__(client, resp, ...)`): a call whose result
+the cell may read is not migrated, a client or message list it may rebind is not trusted.
+Only a notebook whose every code cell fails is one error, as any other file that does not parse.
+
 Plain `json`, not `nbformat`: nbformat re-serializes with its own layout (indent 1, sorted
 keys), which would turn a one-line change into a whole-file diff for notebooks written by
 other tools, and its validation adds nothing here. `json.loads` keeps key order; the layout
@@ -22,11 +31,15 @@ from __future__ import annotations
 
 import ast
 import json
+import keyword
 import re
 from dataclasses import dataclass, field
 
+import libcst as cst
+
 from migrator.engine import Result, SourceError, could_apply, migrate_source
 from migrator.findings import Finding
+from migrator.roundtrip import check_nesting
 from migrator.settings import Settings
 
 _MARKER = "__migrator_cell_end_{}__"
@@ -35,7 +48,36 @@ _PLACEHOLDER = "__migrator_magic_{}__"
 _PLACEHOLDER_LINE = re.compile(r"^([ \t]*)__migrator_magic_(\d+)__[ \t]*$", re.MULTILINE)
 #: Lines of IPython syntax: `%line magic`, `!shell`, `x = !cmd` / `x = %magic`, `obj?` / `?obj`.
 _MAGIC_LINE = re.compile(r"[ \t]*(?:[%!]|[\w.]+[ \t]*=[ \t]*[%!]|\?{1,2}[\w.]+[ \t]*$|[\w.]+\?{1,2}[ \t]*$)")
-_ERROR_POSITION = re.compile(r"^line (\d+), column (\d+): ")
+_ERROR_POSITION = re.compile(r"^line (\d+)(?:, column (\d+))?: ")
+#: The statement that stands in for a cell that does not parse: a call of this name.
+_STAND_IN = "__migrator_unparsed_cell_{}__"
+_STAND_IN_ESCAPE = re.compile(
+    r"is passed to `__migrator_unparsed_cell_(\d+)__\(\)`(?:, where the tool cannot follow it)?"
+)
+_STAND_IN_QUOTED = re.compile(r"`[^`\n]*?__migrator_unparsed_cell_(\d+)__[^`\n]*`|__migrator_unparsed_cell_(\d+)__")
+#: What a cell that does not parse is searched for (over its whole text, strings and comments
+#: too: too many names only make the analysis more careful, too few could make it wrong).
+_WORD = re.compile(r"\w+")
+_NAME = r"[^\W\d]\w*"
+#: An assignment operator: `=` (not `==`, `<=`, ...), augmented (`+=`, `//=`, `>>=`, ...) or `:=`.
+_ASSIGN_OP = re.compile(r"(?<![=!<>])(?:\*\*=|//=|>>=|<<=|[-+*/%@&|^:]=|=)(?!=)")
+#: The name (or `a.b` attribute) right before an assignment operator: `obj.attr =`, `f(key=`, `(x :=`.
+_ASSIGN_TARGET = re.compile(rf"(?<![\w.)\]}}])({_NAME}(?:[ \t]*\.[ \t]*{_NAME})*)\s*$")
+#: An import statement, up to the end of its name list (`(...)` when it is closed, else its line):
+#: what follows, in a cell that does not parse, may well be code.
+_IMPORT = re.compile(r"\s*(?:from\s+[\w.]+\s+)?import\b(?:\s*\([\w\s,]*\)|[^\n(]*)")
+#: Comments and closed strings, blanked out before looking for assignments (`"a = b"` assigns
+#: nothing). A quote that is never closed is left: what follows it is read as code, which may
+#: find names that are not assigned, but never misses one that is.
+_STRING_OR_COMMENT = re.compile(
+    r"#[^\n]*|'''[\s\S]*?'''|\"\"\"[\s\S]*?\"\"\"" r"|'[^'\\\n]*(?:\\.[^'\\\n]*)*'|\"[^\"\\\n]*(?:\\.[^\"\\\n]*)*\""
+)
+_BINDING_SPANS = (
+    re.compile(r"\bfor\b([\s\S]*?)\bin\b"),  # `for a, (b, c) in`: every name between
+    re.compile(r"\bas\s+(\([^)]*\)?|\[[^\]]*\]?|\w+)"),  # `with ... as f`, `except E as e`
+    re.compile(r"\b(?:def|class)\s+(\w+)"),
+    re.compile(r"^\s*case\b([\s\S]*)"),  # capture patterns: every name of the statement
+)
 
 
 class NotebookError(Exception):
@@ -58,6 +100,9 @@ class Migrated:
     new_raw: bytes | None = None
     #: (`:cell N`, old cell source, new cell source) for every cell that changed.
     parts: list[tuple[str, str, str]] = field(default_factory=list)
+    #: One message per code cell that does not parse (`cell 3: line 2, column 5: invalid
+    #: syntax`): each such cell was left as it was, the others migrated; the run fails (exit 2).
+    cell_errors: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -67,10 +112,15 @@ class _Cell:
     source: str
     masked: str
     magics: list[str]  # the original lines behind the placeholders, by placeholder number
+    #: Why the cell does not parse (`cell N: line L, column C: reason`); None when it does.
+    error: str | None = None
 
     @property
     def text(self) -> str:
-        """The masked source as it goes into the module: ending with a newline, for the marker."""
+        """The masked source as it goes into the module: ending with a newline, for the marker
+        (for a cell that does not parse, the one statement that stands in for it)."""
+        if self.error is not None:
+            return stand_in(self.source, self.number) + "\n"
         return self.masked + "\n" if self.masked and not self.masked.endswith("\n") else self.masked
 
 
@@ -92,17 +142,48 @@ def migrate_notebook(raw: bytes, settings: Settings, display: str = "<notebook>"
     code = "\n".join(c.masked for c in cells)
     if not cells or not could_apply(code, settings, project=project):
         return Migrated(Result(text, text, parsed=False), encoding)
-    module, lines = _module(cells)
-    try:
-        result = migrate_source(module, settings, display, project)
-    except SourceError as error:
-        raise NotebookError(_syntax_error(cells) or _cell_error(str(error), lines)) from None
-    findings = [_in_cell(f, lines) for f in result.findings]
+    for cell in cells:
+        cell.error = _syntax_error(cell)
+    result, lines = _migrate_cells(cells, settings, display, project)
+    errors = [cell.error for cell in cells if cell.error is not None]
+    bad = {cell.number for cell in cells if cell.error is not None}
+    findings = [_in_cell(f, lines, bad) for f in result.findings]
     if not result.changed:
-        return Migrated(Result(text, text, findings), encoding)
+        return Migrated(Result(text, text, findings), encoding, cell_errors=errors)
     parts = _split_back(result.new_source, cells)
     new_text = dump_like(notebook, text)
-    return Migrated(Result(text, new_text, findings), encoding, new_text.encode(encoding), parts)
+    return Migrated(Result(text, new_text, findings), encoding, new_text.encode(encoding), parts, errors)
+
+
+def _migrate_cells(
+    cells: list[_Cell], settings: Settings, display: str, project
+) -> tuple[Result, list[tuple[int, int]]]:
+    """Migrate the cells as one module, each cell that does not parse replaced by its stand-in.
+    A cell Python's parser reads but the engine's guards or LibCST's parser do not (an `and`
+    chain too long for LibCST, say) is found by the engine's error: it is set aside the same
+    way, and the module tried again. Any other error is the whole notebook's."""
+    while True:
+        if all(cell.error is not None for cell in cells):
+            raise NotebookError(cells[0].error)  # nothing left to migrate: as any file that does not parse
+        module, lines = _module(cells)
+        try:
+            return migrate_source(module, settings, display, project), lines
+        except SourceError as error:
+            message = _cell_error(str(error), lines)
+            number = _cell_of(str(error), lines)
+            cell = next((c for c in cells if c.number == number and c.error is None), None)
+            if cell is None or not _engine_cannot_parse(cell.masked):
+                raise NotebookError(message) from None
+            cell.error = message
+
+
+def _engine_cannot_parse(code: str) -> bool:
+    try:
+        check_nesting(code)  # first: LibCST's parser would crash on what it refuses
+        cst.parse_module(code)
+    except (SourceError, cst.ParserSyntaxError, RecursionError):
+        return True
+    return False
 
 
 def _load(text: str) -> dict:
@@ -177,29 +258,113 @@ def _module(cells: list[_Cell]) -> tuple[str, list[tuple[int, int]]]:
     return "".join(parts), lines
 
 
-def _in_cell(finding: Finding, lines: list[tuple[int, int]]) -> CellFinding:
+def _in_cell(
+    finding: Finding, lines: list[tuple[int, int]], bad: frozenset[int] | set[int] = frozenset()
+) -> CellFinding:
+    """`finding` with its position in its cell; one on the stand-in of a cell that does not
+    parse (in `bad`) points at that cell's first line, and its words name the cell."""
     cell, line = lines[min(finding.line, len(lines)) - 1]
-    return CellFinding(line, finding.column, finding.code, finding.message, finding.severity, finding.fixable, cell)
+    column = finding.column
+    if cell in bad:
+        line, column = 1, 1
+    message = _plain_words(finding.message)
+    return CellFinding(line, column, finding.code, message, finding.severity, finding.fixable, cell)
 
 
-def _syntax_error(cells: list[_Cell]) -> str | None:
-    """Where the first cell that is not Python fails, by Python's own parser (exact positions)."""
-    for cell in cells:
-        try:
-            ast.parse(cell.masked)
-        except SyntaxError as error:
-            return f"cell {cell.number}: line {error.lineno}, column {error.offset}: {error.msg}"
-        except (ValueError, RecursionError):
-            return f"cell {cell.number}: not Python that can be parsed"
+def _plain_words(message: str) -> str:
+    """A finding's message without the stand-in's name: what it means, for a person."""
+    message = _STAND_IN_ESCAPE.sub(lambda m: f"is used in cell {m[1]}, which could not be parsed", message)
+    return _STAND_IN_QUOTED.sub(lambda m: f"cell {m[1] or m[2]} (which could not be parsed)", message)
+
+
+def _syntax_error(cell: _Cell) -> str | None:
+    """Why the cell is not Python, by Python's own parser (exact positions); None when it is."""
+    try:
+        ast.parse(cell.masked)
+    except SyntaxError as error:
+        return f"cell {cell.number}: line {error.lineno}, column {error.offset}: {error.msg}"
+    except (ValueError, RecursionError, MemoryError):
+        return f"cell {cell.number}: not Python that can be parsed"
     return None
 
 
+def _cell_of(message: str, lines: list[tuple[int, int]]) -> int | None:
+    """The cell an engine error (`line L, column C: ...` in the module) points into."""
+    match = _ERROR_POSITION.match(message)
+    return None if match is None else lines[min(int(match[1]), len(lines)) - 1][0]
+
+
 def _cell_error(message: str, lines: list[tuple[int, int]]) -> str:
+    """An engine error on the module (`line L, column C: ...`) as the cell's (`cell N: line l, ...`)."""
     match = _ERROR_POSITION.match(message)
     if match is None:
         return message
     cell, line = lines[min(int(match[1]), len(lines)) - 1]
-    return f"cell {cell}: line {line}, column {match[2]}: {message[match.end():]}"
+    column = f", column {match[2]}" if match[2] else ""
+    return f"cell {cell}: line {line}{column}: {message[match.end():]}"
+
+
+def stand_in(source: str, number: int) -> str:
+    """One line of Python for cell `number` whose `source` does not parse: a call that reads
+    every identifier-like word of the cell, assigned to every name (and `a.b` attribute) the
+    cell visibly assigns. Imports are left out of the assignments: `from openai import OpenAI`
+    in a broken cell would otherwise make every client of the notebook unproven, for nothing."""
+    words = dict.fromkeys(w for w in _WORD.findall(source) if _usable(w))
+    call = f"{_STAND_IN.format(number)}({', '.join(words)})"
+    return "".join(f"{target} = " for target in _assigned(source)) + call
+
+
+def _usable(word: str) -> bool:
+    return word.isidentifier() and not keyword.iskeyword(word) and word != "__debug__"
+
+
+def _assigned(source: str) -> list[str]:
+    """The names (and dotted attributes) `source` visibly assigns, found in its text alone. Too
+    many is safe (keyword arguments count too); imports are left out on purpose."""
+    targets: dict[str, None] = {}
+    for statement in _statements(source):
+        imported = _IMPORT.match(statement)
+        if imported is not None:
+            statement = statement[imported.end() :]  # `import a as b`: no assignment (on purpose)
+        start = 0
+        for op in _ASSIGN_OP.finditer(statement):
+            before = statement[start : op.start()]
+            start = op.end()
+            # `a, (b, *c) = ...`, `x = y = ...`, `x: int = ...`: every bare name of the target list
+            for piece in before.split(","):
+                for name in (piece, piece.split(":")[0]):
+                    name = name.strip(" \t\n()[]*")
+                    if _usable(name):
+                        targets[name] = None
+            target = _ASSIGN_TARGET.search(before)
+            if target is not None:
+                dotted = re.sub(r"\s", "", target[1])
+                if all(_usable(part) for part in dotted.split(".")):
+                    targets[dotted] = None
+        for pattern in _BINDING_SPANS:
+            for match in pattern.finditer(statement):
+                for word in _WORD.findall(match[1]):
+                    if _usable(word):
+                        targets[word] = None
+    return list(targets)
+
+
+def _statements(source: str) -> list[str]:
+    """`source` in logical statements, strings and comments blanked out: split at a newline or
+    `;` outside brackets (a bracket the broken cell never closes makes one long statement, which
+    only finds more names)."""
+    code = _STRING_OR_COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m[0]), source).replace("\\\n", "  ")
+    statements, depth, start = [], 0, 0
+    for index, char in enumerate(code):
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth = max(depth - 1, 0)
+        elif char in "\n;" and depth == 0:
+            statements.append(code[start:index])
+            start = index + 1
+    statements.append(code[start:])
+    return [statement for statement in statements if statement.strip()]
 
 
 def _split_back(new_module: str, cells: list[_Cell]) -> list[tuple[str, str, str]]:
@@ -215,6 +380,13 @@ def _split_back(new_module: str, cells: list[_Cell]) -> list[tuple[str, str, str
     codes[-1] += rest
     parts = []
     for cell, code in zip(cells, codes, strict=True):
+        if cell.error is not None:
+            if code != cell.text:
+                raise NotebookError(
+                    f"a rewrite changed code that reads cell {cell.number}, which could not be parsed; "
+                    "the notebook was left as it was"
+                )
+            continue  # left as it was, byte for byte
         new_source = _unmask(code, cell)
         if new_source == cell.source:
             continue

@@ -172,9 +172,9 @@ def print_diff(console: Console, lines: Sequence[str]) -> None:
 class Report:
     """Prints each file's outcome as it comes, then the summary; knows the exit code.
 
-    Exit codes: 2 when any file failed; else 1 when, for `check`, an error or warning
-    was found; for `diff`, something would change or needs a human; for `apply`,
-    something needs a human; else 0.
+    Exit codes: 2 when any file failed (or a notebook cell did not parse); else 1 when, for
+    `check`, an error or warning was found; for `diff`, something would change or needs a
+    human; for `apply`, something needs a human; else 0.
     """
 
     command: str
@@ -189,19 +189,22 @@ class Report:
     skipped: int = 0
     changed: int = 0
     failed: int = 0
+    #: Notebook cells that do not parse, in notebooks whose other cells were migrated.
+    cells_failed: int = 0
     findings: list[tuple[str, Finding]] = field(default_factory=list)
+    #: (path, message) for every file that failed and every notebook cell that does not parse.
     errors: list[tuple[str, str]] = field(default_factory=list)
 
     def add(self, outcome: Outcome) -> None:
         self.files += 1
         if outcome.is_stdin and self.command == APPLY:
             self._write_stdin_result(outcome)
+        for message in outcome.cell_errors:  # a notebook's cells that do not parse: errors of the file
+            self.cells_failed += 1
+            self._error(outcome.display, message)
         if outcome.error is not None:
             self.failed += 1
-            self.errors.append((outcome.display, outcome.error))
-            self._error_line(outcome.display, outcome.error)
-            if self.command == CHECK and self.check_format == GITHUB:
-                self._raw(self.out, github_error(outcome.display, outcome.error))
+            self._error(outcome.display, outcome.error)
             return
         result = outcome.result
         assert result is not None
@@ -236,7 +239,7 @@ class Report:
         return self.exit_code()
 
     def exit_code(self) -> int:
-        if self.failed:
+        if self.failed or self.cells_failed:
             return 2
         if self.command == CHECK:
             blocking = any(f.severity is not Severity.INFO for _, f in self.findings)
@@ -253,6 +256,8 @@ class Report:
             f"{self.changed} {verb}, {_plural(len(self.findings), 'finding')} ({self._need_human()} need a human), "
             f"{self.failed} failed"
         )
+        if self.cells_failed:
+            text += f", {_plural(self.cells_failed, 'notebook cell')} not parsed"
         fixable = sum(f.fixable for _, f in self.findings)
         if self.command == CHECK and fixable:
             text += f"; [*] {fixable} fixable with `migrator apply`"
@@ -290,8 +295,13 @@ class Report:
         self.binary_out.write(outcome.output_raw)
         self.binary_out.flush()
 
-    def _error_line(self, path: str, message: str) -> None:
+    def _error(self, path: str, message: str) -> None:
+        """A file (or a notebook cell) that could not be processed: in `errors`, one line on
+        stderr, and with `check --format github` an annotation."""
+        self.errors.append((path, message))
         self._line(self.err, Text.assemble(("error", "bold red"), f": {path}: {message}"))
+        if self.command == CHECK and self.check_format == GITHUB:
+            self._raw(self.out, github_error(path, message))
 
     @staticmethod
     def _raw(console: Console, text: str) -> None:
@@ -342,7 +352,12 @@ def with_progress(rep: Report, outcomes: Iterable[Outcome], enabled: bool | None
             ):
                 bar.start()
             result = outcome.result
-            prints = outcome.error or outcome.is_stdin or (result is not None and (result.findings or result.changed))
+            prints = (
+                outcome.error
+                or outcome.cell_errors
+                or outcome.is_stdin
+                or (result is not None and (result.findings or result.changed))
+            )
             if prints:
                 bar.hide()
             yield outcome
