@@ -7,6 +7,15 @@ shapes the ``openai`` SDK parses:
 * ``POST /compatible-mode/v1/responses`` (plain JSON or typed SSE events)
 * ``GET  /compatible-mode/v1/responses/{id}`` (a stored response)
 
+and the same three under ``/openai/v1``, where it checks message content parts the way
+OpenAI's own API does (the tests point ``OPENAI_BASE_URL`` there): its Responses endpoint
+takes only ``input_text`` / ``input_image`` / ``input_file`` parts with their own keys, so a
+Chat-style ``text`` or ``image_url`` part left in a migrated call fails as it would for real.
+On the DashScope path, Responses takes text parts (``text`` or ``input_text``) and the
+Chat-style ``image_url`` part its reference documents, and refuses audio and video.
+The model sees images and files as ``[image URL DETAIL]`` / ``[file NAME]`` in its context,
+so a part whose URL or detail is lost in a conversion prints differently.
+
 The "model" is deterministic and spells out the context it saw, so a program
 that keeps its history by hand and one that chains ``previous_response_id``
 print the same text::
@@ -34,6 +43,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 PREFIX = "/compatible-mode/v1"
+#: Where the fake answers as OpenAI's own API (stricter about content parts).
+OPENAI_PREFIX = "/openai/v1"
+DASHSCOPE, OPENAI = "dashscope", "openai"
 # Fixed timestamp so that whole payloads are deterministic.
 CREATED = 1700000000
 # DashScope's Responses endpoint refuses smaller output limits.
@@ -188,12 +200,71 @@ def run_model(
 
 
 def content_text(content: Any) -> str:
-    """Text of a message `content`: a string or a list of text parts."""
+    """Text of a message `content`: a string, or a list of parts (images and files shown as
+    `[image URL DETAIL]` / `[file NAME]`, the same for a Chat part and its Responses form)."""
     if content is None:
         return ""
     if isinstance(content, str):
         return content
-    return " ".join(p["text"] for p in content if p.get("type") in TEXT_PART_TYPES and "text" in p)
+    return " ".join(text for text in map(part_text, content) if text)
+
+
+def part_text(part: dict) -> str:
+    kind = part.get("type")
+    if kind in TEXT_PART_TYPES:
+        return part.get("text", "")
+    if kind == "image_url":
+        image = part.get("image_url")
+        url, detail = (image.get("url"), image.get("detail", "auto")) if isinstance(image, dict) else (image, "auto")
+        return f"[image {url} {detail}]"
+    if kind == "input_image":
+        return f"[image {part.get('image_url') or part.get('file_id')} {part.get('detail', 'auto')}]"
+    if kind in ("file", "input_file"):
+        fields = part.get("file", {}) if kind == "file" else part
+        return f"[file {fields.get('filename') or fields.get('file_id')}]"
+    if kind == "input_audio":
+        return f"[audio {part.get('input_audio', {}).get('format')}]"
+    return ""
+
+
+# Content parts each API takes, with the keys each part may have.
+CHAT_PARTS = {
+    OPENAI: {
+        "text": {"type", "text"},
+        "image_url": {"type", "image_url"},
+        "input_audio": {"type", "input_audio"},
+        "file": {"type", "file"},
+    },
+    DASHSCOPE: None,  # DashScope's Chat takes its own part types and keys (video, min_pixels, ...)
+}
+RESPONSES_PARTS = {
+    OPENAI: {
+        "input_text": {"type", "text"},
+        "input_image": {"type", "image_url", "file_id", "detail"},
+        "input_file": {"type", "file_id", "file_data", "filename", "file_url"},
+    },
+    DASHSCOPE: {
+        "input_text": {"type", "text", "cache_control"},
+        "text": {"type", "text", "cache_control"},
+        "image_url": {"type", "image_url"},
+    },
+}
+
+
+def check_parts(content: Any, where: str, allowed: dict | None) -> None:
+    """Refuse a content part type (or a key in a part) the API does not take, as it does."""
+    if allowed is None or not isinstance(content, list):
+        return
+    for index, part in enumerate(content):
+        kind = part.get("type") if isinstance(part, dict) else None
+        if kind not in allowed:
+            supported = ", ".join(repr(k) for k in allowed)
+            raise bad_request(f"Invalid value: {kind!r} at '{where}[{index}].type'. Supported values are: {supported}.")
+        unknown = sorted(set(part) - allowed[kind])
+        if unknown:
+            raise bad_request(f"Unknown parameter: '{where}[{index}].{unknown[0]}'.")
+        if kind == "input_image" and not isinstance(part.get("image_url", ""), str):
+            raise bad_request(f"Invalid type for '{where}[{index}].image_url': expected a string.")
 
 
 def message_turn(role: str, content: Any) -> Turn:
@@ -204,10 +275,11 @@ def message_turn(role: str, content: Any) -> Turn:
     raise bad_request(f"Unsupported message role: {role!r}")
 
 
-def chat_turns(messages: list[dict]) -> list[Turn]:
+def chat_turns(messages: list[dict], flavor: str = DASHSCOPE) -> list[Turn]:
     turns = []
-    for message in messages:
+    for index, message in enumerate(messages):
         role = message.get("role")
+        check_parts(message.get("content"), f"messages[{index}].content", CHAT_PARTS[flavor])
         if role == "tool":
             turns.append(
                 Turn(
@@ -223,16 +295,19 @@ def chat_turns(messages: list[dict]) -> list[Turn]:
     return turns
 
 
-def response_input_turns(items: str | list[dict]) -> list[Turn]:
-    """Turns of a Responses `input`; also reads stored `output` lists."""
+def response_input_turns(items: str | list[dict], flavor: str | None = None) -> list[Turn]:
+    """Turns of a Responses `input` (its content parts checked as `flavor`'s API does); also
+    reads stored `output` lists (no `flavor`)."""
     if isinstance(items, str):
         return [Turn("user", items)]
     turns = []
-    for item in items:
+    for index, item in enumerate(items):
         kind = item.get("type", "message")
         if kind == "message":
             if item.get("role") == "tool":
                 raise bad_request("Role 'tool' is not supported in input; use a 'function_call_output' item.")
+            if flavor is not None and item.get("role") != "assistant":
+                check_parts(item.get("content"), f"input[{index}].content", RESPONSES_PARTS[flavor])
             turns.append(message_turn(item.get("role"), item.get("content")))
         elif kind == "function_call":
             turns.append(Turn("tool_call", call_id=item.get("call_id")))
@@ -649,26 +724,27 @@ class FakeDashScope:
         with self._lock:
             self.requests.append(request)
             path = urlsplit(request.path).path
-            if request.method == "GET" and path.startswith(f"{PREFIX}/responses/"):
-                return self._retrieve(path.rsplit("/", 1)[1])
-            endpoint = {
-                f"{PREFIX}/chat/completions": self._chat,
-                f"{PREFIX}/responses": self._responses,
-            }.get(path)
-            if request.method == "POST" and endpoint:
-                if not isinstance(request.body, dict):
-                    raise bad_request("The request body must be a JSON object.")
-                return endpoint(request.body)
+            for prefix, flavor in ((PREFIX, DASHSCOPE), (OPENAI_PREFIX, OPENAI)):
+                if request.method == "GET" and path.startswith(f"{prefix}/responses/"):
+                    return self._retrieve(path.rsplit("/", 1)[1])
+                endpoint = {
+                    f"{prefix}/chat/completions": self._chat,
+                    f"{prefix}/responses": self._responses,
+                }.get(path)
+                if request.method == "POST" and endpoint:
+                    if not isinstance(request.body, dict):
+                        raise bad_request("The request body must be a JSON object.")
+                    return endpoint(request.body, flavor)
             raise ApiError(404, f"Not found: {request.method} {path}", code="not_found")
 
     def _new_id(self, prefix: str) -> str:
         self._ids[prefix] += 1
         return f"{prefix}{self._ids[prefix]}"
 
-    def _chat(self, body: dict) -> dict | SSEStream:
+    def _chat(self, body: dict, flavor: str = DASHSCOPE) -> dict | SSEStream:
         require(body, "model")
         require(body, "messages")
-        turns = chat_turns(body["messages"])
+        turns = chat_turns(body["messages"], flavor)
         check_tool_outputs(turns)
         reply = run_model(
             body["model"],
@@ -686,10 +762,10 @@ class FakeDashScope:
         chunks = chat_chunks(completion_id, body["model"], reply, call_id, include_usage)
         return SSEStream(chunks, named=False)
 
-    def _responses(self, body: dict) -> dict | SSEStream:
+    def _responses(self, body: dict, flavor: str = DASHSCOPE) -> dict | SSEStream:
         validate_responses_body(body)
         history = self._history(body.get("previous_response_id"))
-        new_turns = response_input_turns(body["input"])
+        new_turns = response_input_turns(body["input"], flavor)
         # `instructions` are not inherited through previous_response_id.
         instructions = [Turn("system", body["instructions"])] if body.get("instructions") else []
         turns = instructions + history + new_turns
@@ -851,11 +927,11 @@ def _compose_text_or_json(model: str, turns: list[Turn], search_query: str | Non
 compose_text = _compose_text_or_json
 
 
-def _answering_with_schema(handler: Callable[[FakeDashScope, dict], dict | SSEStream]):
-    def handle(self: FakeDashScope, body: dict) -> dict | SSEStream:
+def _answering_with_schema(handler: Callable[..., dict | SSEStream]):
+    def handle(self: FakeDashScope, body: dict, flavor: str = DASHSCOPE) -> dict | SSEStream:
         token = _requested_schema.set(requested_schema(body))
         try:
-            return handler(self, body)
+            return handler(self, body, flavor)
         finally:
             _requested_schema.reset(token)
 

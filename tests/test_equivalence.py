@@ -3,7 +3,7 @@
 Both versions run with the real `openai` SDK against the fake DashScope server. The fixture
 files keep their real DashScope URLs (the codemod must see those); only the copies that run
 get the host swapped for the fake server's address, and OPENAI_BASE_URL points clients with
-no base_url there too. Nothing reaches any address but 127.0.0.1.
+no base_url at its OpenAI path, where content parts are checked as OpenAI's API checks them. Nothing reaches any address but 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ def start_program(source: str, folder, server) -> subprocess.Popen:
         "PATH": os.environ.get("PATH", ""),
         "OPENAI_API_KEY": "test-key",
         "DASHSCOPE_API_KEY": "test-key",
-        "OPENAI_BASE_URL": f"{server.base_url}/compatible-mode/v1",
+        # Clients with no base_url talk to the fake as OpenAI's API (its content-part checks).
+        "OPENAI_BASE_URL": f"{server.base_url}/openai/v1",
         "NO_PROXY": "127.0.0.1,localhost",
         "PYTHONHASHSEED": "0",
     }

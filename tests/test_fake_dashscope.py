@@ -579,3 +579,65 @@ def test_json_schema_answers_fit_the_schema_on_both_endpoints(client):
     assert chat_parsed.usage.completion_tokens == response_parsed.usage.output_tokens
     # Without a schema the answer is the usual sentence.
     assert chat(client, question).choices[0].message.content.startswith("[qwen-plus] turn 1")
+
+
+# --- Content parts, checked per API ----------------------------------------------
+
+IMAGE = "https://example.com/cat.png"
+CHAT_PARTS = [
+    {"type": "text", "text": "What is this?"},
+    {"type": "image_url", "image_url": {"url": IMAGE, "detail": "low"}},
+    {"type": "file", "file": {"file_id": "file-1"}},
+]
+RESPONSES_PARTS = [
+    {"type": "input_text", "text": "What is this?"},
+    {"type": "input_image", "image_url": IMAGE, "detail": "low"},
+    {"type": "input_file", "file_id": "file-1"},
+]
+
+
+@pytest.fixture(scope="module")
+def openai_client(fake_dashscope):
+    """A client of the fake's OpenAI path, where parts are checked as OpenAI's API does."""
+    return OpenAI(api_key="test", base_url=fake_dashscope.base_url + "/openai/v1", max_retries=0)
+
+
+def test_chat_parts_and_their_responses_form_read_the_same(openai_client):
+    completion = chat(openai_client, [{"role": "user", "content": CHAT_PARTS}])
+    response = respond(openai_client, [{"role": "user", "content": RESPONSES_PARTS}])
+    assert completion.choices[0].message.content == response.output_text
+    assert f"[image {IMAGE} low] [file file-1]" in response.output_text
+
+
+def test_the_model_sees_a_lost_detail_or_url(openai_client):
+    full = respond(openai_client, [{"role": "user", "content": RESPONSES_PARTS}]).output_text
+    without_detail = [RESPONSES_PARTS[0], {**RESPONSES_PARTS[1], "detail": "auto"}]
+    assert respond(openai_client, [{"role": "user", "content": without_detail}]).output_text != full
+
+
+@pytest.mark.parametrize(
+    "part",
+    [
+        pytest.param({"type": "text", "text": "Hi"}, id="chat-text"),
+        pytest.param({"type": "image_url", "image_url": {"url": IMAGE}}, id="chat-image"),
+        pytest.param({"type": "input_image", "image_url": {"url": IMAGE}}, id="url-not-flattened"),
+        pytest.param({"type": "input_image", "image_url": IMAGE, "min_pixels": 1}, id="vendor-key"),
+        pytest.param({"type": "input_audio", "input_audio": {"data": "AAAA", "format": "wav"}}, id="audio"),
+    ],
+)
+def test_openai_responses_refuses_what_openai_refuses(openai_client, part):
+    with pytest.raises(openai.BadRequestError):
+        openai_client.responses.create(model="gpt-4.1-mini", input=[{"role": "user", "content": [part]}])
+
+
+def test_openai_chat_refuses_responses_parts(openai_client):
+    with pytest.raises(openai.BadRequestError):
+        chat(openai_client, [{"role": "user", "content": RESPONSES_PARTS[:1]}])
+
+
+def test_dashscope_responses_takes_documented_parts_only(client):
+    documented = [{"type": "text", "text": "Hi"}, {"type": "image_url", "image_url": {"url": IMAGE}}]
+    assert respond(client, [{"role": "user", "content": documented}]).output_text
+    assert respond(client, [{"role": "user", "content": [{"type": "input_text", "text": "Hi"}]}]).output_text
+    with pytest.raises(openai.BadRequestError):
+        respond(client, [{"role": "user", "content": [{"type": "video", "video": ["a.jpg"]}]}])
