@@ -14,6 +14,7 @@ import libcst as cst
 
 from migrator._cst_helpers import dict_entries, kwarg, literal_string, receiver_class, subscript_key
 from migrator._tree import Binding, SourceTree
+from migrator.content import ContentReader
 from migrator.project import absolute_name
 from migrator.providers import Provider, Target, classify_base_url
 from migrator.unpacking import UnpackedDict, unpacked_dict, virtual_arguments
@@ -30,6 +31,8 @@ MESSAGE_PATH = ("choices", 0, "message")
 #: (`message = resp.choices[0].message`, then `message.tool_calls`): the rest of the path is the
 #: read's own, after the name.
 MESSAGE_NAME = "<message name>"
+#: Reads of a result that give its text: of the result, or through a name holding the message.
+TEXT_PATHS = frozenset({(*MESSAGE_PATH, "content"), (MESSAGE_NAME, "content")})
 _MAX_DEPTH = 12
 #: Top-level packages of other SDKs, several with OpenAI's method names
 #: (`client.chat.completions.create`): what their classes and functions make is never an OpenAI
@@ -78,6 +81,14 @@ class Client:
     constructor: cst.Call | None = field(default=None, compare=False)
 
 
+#: What a block is about, most decisive first: when a call stays for several reasons, only the
+#: blocks of its most decisive kind are reported (the client's provider makes every other
+#: reason moot; an unsupported model comes next; then features with no Responses equivalent;
+#: what the tool only cannot prove is said when nothing more specific is known).
+PROVIDER, MODEL, FEATURE, ASSUMPTION = "provider", "model", "feature", "assumption"
+BLOCK_KINDS = (PROVIDER, MODEL, FEATURE, ASSUMPTION)
+
+
 @dataclass(frozen=True)
 class Block:
     """Why a call is not migrated: a finding of `code` at `node`."""
@@ -87,6 +98,17 @@ class Block:
     message: str
     #: An assumption the user may accept with --unsafe-fixes, not a hard stop.
     unsafe: bool = False
+    #: One of BLOCK_KINDS (ASSUMPTION for every unsafe block, FEATURE by default otherwise).
+    kind: str = FEATURE
+
+
+def decisive_blocks(blocks: list[Block]) -> list[Block]:
+    """The blocks of the most decisive kind present: the ones a human acts on first."""
+    for kind in BLOCK_KINDS:
+        chosen = [block for block in blocks if block.kind == kind]
+        if chosen:
+            return chosen
+    return []
 
 
 @dataclass(eq=False)
@@ -199,8 +221,8 @@ class CompletionCall:
             self.together.append((other, reason))
             other.together.append((self, reason))
 
-    def block(self, code: str, node: cst.CSTNode, message: str, *, unsafe: bool = False) -> None:
-        self.blocks.append(Block(code, node, message, unsafe))
+    def block(self, code: str, node: cst.CSTNode, message: str, *, unsafe: bool = False, kind: str = FEATURE) -> None:
+        self.blocks.append(Block(code, node, message, unsafe, ASSUMPTION if unsafe else kind))
 
 
 class Analysis:
@@ -240,6 +262,89 @@ class Analysis:
             if variable is not None and value is not None:
                 return Constant(value.value, env_var=variable.value)
         return None
+
+    def default_string(self, expr: cst.BaseExpression | None, depth: int = 0) -> Constant | None:
+        """The string `expr` has when the environment variables it reads are not set: as
+        `constant_string`, and also `os.getenv("X") or "default"`, and f-strings or `+` of
+        such defaults (`env_var` names one variable that may change it)."""
+        constant = self.constant_string(expr)
+        if constant is not None or expr is None or depth > _MAX_DEPTH:
+            return constant
+        if isinstance(expr, cst.BooleanOperation) and isinstance(expr.operator, cst.Or):
+            variable = self._env_variable(expr.left)
+            default = self.default_string(expr.right, depth + 1)
+            if variable is not None and default is not None:
+                return Constant(default.value, env_var=default.env_var or variable)
+            return None
+        if isinstance(expr, cst.FormattedString):
+            if any(
+                isinstance(p, cst.FormattedStringExpression) and (p.conversion or p.format_spec) for p in expr.parts
+            ):
+                return None
+            pieces = [
+                (
+                    Constant(p.value)
+                    if isinstance(p, cst.FormattedStringText)
+                    else self.default_string(p.expression, depth + 1)
+                )
+                for p in expr.parts
+            ]
+        elif isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
+            pieces = [self.default_string(side, depth + 1) for side in (expr.left, expr.right)]
+        elif isinstance(expr, cst.Name):
+            values = [self.default_string(b.value, depth + 1) for b in self._value_bindings(expr)]
+            return values[0] if values and all(v is not None and v == values[0] for v in values) else None
+        else:
+            return None
+        if any(piece is None for piece in pieces):
+            return None
+        variable = next((piece.env_var for piece in pieces if piece.env_var), None)
+        return Constant("".join(piece.value for piece in pieces), env_var=variable)
+
+    def _env_variable(self, expr: cst.BaseExpression) -> str | None:
+        """The variable `os.getenv("X")` / `os.environ.get("X")` / `os.environ["X"]` reads."""
+        if isinstance(expr, cst.Call) and self.tree.qualified_name(expr.func) in _ENV_GETTERS and expr.args:
+            variable = self.constant_string(expr.args[0].value)
+        elif isinstance(expr, cst.Subscript) and self.tree.qualified_name(expr.value) == "os.environ":
+            index = expr.slice[0].slice if len(expr.slice) == 1 else None
+            variable = self.constant_string(index.value) if isinstance(index, cst.Index) else None
+        else:
+            return None
+        return variable.value if variable is not None else None
+
+    def candidate_strings(self, expr: cst.BaseExpression, depth: int = 0) -> tuple[list[tuple[str, str]], bool]:
+        """The strings `expr` may hold where the code shows some, with where each comes from:
+        `([(value, "the default of parameter `model` of `ask()`")], complete)`. `complete` is
+        True when those are all it can hold (a constant; `self.<attr>` assigned only constants
+        in its class); a parameter's default is one value among what callers may pass."""
+        constant = self.constant_string(expr)
+        if constant is not None:
+            return [(constant.value, "")], True
+        if depth > _MAX_DEPTH:
+            return [], False
+        if isinstance(expr, cst.Name):
+            bindings = self.tree.bindings_of(expr)
+            if len(bindings) == 1 and bindings[0].kind == "param":
+                param = self.tree.parent(bindings[0].node)
+                default = self.constant_string(param.default) if param.default is not None else None
+                if default is None:
+                    return [], False
+                function = self.tree.enclosing(param, (cst.FunctionDef, cst.Lambda))
+                owner = f" of `{function.name.value}()`" if isinstance(function, cst.FunctionDef) else ""
+                return [(default.value, f"the default of parameter `{expr.value}`{owner}")], False
+        if isinstance(expr, cst.Attribute):
+            values = self.instance_attribute_values(expr)
+            found, complete = [], bool(values)
+            for value in values:
+                strings, whole = self.candidate_strings(value, depth + 1)
+                where = f"`{self.tree.code(expr)}`"
+                found += [
+                    (string, f"{origin}, assigned to {where}" if origin else f"assigned to {where}")
+                    for string, origin in strings
+                ]
+                complete = complete and whole
+            return found, complete
+        return [], False
 
     def _constant_fstring(self, fstring: cst.FormattedString, depth: int) -> Constant | None:
         pieces = []
@@ -286,8 +391,27 @@ class Analysis:
             imported = self._project_export(self.tree.qualified_name(expr), "instances")
             if imported is not None:
                 return imported
-            values = self._instance_attribute_values(expr)
+            values = self.instance_attribute_values(expr)
             return _merge([self.client(v) for v in values]) if values else None
+        return None
+
+    def other_client(self, expr: cst.BaseExpression) -> str | None:
+        """For a receiver not shown to be one OpenAI client: a value it may hold that stays on
+        Chat Completions whatever else it holds (another provider's client, an Azure client,
+        something that is no OpenAI client), in words with its line; None when none is known."""
+        if isinstance(expr, cst.Name):
+            values = [b.value for b in self.tree.bindings_of(expr) if b.value is not None]
+        elif isinstance(expr, cst.Attribute):
+            values = self.instance_attribute_values(expr)
+        else:
+            values = []
+        for value in values:
+            client = self.client(value)
+            line = self.tree.position(value)[0]
+            if client is not None and client.target.provider is Provider.OTHER:
+                return f"{client.target.evidence} (line {line})"
+            if client is None and self.not_a_client(value):
+                return f"`{self.tree.quote(value, 40)}` (line {line}), which is not an OpenAI SDK client"
         return None
 
     def not_a_client(self, expr: cst.BaseExpression, depth: int = 0) -> bool:
@@ -309,7 +433,7 @@ class Analysis:
         if isinstance(expr, cst.Name):
             answers = [self._not_a_client_binding(b, depth + 1) for b in self.tree.bindings_of(expr)]
         elif isinstance(expr, cst.Attribute):
-            answers = [self.not_a_client(v, depth + 1) for v in self._instance_attribute_values(expr)]
+            answers = [self.not_a_client(v, depth + 1) for v in self.instance_attribute_values(expr)]
         else:
             return False
         return bool(answers) and all(answers)
@@ -367,16 +491,51 @@ class Analysis:
         return None
 
     def _constructor_target(self, call: cst.Call) -> Target:
-        base_url = _kwarg_value(call, "base_url")
+        later = self._base_url_set_later(call)
+        base_url = later if later is not None else _kwarg_value(call, "base_url")
         if base_url is None:
-            return Target(Provider.OPENAI, "no base_url (the SDK default, unless OPENAI_BASE_URL says otherwise)")
+            unpacked = next((arg for arg in call.args if arg.star == "**"), None)
+            if unpacked is not None:
+                return Target(Provider.UNKNOWN, f"`{self.tree.quote(unpacked, 40)}` may set base_url")
+            return Target(
+                Provider.OPENAI, "no base_url (the SDK default, unless OPENAI_BASE_URL says otherwise)", by_default=True
+            )
         constant = self.constant_string(base_url)
         if constant is None:
+            # Where it points when its environment variable is not set decides it, if elsewhere.
+            default = self.default_string(base_url)
+            if default is not None and classify_base_url(default.value).provider is Provider.OTHER:
+                return Target(Provider.OTHER, f"base_url {default.value!r} when ${default.env_var} is not set")
             return Target(Provider.UNKNOWN, f"base_url {self.tree.code(base_url)!r} is not a constant")
         target = classify_base_url(constant.value)
         if constant.env_var:
             return Target(target.provider, f"{target.evidence}, the default of ${constant.env_var}", target.unsupported)
         return target
+
+    def _base_url_set_later(self, call: cst.Call) -> cst.BaseExpression | None:
+        """The value of `<client>.base_url = ...` for the client `call` makes, if the file sets it
+        after construction (`client.base_url = os.getenv(...)`)."""
+        for target, value in self._base_url_assignments:
+            if isinstance(target, cst.Name):
+                holders = [b.value for b in self.tree.bindings_of(target) if b.value is not None]
+            elif isinstance(target, cst.Attribute):
+                holders = self.instance_attribute_values(target)
+            else:
+                holders = []
+            if any(holder is call for holder in holders):
+                return value
+        return None
+
+    @cached_property
+    def _base_url_assignments(self) -> list[tuple[cst.BaseExpression, cst.BaseExpression]]:
+        """(object, value) of every `<object>.base_url = <value>` statement of the file."""
+        found = []
+        for assign in self.tree.nodes(cst.Assign):
+            for target in assign.targets:
+                node = target.target
+                if isinstance(node, cst.Attribute) and node.attr.value == "base_url":
+                    found.append((node.value, assign.value))
+        return found
 
     def _module_client(self) -> Client:
         """`openai.chat.completions.create(...)` uses the module's own client."""
@@ -392,7 +551,7 @@ class Analysis:
                     if constant is None:
                         return Client(False, Target(Provider.UNKNOWN, "openai.base_url is not a constant"))
                     return Client(False, classify_base_url(constant.value))
-        return Client(False, Target(Provider.OPENAI, "the openai module client with no base_url"))
+        return Client(False, Target(Provider.OPENAI, "the openai module client with no base_url", by_default=True))
 
     def factory_client(self, function: cst.CSTNode | None) -> Client | None:
         if not isinstance(function, cst.FunctionDef):
@@ -404,7 +563,7 @@ class Analysis:
             return None
         return _merge([self.client(r.value) for r in returns])
 
-    def _instance_attribute_values(self, attr: cst.Attribute) -> list[cst.BaseExpression]:
+    def instance_attribute_values(self, attr: cst.Attribute) -> list[cst.BaseExpression]:
         """Values assigned to `self.<name>` in the class whose method reads `self.<name>`."""
         cls = receiver_class(self.tree, attr)
         if cls is None:
@@ -431,6 +590,16 @@ class Analysis:
         return (
             isinstance(target, cst.Attribute) and target.attr.value == name and receiver_class(self.tree, target) is cls
         )
+
+    # -- message contents --------------------------------------------------------------
+
+    @cached_property
+    def contents(self) -> ContentReader:
+        """What message contents hold (text or parts), for the message checks and RSP025."""
+        reads = frozenset(
+            id(use.chain[-1]) for site in self.completion_calls for use in site.uses if use.path in TEXT_PATHS
+        )
+        return ContentReader(self.tree, reads, self.instance_attribute_values)
 
     # -- completion calls --------------------------------------------------------------
 
@@ -633,9 +802,15 @@ def _merge(clients: list[Client | None]) -> Client | None:
     if all(c == first for c in clients):
         return first
     providers = {c.target.provider for c in clients}
-    target = (
-        first.target if len(providers) == 1 else Target(Provider.UNKNOWN, "several clients with different base URLs")
-    )
+    # One value that stays on Chat Completions (another provider, Azure, a region without
+    # Responses) keeps the call whatever the others are: that is the decisive reason.
+    staying = next((c.target for c in clients if c.target.provider is Provider.OTHER or c.target.unsupported), None)
+    if staying is not None:
+        target = Target(staying.provider, f"it may be {staying.evidence}", staying.unsupported)
+    elif len(providers) == 1:
+        target = first.target
+    else:
+        target = Target(Provider.UNKNOWN, "several clients with different base URLs")
     is_async = first.is_async if all(c.is_async == first.is_async for c in clients) else None
     return Client(is_async, target, all(c.proven for c in clients))
 

@@ -17,6 +17,7 @@ import libcst as cst
 from migrator._cst_helpers import dict_entries, literal_string
 from migrator._tree import Binding, SourceTree
 from migrator.analysis import MESSAGE_NAME, MESSAGE_PATH
+from migrator.content import ContentReader, Problem
 from migrator.instance_lists import InstanceList, instance_list
 from migrator.unpacking import reading_call
 
@@ -34,14 +35,6 @@ _NOT_TEXT = (cst.List, cst.ListComp, cst.Dict, cst.DictComp, cst.Set, cst.Tuple)
 
 
 @dataclass(frozen=True)
-class Problem:
-    node: cst.CSTNode
-    message: str
-    #: True when the list may well be fine but the tool cannot see it.
-    unsafe: bool
-
-
-@dataclass(frozen=True)
 class ListedMessage:
     """One message put in the list: the expression, and the node that puts it there."""
 
@@ -50,15 +43,27 @@ class ListedMessage:
     holder: cst.CSTNode
 
 
-def messages_problems(tree: SourceTree, value: cst.BaseExpression, is_reply, *, function_items=False) -> list[Problem]:
+def messages_problems(
+    tree: SourceTree,
+    value: cst.BaseExpression,
+    is_reply,
+    *,
+    function_items=False,
+    contents: ContentReader | None = None,
+    parts=False,
+) -> list[Problem]:
     """Why `value` (a `messages=` argument) might not be valid Responses input.
 
     `is_reply(expr)` tells whether an expression is `<result>.choices[0].message` of a call the
-    tool migrates; appending such a reply is handled by the history-reply rules.
+    tool migrates; appending such a reply is handled by the history-reply rules. With
+    `contents`, every message's content is shown to be text or parts the tool sees whole
+    (`migrator/content.py`); with `parts`, content parts are left to the content-parts rule.
     """
     messages, problems = listed_messages(tree, value, is_reply)
     for message in messages:
-        problems.extend(message_problems(tree, message.node, function_items=function_items))
+        problems.extend(
+            message_problems(tree, message.node, function_items=function_items, contents=contents, parts=parts)
+        )
         if function_items and function_item_kind(message.node) == "tool_calls" and not _can_expand(message):
             problems.append(
                 Problem(
@@ -114,8 +119,15 @@ def _literal_messages(literal: cst.List) -> tuple[list[ListedMessage], list[Prob
     return messages, problems
 
 
-def message_problems(tree: SourceTree, message: cst.BaseExpression, *, function_items=False) -> list[Problem]:
-    """Problems with one message expression used as Responses input."""
+def message_problems(
+    tree: SourceTree,
+    message: cst.BaseExpression,
+    *,
+    function_items=False,
+    contents: ContentReader | None = None,
+    parts=False,
+) -> list[Problem]:
+    """Problems with one message expression used as Responses input (see `messages_problems`)."""
     if not isinstance(message, cst.Dict):
         return [Problem(message, f"the message `{tree.quote(message, 60)}` is not a literal dict", True)]
     keys = _keys(message)
@@ -151,11 +163,19 @@ def message_problems(tree: SourceTree, message: cst.BaseExpression, *, function_
         names = ", ".join(f"`{k}`" for k in extra)
         return [Problem(keys[extra[0]], f"message key(s) {names} have no plain Responses equivalent", False)]
     content = keys.get("content")
-    if content is not None and isinstance(content.value, (cst.List, cst.ListComp)):
-        return [
-            Problem(content, "content parts must be converted to Responses parts (`input_text`, `input_image`)", False)
-        ]
-    return []
+    if content is None:
+        return []
+    if contents is None:
+        if isinstance(content.value, (cst.List, cst.ListComp)):
+            return [Problem(content, _PARTS_UNCONVERTED, False)]
+        return []
+    found = contents.read(message, content.value)
+    if found.parts and not parts:
+        return [Problem(content, _PARTS_UNCONVERTED, False)]
+    return found.problems
+
+
+_PARTS_UNCONVERTED = "content parts must be converted to Responses parts (`input_text`, `input_image`)"
 
 
 def _tool_message_problems(message: cst.Dict, keys: dict[str, cst.DictElement]) -> list[Problem]:

@@ -23,7 +23,7 @@ import libcst as cst
 
 from migrator import layout, todo
 from migrator._tree import SourceTree
-from migrator.analysis import MESSAGE_NAME, Analysis, CompletionCall, ResultUse, describe_escape
+from migrator.analysis import MESSAGE_NAME, Analysis, CompletionCall, ResultUse, decisive_blocks, describe_escape
 from migrator.findings import Finding, Severity
 from migrator.prefilter import Prefilter, imports_openai
 from migrator.providers import provider_overrides
@@ -274,7 +274,7 @@ def _decide(ctx: FileContext) -> None:
                 site.migrate = False
                 changed = True
     for site in sites:
-        for block in site.blocks:
+        for block in decisive_blocks(site.blocks):
             if block.unsafe and ctx.settings.unsafe_fixes and site.migrate:
                 ctx.report(
                     block.node,

@@ -35,6 +35,8 @@ class Target:
     evidence: str
     #: Set when the client is on DashScope but the Responses API is not served there.
     unsupported: str | None = None
+    #: True for OpenAI taken from the absence of a base_url (OPENAI_BASE_URL may say otherwise).
+    by_default: bool = False
 
     @property
     def migratable(self) -> bool:
@@ -49,6 +51,24 @@ def dashscope_facts() -> dict:
 
 def supported_models(extra: frozenset[str] = frozenset()) -> frozenset[str]:
     return frozenset(dashscope_facts()["responses_models"]) | extra
+
+
+@cache
+def _model_facts() -> dict:
+    text = resources.files("migrator").joinpath("data/openai.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+def model_maker(model: str) -> str | None:
+    """ "openai" for an OpenAI model name, "other" for another provider's, None when the name
+    does not say (`data/openai.toml`)."""
+    name = model.lower()
+    facts = _model_facts()
+    if name.startswith(tuple(facts["model_prefixes"])):
+        return "openai"
+    if name.startswith(tuple(facts["other_model_prefixes"])):
+        return "other"
+    return None
 
 
 #: `Settings.provider_overrides` of the file being migrated (the engine sets it around a run, so

@@ -24,7 +24,7 @@ class Bot:
         self.client = OpenAI()
         self.messages = [{"role": "system", "content": "Be brief."}]
 
-    def ask(self, question):
+    def ask(self, question: str):
         self.messages.append({"role": "user", "content": question})
         completion = self.client.chat.completions.create(model="gpt-4o", messages=self.messages)
         self.messages.append(completion.choices[0].message)
@@ -108,12 +108,12 @@ def test_reaching_the_list_from_outside_its_class_stops_the_chain(extra, reason)
         ),
         (
             (
-                "    def ask(self, question):",
+                "    def ask(self, question: str):",
                 (
                     "    def quick(self):\n"
                     '        completion = self.client.chat.completions.create(model="gpt-4o", messages=self.messages)\n'
                     "        print(completion.choices[0].message.content)\n\n"
-                    "    def ask(self, question):"
+                    "    def ask(self, question: str):"
                 ),
             ),
             (
@@ -123,10 +123,10 @@ def test_reaching_the_list_from_outside_its_class_stops_the_chain(extra, reason)
         ),
         (
             (
-                "    def ask(self, question):",
+                "    def ask(self, question: str):",
                 (
                     '    def more(self):\n        self.messages += [{"role": "user", "content": "x"}]\n\n'
-                    "    def ask(self, question):"
+                    "    def ask(self, question: str):"
                 ),
             ),
             'RSP001 `self.messages` is also reached in `self.messages += [{"role": "user", "content": "x"}]`',
@@ -196,8 +196,9 @@ ADD_LINE = "            reply += chunk.choices[0].delta.content\n"
     "change, reason",
     [
         (
+            # `reply` only ever gets `+=`: not even shown to be text, so the call itself stays
             _replace('    reply = ""\n', ""),
-            'the reply appended to `messages` is streamed, and `reply` must be bound twice: to `""` before the loop',
+            "the content `reply` gets `chunk.choices[0].delta.content`",
         ),
         (
             # set once before the conversation, not before each turn's loop
@@ -225,7 +226,7 @@ def test_a_module_level_list_sent_from_a_function_is_named_as_the_reason():
     history = [{"role": "system", "content": "Be brief."}]
 
 
-    def ask(question):
+    def ask(question: str):
         history.append({"role": "user", "content": question})
         completion = client.chat.completions.create(model="gpt-4o", messages=history)
         history.append(completion.choices[0].message)

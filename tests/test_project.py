@@ -111,7 +111,7 @@ SUPPORT = """\
 from .llm import client
 
 
-def answer(question):
+def answer(question: str):
     completion = client.chat.completions.create(model="qwen-plus", messages=[{"role": "user", "content": question}])
     return completion.choices[0].message.content
 """

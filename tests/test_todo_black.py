@@ -22,7 +22,7 @@ client = OpenAI(api_key=os.getenv("DASHSCOPE_API_KEY"), base_url="https://dashsc
 #: Stays on Chat Completions: `stop` and `seed` have no Responses equivalent.
 NEEDS_HUMAN = HEADER + """
 
-def ask(question):
+def ask(question: str):
     # one line only
     completion = client.chat.completions.create(
         model="qwen-plus", messages=[{"role": "user", "content": question}], stop=["\\n"], seed=7
@@ -144,7 +144,7 @@ def test_history_chain_fixture_is_laid_out():
 
 
 ONE_LINE = HEADER + (
-    "def ask(question):\n"
+    "def ask(question: str):\n"
     '    completion = client.chat.completions.create(model="qwen-plus", messages=[{"role": "user", '
     '"content": question}], max_tokens=100, temperature=0.5)\n'
     "    return completion.choices[0].message.content\n"

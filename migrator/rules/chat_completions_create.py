@@ -22,11 +22,11 @@ from __future__ import annotations
 import libcst as cst
 
 from migrator._cst_helpers import rename_kwarg
-from migrator.analysis import CompletionCall
+from migrator.analysis import MODEL, PROVIDER, CompletionCall
 from migrator.conversation import REPLY_PATHS, messages_problems
 from migrator.engine import FileContext
 from migrator.findings import Severity
-from migrator.providers import Provider, dashscope_facts, supported_models
+from migrator.providers import Provider, dashscope_facts, model_maker, supported_models
 from migrator.rules import Rule
 
 #: Parameters that mean the same on both APIs and pass through unchanged.
@@ -59,7 +59,15 @@ class ChatCompletionsCreate(Rule):
 
     def _plan_site(self, ctx: FileContext, site: CompletionCall) -> None:
         tree = ctx.tree
-        if site.client is None:
+        other = ctx.analysis.other_client(site.receiver) if site.client is None else None
+        if other is not None:
+            site.block(
+                self.code,
+                site.receiver,
+                f"`{tree.code(site.receiver)}` may be {other}; the call stays on Chat Completions",
+                kind=PROVIDER,
+            )
+        elif site.client is None:
             site.block(
                 self.code,
                 site.receiver,
@@ -89,9 +97,10 @@ class ChatCompletionsCreate(Rule):
                 self.code,
                 site.receiver,
                 f"the client is not on OpenAI or DashScope ({target.evidence}); it stays on Chat Completions",
+                kind=PROVIDER,
             )
         elif target.unsupported:
-            site.block(self.code, site.receiver, f"the client's {target.evidence}: {target.unsupported}")
+            site.block(self.code, site.receiver, f"the client's {target.evidence}: {target.unsupported}", kind=PROVIDER)
         elif target.provider is Provider.UNKNOWN:
             site.block(self.code, site.receiver, f"the client's endpoint is unknown: {target.evidence}", unsafe=True)
         if not site.client.proven:
@@ -102,25 +111,52 @@ class ChatCompletionsCreate(Rule):
         if arg is None:
             return
         site.claim("model")
-        if site.client is None or site.client.target.provider is not Provider.DASHSCOPE:
+        if site.client is None:
             return
-        constant = ctx.analysis.constant_string(arg.value)
-        if constant is None:
+        candidates, complete = ctx.analysis.candidate_strings(arg.value)
+        if site.client.target.by_default:
+            self._plan_default_endpoint(site, arg, candidates)
+        if site.client.target.provider is not Provider.DASHSCOPE:
+            return
+        supported = supported_models(ctx.settings.extra_models)
+        for value, origin in candidates:
+            if value not in supported:
+                where = f" ({origin})" if origin else ""
+                site.block(
+                    self.code,
+                    arg,
+                    f"the model {value!r}{where} is not documented as supported by DashScope's Responses API "
+                    f"(list of {dashscope_facts()['snapshot']}); keep Chat Completions, change the model, "
+                    "or add it with --extra-model",
+                    kind=MODEL,
+                )
+                return
+        if not complete:
+            known = "; ".join(f"{origin} is {value!r}" for value, origin in candidates)
+            known = f" ({known}, and a caller may pass another)" if known else ""
             site.block(
                 self.code,
                 arg,
-                f"the model `{ctx.tree.code(arg.value)}` is not a constant, so it cannot be checked "
+                f"the model `{ctx.tree.code(arg.value)}` is not a constant{known}, so it cannot be checked "
                 "against the models DashScope's Responses API supports",
                 unsafe=True,
             )
-        elif constant.value not in supported_models(ctx.settings.extra_models):
-            site.block(
-                self.code,
-                arg,
-                f"the model {constant.value!r} is not documented as supported by DashScope's Responses API "
-                f"(list of {dashscope_facts()['snapshot']}); keep Chat Completions, change the model, "
-                "or add it with --extra-model",
-            )
+
+    def _plan_default_endpoint(self, site: CompletionCall, arg: cst.Arg, candidates) -> None:
+        """A client with no base_url is OpenAI's, unless its model says the endpoint is set
+        elsewhere (OPENAI_BASE_URL, a proxy): `OpenAI()` sending "qwen-vl-max" is not OpenAI."""
+        for value, origin in candidates:
+            if model_maker(value) == "other":
+                where = f" ({origin})" if origin else ""
+                site.block(
+                    self.code,
+                    arg,
+                    f"the client has no base_url, which means OpenAI, but the model {value!r}{where} is not an "
+                    "OpenAI model: its endpoint is set where the code does not show (OPENAI_BASE_URL?); give the "
+                    "client its base_url so the tool can tell which API it talks to",
+                    kind=PROVIDER,
+                )
+                return
 
     def _plan_messages(self, ctx: FileContext, site: CompletionCall) -> None:
         arg = site.kwarg("messages")
@@ -131,9 +167,17 @@ class ChatCompletionsCreate(Rule):
         def is_reply(expr: cst.BaseExpression) -> bool:
             return any(use.chain[-1] is expr and use.path in REPLY_PATHS for s in ctx.sites for use in s.uses)
 
-        # Tool results and assistant tool calls are converted by RSP015 when it runs.
-        function_items = ctx.settings.rule_enabled("RSP015")
-        for problem in messages_problems(ctx.tree, arg.value, is_reply, function_items=function_items):
+        # Tool results and assistant tool calls are converted by RSP015 when it runs, content
+        # parts by RSP025.
+        problems = messages_problems(
+            ctx.tree,
+            arg.value,
+            is_reply,
+            function_items=ctx.settings.rule_enabled("RSP015"),
+            contents=ctx.analysis.contents,
+            parts=ctx.settings.rule_enabled("RSP025"),
+        )
+        for problem in problems:
             site.block(self.code, problem.node, problem.message, unsafe=problem.unsafe)
 
     def apply(self, ctx: FileContext) -> None:

@@ -1,0 +1,467 @@
+"""What a message's `content` holds, as far as the code shows: text, or Chat content parts.
+
+Both APIs take a string as a message's content. Content parts differ: Chat's `text` and
+`image_url` parts are `input_text` and `input_image` on Responses, and some (audio) have no
+Responses form at all. So the content of every message a migrated call sends is one of:
+
+- **text**: a string literal or f-string; `str(...)`, `input(...)`, `json.dumps(...)`; the
+  result of a `str` method (`template.format(...)`, `" ".join(...)`, `text.strip()`); `+` or
+  `%` on text; a slice of text; a parameter or name annotated `str`; a name every assignment of
+  which is text (`+=` included); a loop variable over a literal list of texts; `self.<attr>`
+  assigned only text in its class; the text of a Chat result
+  (`completion.choices[0].message.content`);
+- **parts the tool can see**: a list literal, a comprehension that makes literal dicts, a list
+  in a name built from those with `.append` / `.insert` / `.extend` / `+=`, or what a helper
+  function of the file returns. Each part is a node the content-parts rule (RSP025) converts or
+  reports. Every other use of such a list (or helper) must be known too: a list the code also
+  prints, passes on or returns is refused, since converting its parts would change that use;
+- or **unseen**: a parameter, an attribute, an imported name, a call the tool cannot follow.
+  The call stays on Chat Completions with a finding that names the content (`--unsafe-fixes`
+  migrates it, assuming text).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from migrator._cst_helpers import dict_entries, is_truth_tested, string_value
+from migrator._tree import Binding, SourceTree
+
+#: Builtins that always return a string.
+TEXT_BUILTINS = frozenset({"str", "input", "repr", "format", "chr", "ascii"})
+#: Functions of the standard library that always return a string.
+TEXT_FUNCTIONS = frozenset(
+    {
+        "json.dumps",
+        "textwrap.dedent",
+        "textwrap.fill",
+        "textwrap.indent",
+        "textwrap.shorten",
+        "inspect.cleandoc",
+        "os.path.join",
+        "os.path.basename",
+    }
+)
+#: Methods of `str` that return a string; no list has them (`bytes` has some, and neither API
+#: takes bytes, so the call would fail the same way before and after).
+STR_METHODS = frozenset(
+    {
+        "format",
+        "format_map",
+        "strip",
+        "lstrip",
+        "rstrip",
+        "lower",
+        "upper",
+        "title",
+        "capitalize",
+        "casefold",
+        "swapcase",
+        "replace",
+        "join",
+        "removeprefix",
+        "removesuffix",
+        "zfill",
+        "center",
+        "ljust",
+        "rjust",
+        "expandtabs",
+        "translate",
+        "decode",
+        "strftime",
+        "isoformat",
+        "substitute",
+        "safe_substitute",
+        "read_text",
+    }
+)
+#: Builtins that only read the list they are given.
+_READING_BUILTINS = frozenset(
+    {"len", "bool", "print", "list", "tuple", "sorted", "enumerate", "zip", "reversed", "set", "str", "repr", "iter"}
+)
+_MAX_DEPTH = 12
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a message might not be valid Responses input: a finding at `node`."""
+
+    node: cst.CSTNode
+    message: str
+    #: True when the content may well be fine but the tool cannot see it.
+    unsafe: bool
+
+
+@dataclass
+class Content:
+    """What one message's content was found to be."""
+
+    #: True when the content is text (nothing to convert).
+    text: bool = False
+    #: The part expressions the content is made of (literal dicts, or what the rule reports).
+    parts: list[cst.BaseExpression] = field(default_factory=list)
+    #: Why the content is not known whole; empty when it is text or parts seen whole.
+    problems: list[Problem] = field(default_factory=list)
+    #: Every message dict whose content is the same parts (the message asked about included):
+    #: converting them changes what all of those messages send.
+    holders: list[cst.Dict] = field(default_factory=list)
+    #: The helper functions being followed: `return parts` in them is where the parts go.
+    helpers: list[cst.FunctionDef] = field(default_factory=list)
+    #: `*name` elements of a list being followed: where the parts of `name` go.
+    spreads: list[cst.StarredElement] = field(default_factory=list)
+
+    @property
+    def has_parts(self) -> bool:
+        return bool(self.parts) and not self.text
+
+
+class ContentReader:
+    """Answers what message contents are, for one file; `text_reads` are the ids of nodes that
+    read the text of a Chat result (`<result>.choices[0].message.content`)."""
+
+    def __init__(self, tree: SourceTree, text_reads: frozenset[int] = frozenset(), attribute_values=None) -> None:
+        self.tree = tree
+        self.text_reads = text_reads
+        #: `attribute_values(attr)`: the values assigned to `self.<attr>` in its class (analysis).
+        self.attribute_values = attribute_values or (lambda attr: [])
+        self._read: dict[int, Content] = {}
+
+    # -- one message -----------------------------------------------------------------
+
+    def read(self, message: cst.Dict, value: cst.BaseExpression) -> Content:
+        """What `value`, the `content` of `message`, holds (asked by RSP001 and RSP025 alike)."""
+        if id(value) not in self._read:
+            found = Content(text=True) if self.is_text(value) else Content(holders=[message])
+            if not found.text:
+                self._parts(value, found, 0)
+            self._read[id(value)] = found
+        return self._read[id(value)]
+
+    def _unseen(self, value: cst.BaseExpression, via: str | None = None) -> Problem:
+        """Content the tool cannot see; `via`: the name it was reached through."""
+        quoted, what = f"`{self.tree.quote(value, 40)}`", self._describe(value)
+        if via is not None:
+            said = f"the content `{via}` gets {quoted}" + (f", which {what}" if what else "")
+        else:
+            said = f"the content {quoted} {what}" if what else f"the content is {quoted}"
+        return Problem(value, f"{said}; {_CANNOT_SEE}", True)
+
+    def _describe(self, value: cst.BaseExpression) -> str:
+        """What `value` is, as a predicate ("is a parameter of `ask()`"), or "" when nothing
+        more can be said of it."""
+        if isinstance(value, cst.Name):
+            bindings = self.tree.bindings_of(value)
+            if bindings and all(b.kind == "param" for b in bindings):
+                function = self.tree.enclosing(bindings[0].node, (cst.FunctionDef, cst.Lambda))
+                name = f" of `{function.name.value}()`" if isinstance(function, cst.FunctionDef) else ""
+                return f"is a parameter{name} (annotate it `str` if it is always text)"
+            if bindings and all(b.kind == "import" for b in bindings):
+                return f"is imported from `{bindings[0].qualified.rsplit('.', 1)[0]}`"
+            if not bindings:
+                return "is not defined in this file"
+            loops = [self.tree.parent(b.node) for b in bindings if b.kind == "for"]
+            if loops and isinstance(loops[0], (cst.For, cst.CompFor)):
+                return f"is a loop variable over `{self.tree.quote(loops[0].iter, 40)}`"
+        if isinstance(value, cst.Attribute):
+            return "is an attribute"
+        if isinstance(value, cst.Call):
+            return "is what a call returns"
+        return ""
+
+    # -- text ------------------------------------------------------------------------
+
+    def is_text(self, expr: cst.BaseExpression, depth: int = 0) -> bool:
+        """True when `expr` always evaluates to a string (or fails before any request)."""
+        if depth > _MAX_DEPTH:
+            return False
+        if isinstance(expr, cst.SimpleString):
+            return "b" not in expr.prefix.lower()
+        if isinstance(expr, cst.ConcatenatedString):
+            return self.is_text(expr.left, depth + 1) and self.is_text(expr.right, depth + 1)
+        if isinstance(expr, cst.FormattedString):
+            return True
+        if id(expr) in self.text_reads:
+            return True
+        if isinstance(expr, cst.BinaryOperation):
+            if isinstance(expr.operator, cst.Add):  # `str + x` is a string or a TypeError
+                return self.is_text(expr.left, depth + 1) or self.is_text(expr.right, depth + 1)
+            return isinstance(expr.operator, cst.Modulo) and self.is_text(expr.left, depth + 1)
+        if isinstance(expr, cst.IfExp):
+            return self.is_text(expr.body, depth + 1) and self.is_text(expr.orelse, depth + 1)
+        if isinstance(expr, cst.BooleanOperation):
+            return self.is_text(expr.left, depth + 1) and self.is_text(expr.right, depth + 1)
+        if isinstance(expr, cst.Subscript):  # a slice of text, or an item of a list of texts
+            return self.is_text(expr.value, depth + 1) or self._texts(expr.value, depth + 1)
+        if isinstance(expr, cst.Call):
+            return self._call_is_text(expr)
+        if isinstance(expr, cst.Name):
+            bindings = self.tree.bindings_of(expr)
+            return bool(bindings) and all(self._binding_is_text(b, depth + 1) for b in bindings)
+        if isinstance(expr, cst.Attribute):
+            values = self.attribute_values(expr)
+            return bool(values) and all(self.is_text(v, depth + 1) for v in values)
+        return False
+
+    def _call_is_text(self, call: cst.Call) -> bool:
+        func = call.func
+        if isinstance(func, cst.Name) and func.value in TEXT_BUILTINS and not self.tree.bindings_of(func):
+            return True
+        if self.tree.qualified_name(func) in TEXT_FUNCTIONS:
+            return True
+        return isinstance(func, cst.Attribute) and func.attr.value in STR_METHODS
+
+    def _binding_is_text(self, binding: Binding, depth: int) -> bool:
+        statement = self.tree.parent(binding.node)
+        if binding.kind in ("assign", "walrus", "with"):
+            return binding.value is not None and self.is_text(binding.value, depth)
+        if binding.kind == "annassign":
+            return _annotated_str(self.tree, statement.annotation) or (
+                binding.value is not None and self.is_text(binding.value, depth)
+            )
+        if binding.kind == "augassign":
+            # `text += more` keeps a string a string; the name's other bindings say it is one.
+            others = [b for b in self.tree.bindings_in_scope_of(binding) if b.kind != "augassign"]
+            return bool(others) and isinstance(statement.operator, cst.AddAssign)
+        if binding.kind == "param":
+            return statement.annotation is not None and _annotated_str(self.tree, statement.annotation)
+        if binding.kind == "for":
+            loop = statement if isinstance(statement, (cst.For, cst.CompFor)) else None
+            return loop is not None and loop.target is binding.node and self._texts(loop.iter, depth)
+        return False
+
+    def _texts(self, expr: cst.BaseExpression, depth: int) -> bool:
+        """A literal list, tuple or set of texts (directly, or in a name nothing changes)."""
+        if isinstance(expr, (cst.List, cst.Tuple, cst.Set)):
+            return all(isinstance(e, cst.Element) and self.is_text(e.value, depth + 1) for e in expr.elements) and bool(
+                expr.elements
+            )
+        if isinstance(expr, cst.Name):
+            bindings = self.tree.bindings_of(expr)
+            if len(bindings) == 1 and bindings[0].kind == "param":  # `questions: list[str]`
+                return _annotated_texts(self.tree, self.tree.parent(bindings[0].node).annotation)
+            return (
+                bool(bindings)
+                and all(b.kind in ("assign", "annassign") and b.value is not None for b in bindings)
+                and all(self._texts(b.value, depth + 1) for b in bindings)
+                and not any(self._changed(r) for b in bindings for r in self.tree.references(b))
+            )
+        return False
+
+    def _changed(self, reference: cst.Name) -> bool:
+        """The list a name holds may change here (a method call other than reading ones)."""
+        parent = self.tree.parent(reference)
+        if isinstance(parent, cst.Attribute) and parent.value is reference:
+            return parent.attr.value not in ("index", "count", "copy")
+        if isinstance(parent, cst.Subscript) and parent.value is reference:
+            grand = self.tree.parent(parent)
+            return isinstance(grand, (cst.AssignTarget, cst.Del, cst.AugAssign))
+        if isinstance(parent, cst.Arg):  # handed to a function that may change it, unless a builtin that reads
+            call = self.tree.parent(parent)
+            func = call.func if isinstance(call, cst.Call) else None
+            return not (
+                isinstance(func, cst.Name) and func.value in _READING_BUILTINS and not self.tree.bindings_of(func)
+            )
+        return False
+
+    # -- parts -----------------------------------------------------------------------
+
+    def _parts(self, value: cst.BaseExpression, found: Content, depth: int, via: str | None = None) -> None:
+        """Add the parts `value` is made of to `found`, or why they cannot be seen (text adds
+        nothing: a name may hold text in one branch and parts in another). `via`: the name
+        whose assignment `value` is."""
+        if self.is_text(value):
+            return
+        if depth > _MAX_DEPTH:
+            found.problems.append(self._unseen(value, via))
+        elif isinstance(value, cst.List):
+            self._literal_parts(value, found, depth)
+        elif isinstance(value, cst.ListComp):
+            found.parts.append(value.elt)
+        elif isinstance(value, cst.Name):
+            self._name_parts(value, found, depth)
+        elif not (isinstance(value, cst.Call) and self._helper_parts(value, found, depth)):
+            found.problems.append(self._unseen(value, via))
+
+    def _literal_parts(self, literal: cst.List | cst.Tuple, found: Content, depth: int = 0) -> None:
+        for element in literal.elements:
+            if isinstance(element, cst.StarredElement):
+                # `[text_part, *images]`: the parts of the list spread in, followed like content.
+                found.spreads.append(element)
+                self._parts(element.value, found, depth + 1)
+            else:
+                found.parts.append(element.value)
+
+    def _name_parts(self, name: cst.Name, found: Content, depth: int) -> None:
+        """A list of parts in a name: its assignments, and every later change the file shows."""
+        bindings = self.tree.bindings_of(name)
+        if not bindings or any(b.kind not in ("assign", "annassign", "augassign") for b in bindings):
+            found.problems.append(self._unseen(name))
+            return
+        if any(b.is_class_attribute for b in bindings):
+            found.problems.append(
+                Problem(
+                    name, f"the content parts `{name.value}` are a class attribute, which the tool cannot follow", True
+                )
+            )
+            return
+        for binding in bindings:
+            if binding.kind in ("assign", "annassign") and binding.value is not None:
+                self._parts(binding.value, found, depth + 1, name.value)
+            elif binding.kind == "augassign" and isinstance(self.tree.parent(binding.node).operator, cst.AddAssign):
+                self._parts(self.tree.parent(binding.node).value, found, depth + 1, name.value)
+            else:
+                found.problems.append(
+                    Problem(
+                        binding.node,
+                        f"the content parts `{name.value}` are bound in a way the tool cannot follow",
+                        True,
+                    )
+                )
+            for reference in self.tree.references(binding):
+                self._part_list_use(name.value, reference, found)
+
+    def _part_list_use(self, name: str, reference: cst.Name, found: Content) -> None:
+        """One read of a list of parts: a message's content, a change the tool sees, or a use
+        that would see the parts change form (refused)."""
+        tree = self.tree
+        parent = tree.parent(reference)
+        holder = _content_holder(tree, reference)
+        if holder is not None:
+            if all(h is not holder for h in found.holders):
+                found.holders.append(holder)
+            return
+        if isinstance(parent, cst.StarredElement) and any(parent is spread for spread in found.spreads):
+            return  # spread into the list being followed
+        if isinstance(parent, cst.Return) and any(
+            tree.enclosing(parent, (cst.FunctionDef, cst.Lambda)) is helper for helper in found.helpers
+        ):
+            return  # the list a helper being followed returns
+        if isinstance(parent, cst.Attribute) and parent.value is reference:
+            call = tree.parent(parent)
+            method = parent.attr.value
+            if isinstance(call, cst.Call) and call.func is parent and isinstance(tree.parent(call), cst.Expr):
+                if method in ("append", "insert") and call.args and not call.args[-1].star:
+                    found.parts.append(call.args[-1].value)
+                    return
+                if method == "extend" and len(call.args) == 1 and isinstance(call.args[0].value, (cst.List, cst.Tuple)):
+                    self._literal_parts(call.args[0].value, found)
+                    return
+                if (
+                    method == "extend"
+                    and len(call.args) == 1
+                    and isinstance(call.args[0].value, (cst.ListComp, cst.GeneratorExp))
+                ):
+                    found.parts.append(call.args[0].value.elt)
+                    return
+        call = tree.parent(parent) if isinstance(parent, cst.Arg) else None
+        if (
+            isinstance(call, cst.Call)
+            and isinstance(call.func, cst.Name)
+            and call.func.value in ("len", "bool")
+            and not tree.bindings_of(call.func)
+        ) or is_truth_tested(tree, reference):
+            return  # the number of parts, or whether there are any: the same after conversion
+        context = tree.enclosing(reference, (cst.BaseSmallStatement, cst.BaseCompoundStatement)) or reference
+        found.problems.append(
+            Problem(
+                reference,
+                f"the content parts `{name}` are also used in `{tree.quote(_header(context), 50)}`, "
+                "which would see the parts change form",
+                True,
+            )
+        )
+
+    def _helper_parts(self, call: cst.Call, found: Content, depth: int) -> bool:
+        """Parts returned by a function of this file (`content=build_parts(question, url)`);
+        False when `call` is not a call of one."""
+        tree = self.tree
+        bindings = tree.bindings_of(call.func) if isinstance(call.func, cst.Name) else []
+        if len(bindings) != 1 or bindings[0].kind != "def":
+            return False
+        function = tree.parent(bindings[0].node)
+        if not isinstance(function, cst.FunctionDef):
+            return False
+        name = function.name.value
+        returns = [r for r in tree.nodes(cst.Return) if tree.enclosing(r, (cst.FunctionDef, cst.Lambda)) is function]
+        if not returns or any(r.value is None for r in returns):
+            found.problems.append(Problem(call, f"`{name}()` does not return its parts in every path", True))
+            return True
+        if isinstance(bindings[0].scope, cst.Module) and not name.startswith("_"):
+            found.problems.append(
+                Problem(
+                    call,
+                    f"the content parts come from `{name}()`, which other modules may call too "
+                    "(converting its parts would change what they send)",
+                    True,
+                )
+            )
+        for reference in tree.references(bindings[0]):
+            parent = tree.parent(reference)
+            holder = _content_holder(tree, parent) if isinstance(parent, cst.Call) else None
+            if holder is None:
+                found.problems.append(
+                    Problem(
+                        reference,
+                        f"`{name}()` makes content parts and is also used in "
+                        f"`{tree.quote(tree.parent(reference) or reference, 50)}`, which would see them change form",
+                        True,
+                    )
+                )
+            elif all(h is not holder for h in found.holders):
+                found.holders.append(holder)
+        found.helpers.append(function)
+        for ret in returns:
+            self._parts(ret.value, found, depth + 1)
+        return True
+
+
+_CANNOT_SEE = "the tool cannot see whether it is text or Chat content parts, which change form on Responses"
+
+
+def _annotated_str(tree: SourceTree, annotation: cst.Annotation | None) -> bool:
+    if annotation is None:
+        return False
+    node = annotation.annotation
+    return (isinstance(node, cst.Name) and node.value == "str" and not tree.bindings_of(node)) or (
+        isinstance(node, cst.SimpleString) and string_value(node) == "str"
+    )
+
+
+#: Annotations of a parameter whose items are all strings (`questions: list[str]`).
+_TEXT_CONTAINERS = frozenset({"list", "tuple", "set", "frozenset", "List", "Tuple", "Set", "Sequence", "Iterable"})
+
+
+def _annotated_texts(tree: SourceTree, annotation: cst.Annotation | None) -> bool:
+    node = annotation.annotation if annotation is not None else None
+    if not isinstance(node, cst.Subscript) or not node.slice:
+        return False
+    container = node.value.attr.value if isinstance(node.value, cst.Attribute) else getattr(node.value, "value", None)
+    items = [e.slice.value for e in node.slice if isinstance(e.slice, cst.Index)]
+    if container not in _TEXT_CONTAINERS or not items:
+        return False
+    if container in ("tuple", "Tuple") and len(items) == 2 and isinstance(items[1], cst.Ellipsis):
+        items = items[:1]
+    return all(isinstance(item, cst.Name) and item.value == "str" and not tree.bindings_of(item) for item in items)
+
+
+def _content_holder(tree: SourceTree, value: cst.CSTNode) -> cst.Dict | None:
+    """The message dict when `value` is its `"content"` value."""
+    element = tree.parent(value)
+    if not (isinstance(element, cst.DictElement) and element.value is value):
+        return None
+    message = tree.parent(element)
+    if not isinstance(message, cst.Dict):
+        return None
+    entries = dict_entries(message)
+    return message if entries is not None and entries.get("content") is element else None
+
+
+def _header(node: cst.CSTNode) -> cst.CSTNode:
+    """What to quote of a statement: a compound statement's header, not its whole body."""
+    if isinstance(node, (cst.If, cst.While)):
+        return node.test
+    if isinstance(node, cst.For):
+        return node.iter
+    return node

@@ -1,0 +1,313 @@
+"""RSP025 content-parts: Chat content parts take their Responses form, or the call stays.
+
+A message's content may be a list of parts. The two APIs name them differently, and some have
+no Responses form at all, so every part of every message a migrated call sends is converted or
+reported, wherever the list is built: inline, in a name grown with `.append` / `.extend` /
+`+=`, in a comprehension, or in a helper function of the file (`migrator/content.py` finds
+them, and refuses content it cannot see whole).
+
+OpenAI (its Responses API takes only `input_text`, `input_image` and `input_file` parts):
+- `{"type": "text", "text": T}` → `{"type": "input_text", "text": T}`;
+- `{"type": "image_url", "image_url": {"url": U, "detail": D}}` →
+  `{"type": "input_image", "image_url": U, "detail": D}`: the URL comes out of its dict, and
+  `"detail": "auto"` (Chat's default) is written when there was none (the SDK's type requires it);
+- `{"type": "file", "file": {"file_id": F}}` → `{"type": "input_file", "file_id": F}` (also
+  `file_data`, `filename`);
+- `input_audio` has no Responses form: reported, and the call stays on Chat Completions.
+
+DashScope: text parts become `input_text` (both are accepted). Its Responses reference
+documents image input only as the Chat-style `image_url` part, and `input_image` there is
+unverified; audio, video and file input (`input_file`, for one OCR model only) are not listed.
+Calls with such parts are reported and stay on Chat Completions.
+
+Any other key in a part (`min_pixels`, `max_pixels`, `fps`, `cache_control` on OpenAI, ...) is
+reported, never dropped. An assistant message with parts is reported (on Responses its text
+would be `output_text` parts; write it as one string). Calls that send the same parts are
+migrated together or not at all, and parts that also go anywhere else keep the call.
+
+OpenAI: https://developers.openai.com/api/docs/guides/images-vision
+DashScope: https://help.aliyun.com/zh/model-studio/qwen-api-via-openai-responses
+
+    - {"type": "image_url", "image_url": {"url": url}},
+    + {"type": "input_image", "image_url": url, "detail": "auto"},
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Callable
+
+import libcst as cst
+
+from migrator._cst_helpers import dict_entries, literal_string, string, with_elements
+from migrator.analysis import CompletionCall
+from migrator.content import Content
+from migrator.conversation import PLAIN_ROLES, REPLY_PATHS, listed_messages
+from migrator.engine import FileContext
+from migrator.providers import Provider
+from migrator.rules import Rule
+
+#: Keys of a Chat `file` part's inner dict, which an `input_file` part takes at its top level.
+FILE_KEYS = frozenset({"file_data", "file_id", "filename"})
+#: Keys a DashScope text part may keep: its explicit cache marker (the Responses reference
+#: mentions array content for explicit caching).
+DASHSCOPE_TEXT_KEYS = frozenset({"cache_control"})
+_NO_AUDIO_OR_VIDEO = {
+    "input_audio": "audio input has no Responses equivalent; keep this call on Chat Completions",
+    "audio": "audio input has no Responses equivalent; keep this call on Chat Completions",
+    "video": "video input has no Responses equivalent; keep this call on Chat Completions",
+    "video_url": "video input has no Responses equivalent; keep this call on Chat Completions",
+}
+_RESPONSES_PARTS = frozenset({"input_text", "input_image", "input_file"})
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """How one part dict changes, and the finding that says so."""
+
+    part: cst.Dict
+    change: Callable[[cst.Dict], cst.Dict]
+    message: str
+
+
+class ContentParts(Rule):
+    code = "RSP025"
+    summary = "content parts take their Responses form (`text` → `input_text`, `image_url` → `input_image`)"
+    triggers = ("completions",)  # acts only on the messages of a create call
+
+    def __init__(self) -> None:
+        self.conversions: dict[int, list[Conversion]] = {}
+
+    def plan(self, ctx: FileContext) -> None:
+        senders = _senders(ctx)
+        for site in ctx.sites:
+            if (
+                site.client is not None
+                and not site.client.target.migratable
+                and site.client.target.provider is not Provider.UNKNOWN
+            ):
+                continue  # it stays on Chat Completions whatever its parts (RSP001 says why)
+            for message in senders.messages.get(id(site), []):
+                self._plan_message(ctx, site, message, senders)
+
+    def _plan_message(self, ctx: FileContext, site: CompletionCall, message: cst.Dict, senders) -> None:
+        entries = dict_entries(message)
+        content = entries.get("content") if entries else None
+        role = literal_string(entries["role"].value) if entries and "role" in entries else None
+        if content is None or role not in PLAIN_ROLES:
+            return
+        found = ctx.analysis.contents.read(message, content.value)
+        if not found.has_parts:
+            return
+        if role == "assistant":
+            site.block(
+                self.code,
+                content,
+                "an assistant message's content parts would be `output_text` parts on Responses; "
+                "write its text as one string",
+            )
+            return
+        if not self._link(ctx, site, found, senders):
+            return
+        provider = site.client.target.provider if site.client is not None else Provider.UNKNOWN
+        for part in found.parts:
+            planned = plan_part(ctx, part, provider)
+            if isinstance(planned, Conversion):
+                self.conversions.setdefault(id(site), []).append(planned)
+            elif planned is not None:
+                message_text, unsafe = planned
+                site.block(self.code, part, message_text, unsafe=unsafe)
+
+    def _link(self, ctx: FileContext, site: CompletionCall, found: Content, senders) -> bool:
+        """Calls that send the same parts migrate together; parts sent elsewhere keep the call."""
+        for holder in found.holders:
+            others = senders.sites.get(id(holder), [])
+            if not others:
+                line = ctx.tree.position(holder)[0]
+                site.block(
+                    self.code,
+                    holder,
+                    f"the same content parts are sent by the message on line {line}, which no call migrator "
+                    "rewrites sends; converting them would change that message too",
+                )
+                return False
+            for other in others:
+                site.migrate_with(other, "both calls send the same content parts, which change form on Responses")
+        return True
+
+    def apply(self, ctx: FileContext) -> None:
+        done: set[int] = set()
+        for site in ctx.migrated_sites:
+            for conversion in self.conversions.get(id(site), []):
+                if id(conversion.part) in done or ctx.is_removed(conversion.part):
+                    continue
+                done.add(id(conversion.part))
+                ctx.tree.edit(conversion.part, conversion.change)
+                ctx.report(conversion.part, self.code, conversion.message)
+
+
+@dataclass
+class _Senders:
+    #: The message dicts each call sends, by the call's id.
+    messages: dict[int, list[cst.Dict]]
+    #: The calls that send each message dict, by the dict's id.
+    sites: dict[int, list[CompletionCall]]
+
+
+def _senders(ctx: FileContext) -> _Senders:
+    def is_reply(expr: cst.BaseExpression) -> bool:
+        return any(use.chain[-1] is expr and use.path in REPLY_PATHS for s in ctx.sites for use in s.uses)
+
+    messages: dict[int, list[cst.Dict]] = defaultdict(list)
+    sites: dict[int, list[CompletionCall]] = defaultdict(list)
+    for site in ctx.sites:
+        arg = site.kwarg("messages")
+        if arg is None:
+            continue
+        listed, _ = listed_messages(ctx.tree, arg.value, is_reply)
+        for message in listed:
+            if isinstance(message.node, cst.Dict) and all(m is not message.node for m in messages[id(site)]):
+                messages[id(site)].append(message.node)
+                sites[id(message.node)].append(site)
+    return _Senders(messages, sites)
+
+
+def plan_part(ctx: FileContext, part: cst.BaseExpression, provider: Provider) -> Conversion | tuple[str, bool] | None:
+    """How a part converts for `provider`; (why not, unsafe) when it cannot; None when it is a
+    Responses part already."""
+    tree = ctx.tree
+    if not isinstance(part, cst.Dict):
+        return f"the content part `{tree.quote(part, 40)}` is not a literal dict, so it cannot be checked", True
+    entries = dict_entries(part)
+    kind = literal_string(entries["type"].value) if entries and "type" in entries else None
+    if kind is None:
+        return "a content part whose `type` is not a literal string cannot be checked", True
+    if kind in _RESPONSES_PARTS:
+        return None
+    if kind in _NO_AUDIO_OR_VIDEO:
+        return _NO_AUDIO_OR_VIDEO[kind], False
+    if kind == "text":
+        return _text_part(part, entries, provider)
+    if kind not in ("image_url", "file"):
+        return f"content part type {kind!r} has no known Responses form", False
+    if provider is Provider.DASHSCOPE:
+        return _dashscope_refusal(kind, entries), False
+    if provider is not Provider.OPENAI:
+        return (
+            f"`{kind}` parts take a different form on OpenAI and on DashScope, and the client's endpoint is unknown",
+            False,
+        )
+    return _image_part(part, entries) if kind == "image_url" else _file_part(part, entries)
+
+
+def _text_part(part: cst.Dict, entries, provider: Provider) -> Conversion | tuple[str, bool]:
+    allowed = {"type", "text"} | (DASHSCOPE_TEXT_KEYS if provider is Provider.DASHSCOPE else set())
+    extra = _extra_keys(entries, allowed)
+    if extra:
+        return f"the `text` part's {extra} has no Responses equivalent on this provider; it would be lost", False
+    if "text" not in entries:
+        return "a `text` part without `text` cannot be converted", False
+    kind = entries["type"].value
+
+    def change(node: cst.Dict) -> cst.Dict:
+        return _with_type(node, "input_text", kind)
+
+    kept = (
+        " (`cache_control` kept: DashScope's Responses reference mentions explicit caching with parts)"
+        if "cache_control" in entries
+        else ""
+    )
+    return Conversion(part, change, f"content part `text` → `input_text`{kept}")
+
+
+def _image_part(part: cst.Dict, entries) -> Conversion | tuple[str, bool]:
+    extra = _extra_keys(entries, {"type", "image_url"})
+    if extra:
+        return f"the image part's {extra} has no Responses equivalent; it would be lost", False
+    image = entries.get("image_url")
+    inner = dict_entries(image.value) if image is not None and isinstance(image.value, cst.Dict) else None
+    if inner is None or "url" not in inner:
+        return (
+            'the image part\'s `image_url` is not a literal `{"url": ...}` dict, so the URL cannot be moved out of it',
+            False,
+        )
+    extra = _extra_keys(inner, {"url", "detail"})
+    if extra:
+        return f"{extra} in the image part has no Responses equivalent; it would be lost", False
+    kind = entries["type"].value
+    detail = "`detail` kept" if "detail" in inner else '`"detail": "auto"`, Chat\'s default, written out'
+
+    def change(node: cst.Dict) -> cst.Dict:
+        elements = []
+        for element in node.elements:
+            if element is image:
+                elements.append(element.with_changes(value=inner["url"].value))
+                elements.append(
+                    inner.get("detail")
+                    or cst.DictElement(string("detail", like=element.key), string("auto", like=element.key))
+                )
+            else:
+                elements.append(element)
+        return _with_type(with_elements(node, elements), "input_image", kind)
+
+    return Conversion(
+        part, change, f"content part `image_url` → `input_image` (the URL moved out of its dict; {detail})"
+    )
+
+
+def _file_part(part: cst.Dict, entries) -> Conversion | tuple[str, bool]:
+    extra = _extra_keys(entries, {"type", "file"})
+    if extra:
+        return f"the file part's {extra} has no Responses equivalent; it would be lost", False
+    holder = entries.get("file")
+    inner = dict_entries(holder.value) if holder is not None and isinstance(holder.value, cst.Dict) else None
+    if not inner:
+        return "the file part's `file` is not a literal dict, so its fields cannot be moved out of it", False
+    extra = _extra_keys(inner, set(FILE_KEYS))
+    if extra:
+        return f"{extra} in the file part has no Responses equivalent; it would be lost", False
+    kind = entries["type"].value
+
+    def change(node: cst.Dict) -> cst.Dict:
+        elements = []
+        for element in node.elements:
+            elements.extend(holder.value.elements if element is holder else [element])
+        return _with_type(with_elements(node, elements), "input_file", kind)
+
+    return Conversion(part, change, "content part `file` → `input_file` (its fields moved out of `file`)")
+
+
+def _dashscope_refusal(kind: str, entries) -> str:
+    if kind == "file":
+        return (
+            "file input on DashScope's Responses API is documented only for the qwen3.5-ocr model; "
+            "keep this call on Chat Completions"
+        )
+    image = entries.get("image_url")
+    inner = dict_entries(image.value) if image is not None and isinstance(image.value, cst.Dict) else {}
+    vendor = ", ".join(
+        filter(None, [_extra_keys(entries, {"type", "image_url"}), _extra_keys(inner or {}, {"url", "detail"})])
+    )
+    kept = f" (with {vendor})" if vendor else ""
+    return (
+        f"image parts{kept} on DashScope's Responses API are unverified: its reference shows only the Chat-style "
+        "`image_url` part, and `input_image` is untested there; keep this call on Chat Completions"
+    )
+
+
+def _extra_keys(entries: dict, allowed: set[str]) -> str:
+    """The keys beyond `allowed`, as words for a finding ("" when none)."""
+    extra = sorted(set(entries) - allowed)
+    return ", ".join(f"`{key}`" for key in extra)
+
+
+def _with_type(node: cst.Dict, new_type: str, like: cst.BaseExpression) -> cst.Dict:
+    """`node` with its `"type"` value replaced by `new_type`, in the quotes of the old one."""
+    quote_like = like if isinstance(like, cst.SimpleString) else None
+    elements = []
+    for element in node.elements:
+        if isinstance(element, cst.DictElement) and literal_string(element.key) == "type":
+            element = element.with_changes(value=string(new_type, like=quote_like))
+        elements.append(element)
+    return node.with_changes(elements=elements)
