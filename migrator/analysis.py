@@ -399,13 +399,7 @@ class Analysis:
         """For a receiver not shown to be one OpenAI client: a value it may hold that stays on
         Chat Completions whatever else it holds (another provider's client, an Azure client,
         something that is no OpenAI client), in words with its line; None when none is known."""
-        if isinstance(expr, cst.Name):
-            values = [b.value for b in self.tree.bindings_of(expr) if b.value is not None]
-        elif isinstance(expr, cst.Attribute):
-            values = self.instance_attribute_values(expr)
-        else:
-            values = []
-        for value in values:
+        for value in self.values_of(expr):
             client = self.client(value)
             line = self.tree.position(value)[0]
             if client is not None and client.target.provider is Provider.OTHER:
@@ -516,13 +510,7 @@ class Analysis:
         """The value of `<client>.base_url = ...` for the client `call` makes, if the file sets it
         after construction (`client.base_url = os.getenv(...)`)."""
         for target, value in self._base_url_assignments:
-            if isinstance(target, cst.Name):
-                holders = [b.value for b in self.tree.bindings_of(target) if b.value is not None]
-            elif isinstance(target, cst.Attribute):
-                holders = self.instance_attribute_values(target)
-            else:
-                holders = []
-            if any(holder is call for holder in holders):
+            if any(holder is call for holder in self.values_of(target)):
                 return value
         return None
 
@@ -562,6 +550,14 @@ class Analysis:
         if not returns or any(r.value is None for r in returns):
             return None
         return _merge([self.client(r.value) for r in returns])
+
+    def values_of(self, expr: cst.BaseExpression) -> list[cst.BaseExpression]:
+        """The values the file assigns to a name, or to `self.<attr>` in its class."""
+        if isinstance(expr, cst.Name):
+            return [b.value for b in self.tree.bindings_of(expr) if b.value is not None]
+        if isinstance(expr, cst.Attribute):
+            return self.instance_attribute_values(expr)
+        return []
 
     def instance_attribute_values(self, attr: cst.Attribute) -> list[cst.BaseExpression]:
         """Values assigned to `self.<name>` in the class whose method reads `self.<name>`."""

@@ -22,7 +22,7 @@ Responses form at all. So the content of every message a migrated call sends is 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import libcst as cst
 
@@ -94,6 +94,12 @@ class Problem:
     unsafe: bool
 
 
+#: For a problem found while following content: an assumption (`--unsafe-fixes` may take it)
+#: while the content may still be text, a hard stop once some of it is parts (then what the
+#: tool cannot see is parts too, which would go to Responses in Chat's form).
+_UNTIL_PARTS = None
+
+
 @dataclass
 class Content:
     """What one message's content was found to be."""
@@ -127,6 +133,7 @@ class ContentReader:
         #: `attribute_values(attr)`: the values assigned to `self.<attr>` in its class (analysis).
         self.attribute_values = attribute_values or (lambda attr: [])
         self._read: dict[int, Content] = {}
+        self._text_bindings: dict[int, bool] = {}
 
     # -- one message -----------------------------------------------------------------
 
@@ -136,6 +143,9 @@ class ContentReader:
             found = Content(text=True) if self.is_text(value) else Content(holders=[message])
             if not found.text:
                 self._parts(value, found, 0)
+                found.problems = [
+                    replace(p, unsafe=not found.parts) if p.unsafe is _UNTIL_PARTS else p for p in found.problems
+                ]
             self._read[id(value)] = found
         return self._read[id(value)]
 
@@ -146,7 +156,7 @@ class ContentReader:
             said = f"the content `{via}` gets {quoted}" + (f", which {what}" if what else "")
         else:
             said = f"the content {quoted} {what}" if what else f"the content is {quoted}"
-        return Problem(value, f"{said}; {_CANNOT_SEE}", True)
+        return Problem(value, f"{said}; {_CANNOT_SEE}", _UNTIL_PARTS)
 
     def _describe(self, value: cst.BaseExpression) -> str:
         """What `value` is, as a predicate ("is a parameter of `ask()`"), or "" when nothing
@@ -198,7 +208,7 @@ class ContentReader:
             return self._call_is_text(expr)
         if isinstance(expr, cst.Name):
             bindings = self.tree.bindings_of(expr)
-            return bool(bindings) and all(self._binding_is_text(b, depth + 1) for b in bindings)
+            return bool(bindings) and all(self._binding_is_text_once(b, depth + 1) for b in bindings)
         if isinstance(expr, cst.Attribute):
             values = self.attribute_values(expr)
             return bool(values) and all(self.is_text(v, depth + 1) for v in values)
@@ -211,6 +221,15 @@ class ContentReader:
         if self.tree.qualified_name(func) in TEXT_FUNCTIONS:
             return True
         return isinstance(func, cst.Attribute) and func.attr.value in STR_METHODS
+
+    def _binding_is_text_once(self, binding: Binding, depth: int) -> bool:
+        """`_binding_is_text`, answered once per binding (a name assigned from itself,
+        `text = text + "..."`, is not text through that assignment alone)."""
+        key = id(binding)
+        if key not in self._text_bindings:
+            self._text_bindings[key] = False  # while it is being answered
+            self._text_bindings[key] = self._binding_is_text(binding, depth)
+        return self._text_bindings[key]
 
     def _binding_is_text(self, binding: Binding, depth: int) -> bool:
         statement = self.tree.parent(binding.node)
@@ -302,7 +321,9 @@ class ContentReader:
         if any(b.is_class_attribute for b in bindings):
             found.problems.append(
                 Problem(
-                    name, f"the content parts `{name.value}` are a class attribute, which the tool cannot follow", True
+                    name,
+                    f"the content parts `{name.value}` are a class attribute, which the tool cannot follow",
+                    _UNTIL_PARTS,
                 )
             )
             return
@@ -316,7 +337,7 @@ class ContentReader:
                     Problem(
                         binding.node,
                         f"the content parts `{name.value}` are bound in a way the tool cannot follow",
-                        True,
+                        _UNTIL_PARTS,
                     )
                 )
             for reference in self.tree.references(binding):
@@ -369,7 +390,7 @@ class ContentReader:
                 reference,
                 f"the content parts `{name}` are also used in `{tree.quote(_header(context), 50)}`, "
                 "which would see the parts change form",
-                True,
+                _UNTIL_PARTS,
             )
         )
 
@@ -386,7 +407,7 @@ class ContentReader:
         name = function.name.value
         returns = [r for r in tree.nodes(cst.Return) if tree.enclosing(r, (cst.FunctionDef, cst.Lambda)) is function]
         if not returns or any(r.value is None for r in returns):
-            found.problems.append(Problem(call, f"`{name}()` does not return its parts in every path", True))
+            found.problems.append(Problem(call, f"`{name}()` does not return its parts in every path", _UNTIL_PARTS))
             return True
         if isinstance(bindings[0].scope, cst.Module) and not name.startswith("_"):
             found.problems.append(
@@ -406,7 +427,7 @@ class ContentReader:
                         reference,
                         f"`{name}()` makes content parts and is also used in "
                         f"`{tree.quote(tree.parent(reference) or reference, 50)}`, which would see them change form",
-                        True,
+                        _UNTIL_PARTS,
                     )
                 )
             elif all(h is not holder for h in found.holders):

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from migrator._cst_helpers import statement_of
+from migrator.analysis import decisive_blocks
 
 if TYPE_CHECKING:
     from migrator.engine import FileContext
@@ -30,7 +31,8 @@ def add_comments(ctx: FileContext) -> None:
 
 def _comments_by_statement(ctx: FileContext) -> dict[cst.CSTNode, list[str]]:
     stays = [site for site in ctx.sites if not site.migrate and site.call not in ctx.kept]
-    blocks = [(site, block) for site in stays for block in site.blocks]
+    # The same findings as the report: the decisive reasons a call stays, not every one.
+    blocks = [(site, block) for site in stays for block in decisive_blocks(site.blocks)]
     comments: dict[cst.CSTNode, list[str]] = {}
     for site, block in blocks:
         if ctx.suppressed(block.node, block.code):

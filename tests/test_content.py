@@ -154,3 +154,21 @@ def test_content_parts_rule_off_keeps_calls_with_parts():
     result = migrate_source(source, Settings(ignore=frozenset({"RSP025"})))
     assert result.new_source == source
     assert any("content parts must be converted" in f.message for f in result.findings)
+
+
+def test_what_hides_among_parts_is_a_hard_stop_but_a_public_helper_an_assumption():
+    """Once content is parts, what the tool cannot see among them is parts too, in Chat's form:
+    no `--unsafe-fixes` may send it. A public helper's parts are seen; only its other callers
+    are assumed away."""
+    for case in ("spread of unknown", "printed", "extended from unknown"):
+        _, content = read_content(HIDDEN_PARTS[case][0])
+        assert content.problems and not any(problem.unsafe for problem in content.problems), case
+    _, content = read_content(HIDDEN_PARTS["public helper"][0])
+    assert [problem.unsafe for problem in content.problems] == [True]
+
+
+def test_a_part_the_tool_cannot_read_keeps_the_call_even_with_unsafe_fixes():
+    source = HEADER + "def f(make):\n    " + send('[{"type": "text", "text": "a"}, make()]')
+    result = migrate_source(source, Settings(unsafe_fixes=True))
+    assert result.new_source == source
+    assert any("is not a literal dict" in f.message for f in result.findings)

@@ -62,6 +62,14 @@ def test_todo_comments_go_above_the_statement_once():
     assert migrate_source(once.new_source, settings).new_source == once.new_source
 
 
+def test_todo_comments_give_the_decisive_reason_only():
+    """On a model DashScope's Responses API does not list, `stop` and `seed` do not matter yet."""
+    source = NEEDS_HUMAN.replace('model="qwen-plus"', 'model="qwen-long"')
+    comments = [line.strip() for line in migrate_source(source, Settings(todo_comments=True)).new_source.splitlines()]
+    todos = [line for line in comments if line.startswith("# TODO(migrator):")]
+    assert len(todos) == 1 and "the model 'qwen-long' is not documented" in todos[0]
+
+
 def test_no_todo_comments_without_the_option_or_for_migrated_or_suppressed_calls():
     assert not migrate_source(NEEDS_HUMAN).changed
     migrated = (

@@ -177,12 +177,13 @@ def plan_part(ctx: FileContext, part: cst.BaseExpression, provider: Provider) ->
     """How a part converts for `provider`; (why not, unsafe) when it cannot; None when it is a
     Responses part already."""
     tree = ctx.tree
+    # A part the tool cannot read is a Chat part (it is in a Chat call): it cannot be converted.
     if not isinstance(part, cst.Dict):
-        return f"the content part `{tree.quote(part, 40)}` is not a literal dict, so it cannot be checked", True
+        return f"the content part `{tree.quote(part, 40)}` is not a literal dict, so it cannot be converted", False
     entries = dict_entries(part)
     kind = literal_string(entries["type"].value) if entries and "type" in entries else None
     if kind is None:
-        return "a content part whose `type` is not a literal string cannot be checked", True
+        return "a content part whose `type` is not a literal string cannot be converted", False
     if kind in _RESPONSES_PARTS:
         return None
     if kind in _NO_AUDIO_OR_VIDEO:
@@ -225,8 +226,7 @@ def _image_part(part: cst.Dict, entries) -> Conversion | tuple[str, bool]:
     extra = _extra_keys(entries, {"type", "image_url"})
     if extra:
         return f"the image part's {extra} has no Responses equivalent; it would be lost", False
-    image = entries.get("image_url")
-    inner = dict_entries(image.value) if image is not None and isinstance(image.value, cst.Dict) else None
+    image, inner = _inner(entries, "image_url")
     if inner is None or "url" not in inner:
         return (
             'the image part\'s `image_url` is not a literal `{"url": ...}` dict, so the URL cannot be moved out of it',
@@ -260,8 +260,7 @@ def _file_part(part: cst.Dict, entries) -> Conversion | tuple[str, bool]:
     extra = _extra_keys(entries, {"type", "file"})
     if extra:
         return f"the file part's {extra} has no Responses equivalent; it would be lost", False
-    holder = entries.get("file")
-    inner = dict_entries(holder.value) if holder is not None and isinstance(holder.value, cst.Dict) else None
+    holder, inner = _inner(entries, "file")
     if not inner:
         return "the file part's `file` is not a literal dict, so its fields cannot be moved out of it", False
     extra = _extra_keys(inner, set(FILE_KEYS))
@@ -284,8 +283,7 @@ def _dashscope_refusal(kind: str, entries) -> str:
             "file input on DashScope's Responses API is documented only for the qwen3.5-ocr model; "
             "keep this call on Chat Completions"
         )
-    image = entries.get("image_url")
-    inner = dict_entries(image.value) if image is not None and isinstance(image.value, cst.Dict) else {}
+    _, inner = _inner(entries, "image_url")
     vendor = ", ".join(
         filter(None, [_extra_keys(entries, {"type", "image_url"}), _extra_keys(inner or {}, {"url", "detail"})])
     )
@@ -294,6 +292,14 @@ def _dashscope_refusal(kind: str, entries) -> str:
         f"image parts{kept} on DashScope's Responses API are unverified: its reference shows only the Chat-style "
         "`image_url` part, and `input_image` is untested there; keep this call on Chat Completions"
     )
+
+
+def _inner(entries: dict, key: str) -> tuple[cst.DictElement | None, dict | None]:
+    """The `key` entry of a part and the entries of the literal dict it holds (None if not one):
+    the `{"url": ...}` of an image part, the `{"file_id": ...}` of a file part."""
+    element = entries.get(key)
+    inner = dict_entries(element.value) if element is not None and isinstance(element.value, cst.Dict) else None
+    return element, inner
 
 
 def _extra_keys(entries: dict, allowed: set[str]) -> str:
