@@ -7,6 +7,7 @@ which calls are ours.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -236,70 +237,40 @@ class Analysis:
 
     # -- constants -------------------------------------------------------------------
 
-    def constant_string(self, expr: cst.BaseExpression | None, depth: int = 0) -> Constant | None:
+    def constant_string(
+        self, expr: cst.BaseExpression | None, depth: int = 0, *, env_defaults: bool = False
+    ) -> Constant | None:
         """The string an expression always has: a literal, a constant name, an env default, or an
-        f-string or `+` of constant strings (`f"{HOST}/compatible-mode/v1"`)."""
+        f-string or `+` of constant strings (`f"{HOST}/compatible-mode/v1"`). With
+        `env_defaults`, the string it has when no environment variable it reads is set: also
+        `os.getenv("X") or "default"`, and f-strings or `+` with such defaults in them."""
         if expr is None or depth > _MAX_DEPTH:
             return None
+        again = functools.partial(self.constant_string, depth=depth + 1, env_defaults=env_defaults)
         if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
             value = literal_string(expr)
             return Constant(value) if value is not None else None
         if isinstance(expr, cst.FormattedString):
-            return self._constant_fstring(expr, depth)
+            return self._constant_fstring(expr, again, env_defaults)
         if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
-            pieces = [self.constant_string(side, depth + 1) for side in (expr.left, expr.right)]
-            return _joined(pieces)
+            return _joined([again(side) for side in (expr.left, expr.right)], env_defaults)
         if isinstance(expr, cst.Name):
-            values = [self.constant_string(b.value, depth + 1) for b in self._value_bindings(expr)]
+            values = [again(b.value) for b in self._value_bindings(expr)]
             if values and all(v is not None and v == values[0] for v in values):
                 return values[0]
             return None
         if isinstance(expr, cst.Call) and self.tree.qualified_name(expr.func) in _ENV_GETTERS:
             positional = [a for a in expr.args if a.keyword is None and not a.star]
-            variable = self.constant_string(positional[0].value, depth + 1) if positional else None
+            variable = again(positional[0].value) if positional else None
             default = positional[1].value if len(positional) > 1 else _kwarg_value(expr, "default")
-            value = self.constant_string(default, depth + 1)
+            value = again(default)
             if variable is not None and value is not None:
                 return Constant(value.value, env_var=variable.value)
-        return None
-
-    def default_string(self, expr: cst.BaseExpression | None, depth: int = 0) -> Constant | None:
-        """The string `expr` has when the environment variables it reads are not set: as
-        `constant_string`, and also `os.getenv("X") or "default"`, and f-strings or `+` of
-        such defaults (`env_var` names one variable that may change it)."""
-        constant = self.constant_string(expr)
-        if constant is not None or expr is None or depth > _MAX_DEPTH:
-            return constant
-        if isinstance(expr, cst.BooleanOperation) and isinstance(expr.operator, cst.Or):
-            variable = self._env_variable(expr.left)
-            default = self.default_string(expr.right, depth + 1)
+        if env_defaults and isinstance(expr, cst.BooleanOperation) and isinstance(expr.operator, cst.Or):
+            variable, default = self._env_variable(expr.left), again(expr.right)
             if variable is not None and default is not None:
                 return Constant(default.value, env_var=default.env_var or variable)
-            return None
-        if isinstance(expr, cst.FormattedString):
-            if any(
-                isinstance(p, cst.FormattedStringExpression) and (p.conversion or p.format_spec) for p in expr.parts
-            ):
-                return None
-            pieces = [
-                (
-                    Constant(p.value)
-                    if isinstance(p, cst.FormattedStringText)
-                    else self.default_string(p.expression, depth + 1)
-                )
-                for p in expr.parts
-            ]
-        elif isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
-            pieces = [self.default_string(side, depth + 1) for side in (expr.left, expr.right)]
-        elif isinstance(expr, cst.Name):
-            values = [self.default_string(b.value, depth + 1) for b in self._value_bindings(expr)]
-            return values[0] if values and all(v is not None and v == values[0] for v in values) else None
-        else:
-            return None
-        if any(piece is None for piece in pieces):
-            return None
-        variable = next((piece.env_var for piece in pieces if piece.env_var), None)
-        return Constant("".join(piece.value for piece in pieces), env_var=variable)
+        return None
 
     def _env_variable(self, expr: cst.BaseExpression) -> str | None:
         """The variable `os.getenv("X")` / `os.environ.get("X")` / `os.environ["X"]` reads."""
@@ -346,7 +317,7 @@ class Analysis:
             return found, complete
         return [], False
 
-    def _constant_fstring(self, fstring: cst.FormattedString, depth: int) -> Constant | None:
+    def _constant_fstring(self, fstring: cst.FormattedString, again, env_defaults: bool) -> Constant | None:
         pieces = []
         for part in fstring.parts:
             if isinstance(part, cst.FormattedStringText):
@@ -354,10 +325,10 @@ class Analysis:
                     return None  # an escape sequence: not worth decoding here
                 pieces.append(Constant(part.value.replace("{{", "{").replace("}}", "}")))
             elif part.conversion is None and part.format_spec is None and part.equal is None:
-                pieces.append(self.constant_string(part.expression, depth + 1))
+                pieces.append(again(part.expression))
             else:
                 return None  # `{x!r}`, `{x:>10}`, `{x=}` format the value
-        return _joined(pieces)
+        return _joined(pieces, env_defaults)
 
     def _value_bindings(self, name: cst.Name) -> list[Binding]:
         """The bindings of `name`, or [] unless every one is a plain assignment of a value."""
@@ -497,7 +468,7 @@ class Analysis:
         constant = self.constant_string(base_url)
         if constant is None:
             # Where it points when its environment variable is not set decides it, if elsewhere.
-            default = self.default_string(base_url)
+            default = self.constant_string(base_url, env_defaults=True)
             if default is not None and classify_base_url(default.value).provider is Provider.OTHER:
                 return Target(Provider.OTHER, f"base_url {default.value!r} when ${default.env_var} is not set")
             return Target(Provider.UNKNOWN, f"base_url {self.tree.code(base_url)!r} is not a constant")
@@ -783,12 +754,14 @@ def _from_other_sdk(qualified: str | None) -> bool:
     return qualified is not None and qualified.split(".")[0] in OTHER_SDK_PACKAGES
 
 
-def _joined(pieces: list[Constant | None]) -> Constant | None:
-    """Constant strings one after the other; None if one is not constant, or is only the default of
-    an environment variable (the variable would set part of the string, not all of it)."""
-    if any(piece is None or piece.env_var for piece in pieces):
+def _joined(pieces: list[Constant | None], env_defaults: bool = False) -> Constant | None:
+    """Constant strings one after the other; None if one is not constant, or (unless
+    `env_defaults`) is only the default of an environment variable (the variable would set part
+    of the string, not all of it)."""
+    if any(piece is None or (piece.env_var and not env_defaults) for piece in pieces):
         return None
-    return Constant("".join(piece.value for piece in pieces))
+    variable = next((piece.env_var for piece in pieces if piece.env_var), None)
+    return Constant("".join(piece.value for piece in pieces), env_var=variable)
 
 
 def _merge(clients: list[Client | None]) -> Client | None:
