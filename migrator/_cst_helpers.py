@@ -253,8 +253,9 @@ def prepend_element(node: cst.List | cst.Dict, element) -> cst.List | cst.Dict:
 
 
 def ending_like(comma, like: cst.Comma):
-    """`comma` (with its comments) ending where `like` does: same next-line indentation."""
-    if not isinstance(comma, cst.Comma):
+    """`comma` (with its comments) ending where `like` does: same next-line indentation (no
+    comma when `like` is none: the last element of a literal without a trailing comma)."""
+    if not isinstance(comma, cst.Comma) or not isinstance(like, cst.Comma):
         return like
     whitespace, target = comma.whitespace_after, like.whitespace_after
     if isinstance(whitespace, cst.ParenthesizedWhitespace) and isinstance(target, cst.ParenthesizedWhitespace):

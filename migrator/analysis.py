@@ -20,7 +20,14 @@ from migrator.project import absolute_name
 from migrator.providers import Provider, Target, classify_base_url
 from migrator.unpacking import UnpackedDict, unpacked_dict, virtual_arguments
 
-CLIENT_CLASSES = {"openai.OpenAI": False, "openai.AsyncOpenAI": True}
+#: The SDK's client classes (`openai.Client` and `openai.AsyncClient` are aliases of them), and
+#: whether each is async.
+CLIENT_CLASSES = {
+    "openai.OpenAI": False,
+    "openai.AsyncOpenAI": True,
+    "openai.Client": False,
+    "openai.AsyncClient": True,
+}
 AZURE_CLIENT_CLASSES = {"openai.AzureOpenAI", "openai.AsyncAzureOpenAI", "openai.lib.azure.AzureOpenAI"}
 #: Methods of `chat.completions` and the wrappers between it and the method.
 COMPLETION_METHODS = ("create", "parse", "stream")
@@ -471,11 +478,25 @@ class Analysis:
             default = self.constant_string(base_url, env_defaults=True)
             if default is not None and classify_base_url(default.value).provider is Provider.OTHER:
                 return Target(Provider.OTHER, f"base_url {default.value!r} when ${default.env_var} is not set")
-            return Target(Provider.UNKNOWN, f"base_url {self.tree.code(base_url)!r} is not a constant")
+            return self._parameter_target(base_url) or Target(
+                Provider.UNKNOWN, f"base_url {self.tree.code(base_url)!r} is not a constant"
+            )
         target = classify_base_url(constant.value)
         if constant.env_var:
             return Target(target.provider, f"{target.evidence}, the default of ${constant.env_var}", target.unsupported)
         return target
+
+    def _parameter_target(self, base_url: cst.BaseExpression) -> Target | None:
+        """A base_url that is a parameter with a default: another provider's decides the call;
+        otherwise the endpoint stays unknown (a caller may pass another), likely the default's."""
+        candidates, _ = self.candidate_strings(base_url)
+        if len(candidates) != 1 or not candidates[0][1]:
+            return None
+        url, origin = candidates[0]
+        default = classify_base_url(url)
+        if default.provider is Provider.OTHER:
+            return Target(Provider.OTHER, f"base_url {url!r}, {origin}")
+        return Target(Provider.UNKNOWN, f"base_url {url!r} is only {origin}", likely=default.provider)
 
     def _base_url_set_later(self, call: cst.Call) -> cst.BaseExpression | None:
         """The value of `<client>.base_url = ...` for the client `call` makes, if the file sets it

@@ -115,8 +115,9 @@ class Content:
     holders: list[cst.Dict] = field(default_factory=list)
     #: The helper functions being followed: `return parts` in them is where the parts go.
     helpers: list[cst.FunctionDef] = field(default_factory=list)
-    #: `*name` elements of a list being followed: where the parts of `name` go.
-    spreads: list[cst.StarredElement] = field(default_factory=list)
+    #: Where the parts of another list go into the one being followed: `*name` elements of a
+    #: list, and `a + b` of lists.
+    joins: list[cst.StarredElement | cst.BinaryOperation] = field(default_factory=list)
 
     @property
     def has_parts(self) -> bool:
@@ -298,6 +299,10 @@ class ContentReader:
             self._literal_parts(value, found, depth)
         elif isinstance(value, cst.ListComp):
             found.parts.append(value.elt)
+        elif isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Add):
+            found.joins.append(value)  # `images + [text_part]`: the parts of both lists
+            self._parts(value.left, found, depth + 1)
+            self._parts(value.right, found, depth + 1)
         elif isinstance(value, cst.Name):
             self._name_parts(value, found, depth)
         elif not (isinstance(value, cst.Call) and self._helper_parts(value, found, depth)):
@@ -307,7 +312,7 @@ class ContentReader:
         for element in literal.elements:
             if isinstance(element, cst.StarredElement):
                 # `[text_part, *images]`: the parts of the list spread in, followed like content.
-                found.spreads.append(element)
+                found.joins.append(element)
                 self._parts(element.value, found, depth + 1)
             else:
                 found.parts.append(element.value)
@@ -353,8 +358,8 @@ class ContentReader:
             if all(h is not holder for h in found.holders):
                 found.holders.append(holder)
             return
-        if isinstance(parent, cst.StarredElement) and any(parent is spread for spread in found.spreads):
-            return  # spread into the list being followed
+        if isinstance(parent, (cst.StarredElement, cst.BinaryOperation)) and any(parent is j for j in found.joins):
+            return  # joined into the list being followed
         if isinstance(parent, cst.Return) and any(
             tree.enclosing(parent, (cst.FunctionDef, cst.Lambda)) is helper for helper in found.helpers
         ):
@@ -442,9 +447,13 @@ _CANNOT_SEE = "the tool cannot see whether it is text or Chat content parts, whi
 
 
 def _annotated_str(tree: SourceTree, annotation: cst.Annotation | None) -> bool:
+    """`str`, `"str"` or `Annotated[str, ...]`."""
     if annotation is None:
         return False
     node = annotation.annotation
+    if isinstance(node, cst.Subscript) and (tree.qualified_name(node.value) or "").endswith("Annotated") and node.slice:
+        first = node.slice[0].slice
+        node = first.value if isinstance(first, cst.Index) else node
     return (isinstance(node, cst.Name) and node.value == "str" and not tree.bindings_of(node)) or (
         isinstance(node, cst.SimpleString) and string_value(node) == "str"
     )

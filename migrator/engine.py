@@ -23,7 +23,16 @@ import libcst as cst
 
 from migrator import layout, todo
 from migrator._tree import SourceTree
-from migrator.analysis import MESSAGE_NAME, Analysis, CompletionCall, ResultUse, decisive_blocks, describe_escape
+from migrator.analysis import (
+    FEATURE,
+    MESSAGE_NAME,
+    MODEL,
+    Analysis,
+    CompletionCall,
+    ResultUse,
+    decisive_blocks,
+    describe_escape,
+)
 from migrator.findings import Finding, Severity
 from migrator.prefilter import Prefilter, imports_openai
 from migrator.providers import provider_overrides
@@ -291,7 +300,16 @@ def _decide(ctx: FileContext) -> None:
                     False,
                 )
             else:
-                ctx.report(block.node, block.code, block.message, Severity.WARNING, False)
+                ctx.report(block.node, block.code, block.message + _still_staying(site, block), Severity.WARNING, False)
+
+
+def _still_staying(site: CompletionCall, block) -> str:
+    """For an unlisted model: the reason the call would stay even with another model, so that
+    `--extra-model` is not tried in vain (DashScope image parts, say)."""
+    if block.kind != MODEL:
+        return ""
+    features = [other for other in site.blocks if other.kind == FEATURE]
+    return f" (with a listed model it would still stay: {features[0].message})" if features else ""
 
 
 def _unclaimed_use_message(tree: SourceTree, use: ResultUse) -> str:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from migrator._cst_helpers import class_level_targets, string_value
+from migrator._cst_helpers import class_level_targets, dict_entries, string_value
 from migrator._tree import Binding, SourceTree
 from migrator.analysis import MESSAGE_NAME, CompletionCall, ResultUse
 from migrator.chunk_reads import Kind
@@ -204,8 +204,10 @@ def _reply_of(tree: SourceTree, added: cst.BaseExpression, uses, list_sites) -> 
     use = uses.get(id(added))
     if use is not None and use.path in REPLY_PATHS:
         return _single_site(use, list_sites)
-    if isinstance(added, cst.Dict) and _role(added) == "assistant" and len(added.elements) == 2:
-        content = next(e.value for e in added.elements if e.key.evaluated_value == "content")
+    entries = dict_entries(added) if isinstance(added, cst.Dict) else None
+    # exactly `{"role": "assistant", "content": ...}` (not `tool_calls`, `audio`, `**extra`)
+    if entries is not None and set(entries) == {"role", "content"} and _role(added) == "assistant":
+        content = entries["content"].value
         use = uses.get(id(content))
         if use is None and isinstance(content, cst.Name):
             use = _content_variable_use(tree, content, uses)

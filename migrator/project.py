@@ -129,7 +129,7 @@ class ProjectIndex:
 
 #: A line that may bind a module-level client or make a factory of one: an assignment or a
 #: `def` at the start of a line, or a `return` one indent in (a top-level function's body).
-_CLIENT = rb"(?:[\w.]+\.)?(?:Async)?(?:Azure)?OpenAI"
+_CLIENT = rb"(?:[\w.]+\.)?(?:Async)?(?:(?:Azure)?OpenAI|Client)"
 _EXPORT_LINE = re.compile(
     rb"^[A-Za-z_]\w*[ \t]*(?::[^=\n]*)?=[ \t]*" + _CLIENT + rb"\("
     rb"|^(?:async[ \t]+)?def[ \t][^\n]*->[ \t]*['\"]?" + _CLIENT + rb"\b"

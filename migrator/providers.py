@@ -37,6 +37,11 @@ class Target:
     unsupported: str | None = None
     #: True for OpenAI taken from the absence of a base_url (OPENAI_BASE_URL may say otherwise).
     by_default: bool = False
+    #: For an unknown endpoint: where it points by default (a parameter's default base_url), so
+    #: that what would fail there (an unlisted model) is still said.
+    likely: Provider | None = None
+    #: True when the user said which provider this host is (`[tool.migrator.providers]`).
+    configured: bool = False
 
     @property
     def migratable(self) -> bool:
@@ -102,7 +107,7 @@ def classify_base_url(url: str) -> Target:
     overridden = _overridden(host)
     if overridden is not None:
         # The user's word about their gateway or proxy: no path or region checks.
-        return Target(overridden, f"{evidence} (configured as {overridden.value})")
+        return Target(overridden, f"{evidence} (configured as {overridden.value})", configured=True)
     if host == "api.openai.com":
         return Target(Provider.OPENAI, evidence)
     if not _is_dashscope_host(host, facts):

@@ -40,6 +40,8 @@ TEXT = {
     "str-method on unknown": "def f(x):\n    " + send("x.strip()"),
     "concatenation": "def f(x):\n    " + send('"Q: " + x'),
     "annotated parameter": "def f(question: str):\n    " + send("question"),
+    "Annotated[str, ...] parameter": "from typing import Annotated\ndef f(q: Annotated[str, 'doc']):\n    "
+    + send("q"),
     "augmented name": 'def f(chunks):\n    text = ""\n    for c in chunks:\n        text += c\n    ' + send("text"),
     "loop over literal texts": 'for q in ["a", "b"]:\n    ' + send("q"),
     "loop over annotated list": "def f(questions: list[str]):\n    for q in questions:\n        " + send("q"),
@@ -98,6 +100,11 @@ PARTS = {
         2,
     ),
     "counted with len": ('p = [{"type": "text", "text": "a"}]\nprint(len(p))\n' + send("p"), 1),
+    "lists joined with +": (
+        'imgs = []\nimgs.append({"type": "image_url", "image_url": {"url": u}})\n'
+        + send('imgs + [{"type": "text", "text": "a"}]'),
+        2,
+    ),
 }
 
 HIDDEN_PARTS = {

@@ -236,3 +236,13 @@ def test_a_module_level_list_sent_from_a_function_is_named_as_the_reason():
     assert "previous_response_id" not in result.new_source
     assert "input=history" in result.new_source
     assert any("`history` is made outside `ask()`, which sends it" in note for note in chain_notes(result))
+
+
+def test_the_chain_note_speaks_of_dashscope_only_for_dashscope_clients():
+    openai_note = chain_notes(migrate(BOT))
+    assert len(openai_note) == 1 and "DashScope" not in openai_note[0] and "`store` must stay true" in openai_note[0]
+    on_dashscope = BOT.replace(
+        "OpenAI()", 'OpenAI(base_url="https://dashscope.aliyuncs.com/compatible-mode/v1")'
+    ).replace("gpt-4o", "qwen-plus")
+    (dashscope_note,) = chain_notes(migrate(on_dashscope))
+    assert "DashScope keeps response ids 7 days" in dashscope_note and "--session-cache" in dashscope_note

@@ -114,9 +114,11 @@ class ChatCompletionsCreate(Rule):
         if site.client is None:
             return
         candidates, complete = ctx.analysis.candidate_strings(arg.value)
-        if site.client.target.by_default:
-            self._plan_default_endpoint(site, arg, candidates)
-        if site.client.target.provider is not Provider.DASHSCOPE:
+        target = site.client.target
+        if target.provider is Provider.OPENAI and not target.configured:  # (a configured gateway: the user's word)
+            self._plan_openai_model(site, arg, candidates)
+        # On DashScope, or on an endpoint that is DashScope by default: an unlisted model fails there.
+        if Provider.DASHSCOPE not in (target.provider, target.likely):
             return
         supported = supported_models(ctx.settings.extra_models)
         for value, origin in candidates:
@@ -142,18 +144,25 @@ class ChatCompletionsCreate(Rule):
                 unsafe=True,
             )
 
-    def _plan_default_endpoint(self, site: CompletionCall, arg: cst.Arg, candidates) -> None:
-        """A client with no base_url is OpenAI's, unless its model says the endpoint is set
-        elsewhere (OPENAI_BASE_URL, a proxy): `OpenAI()` sending "qwen-vl-max" is not OpenAI."""
+    def _plan_openai_model(self, site: CompletionCall, arg: cst.Arg, candidates) -> None:
+        """A client that looks like OpenAI's but sends another provider's model talks to that
+        provider through a setting the code does not show (OPENAI_BASE_URL, a proxy):
+        `OpenAI()` sending "qwen-vl-max" is not on OpenAI."""
+        target = site.client.target
         for value, origin in candidates:
             if model_maker(value) == "other":
                 where = f" ({origin})" if origin else ""
+                seems = (
+                    "the client has no base_url, which means OpenAI"
+                    if target.by_default
+                    else f"the client seems to be on OpenAI ({target.evidence})"
+                )
                 site.block(
                     self.code,
                     arg,
-                    f"the client has no base_url, which means OpenAI, but the model {value!r}{where} is not an "
-                    "OpenAI model: its endpoint is set where the code does not show (OPENAI_BASE_URL?); give the "
-                    "client its base_url so the tool can tell which API it talks to",
+                    f"{seems}, but the model {value!r}{where} is not an OpenAI model: its endpoint is set where "
+                    "the code does not show (OPENAI_BASE_URL?); give the client its base_url so the tool can tell "
+                    "which API it talks to",
                     kind=PROVIDER,
                 )
                 return

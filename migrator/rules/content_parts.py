@@ -199,7 +199,7 @@ def plan_part(ctx: FileContext, part: cst.BaseExpression, provider: Provider) ->
             f"`{kind}` parts take a different form on OpenAI and on DashScope, and the client's endpoint is unknown",
             False,
         )
-    return _image_part(part, entries) if kind == "image_url" else _file_part(part, entries)
+    return _image_part(ctx, part, entries) if kind == "image_url" else _file_part(part, entries)
 
 
 def _text_part(part: cst.Dict, entries, provider: Provider) -> Conversion | tuple[str, bool]:
@@ -222,11 +222,13 @@ def _text_part(part: cst.Dict, entries, provider: Provider) -> Conversion | tupl
     return Conversion(part, change, f"content part `text` → `input_text`{kept}")
 
 
-def _image_part(part: cst.Dict, entries) -> Conversion | tuple[str, bool]:
+def _image_part(ctx: FileContext, part: cst.Dict, entries) -> Conversion | tuple[str, bool]:
     extra = _extra_keys(entries, {"type", "image_url"})
     if extra:
         return f"the image part's {extra} has no Responses equivalent; it would be lost", False
     image, inner = _inner(entries, "image_url")
+    if image is not None and inner is None and ctx.analysis.contents.is_text(image.value):
+        return _image_url_string(part, image, entries["type"].value)
     if inner is None or "url" not in inner:
         return (
             'the image part\'s `image_url` is not a literal `{"url": ...}` dict, so the URL cannot be moved out of it',
@@ -254,6 +256,22 @@ def _image_part(part: cst.Dict, entries) -> Conversion | tuple[str, bool]:
     return Conversion(
         part, change, f"content part `image_url` → `input_image` (the URL moved out of its dict; {detail})"
     )
+
+
+def _image_url_string(part: cst.Dict, image: cst.DictElement, kind: cst.BaseExpression) -> Conversion:
+    """`{"type": "image_url", "image_url": "https://..."}` (the URL as a string, which some code
+    sends): the URL stays where it is, the detail is Chat's default."""
+
+    def change(node: cst.Dict) -> cst.Dict:
+        elements = []
+        for element in node.elements:
+            elements.append(element)
+            if element is image:
+                elements.append(cst.DictElement(string("detail", like=element.key), string("auto", like=element.key)))
+        return _with_type(with_elements(node, elements), "input_image", kind)
+
+    message = 'content part `image_url` → `input_image` (`"detail": "auto"`, Chat\'s default, written out)'
+    return Conversion(part, change, message)
 
 
 def _file_part(part: cst.Dict, entries) -> Conversion | tuple[str, bool]:

@@ -77,13 +77,11 @@ class HistoryChain(Rule):
                 self._rewrite(ctx, chain, _InstanceId(_free_attribute(ctx, "previous_response_id")))
             else:
                 self._rewrite(ctx, chain, _LocalId(_free_name(ctx, chain, "previous_response_id")))
-            days = dashscope_facts()["response_id_validity_days"]
             ctx.report(
                 chain.sites[0].call,
                 self.code,
                 f"the conversation in `{chain.list_name}` now chains `previous_response_id`: the server keeps "
-                f"the history (DashScope keeps response ids {days} days; `store` must stay true); "
-                "--session-cache adds DashScope's session cache header",
+                f"the history {_keeping(chain)}",
                 Severity.INFO,
             )
 
@@ -193,3 +191,16 @@ def _free_name(ctx: FileContext, chain: Chain, wanted: str) -> str:
     while ctx.tree.lookup(name, scope):
         name, number = f"{wanted}_{number}", number + 1
     return name
+
+
+def _keeping(chain: Chain) -> str:
+    """How the server keeps the chain's responses, in words for the note (DashScope's own terms
+    only for DashScope clients)."""
+    providers = {site.client.target.provider for site in chain.sites if site.client is not None}
+    if providers == {Provider.DASHSCOPE}:
+        days = dashscope_facts()["response_id_validity_days"]
+        return (
+            f"(DashScope keeps response ids {days} days; `store` must stay true); "
+            "--session-cache adds DashScope's session cache header"
+        )
+    return "(`store` must stay true)"
