@@ -223,7 +223,7 @@ texts = [p.read_text() for p in sorted(Path(sys.argv[2]).rglob("*.py"))]
 if sys.argv[1] == "parse":
     from libcst import parse_module as work
 else:
-    from migrator.engine import migrate_source as work
+    from migrator.engine.core import migrate_source as work
 work(texts[0])
 start = time.perf_counter()
 for text in texts:
@@ -248,7 +248,7 @@ _COUNTED = """
 import sys
 from pathlib import Path
 import libcst
-from migrator.engine import migrate_source
+from migrator.engine.core import migrate_source
 texts = [p.read_text() for p in sorted(Path(sys.argv[2]).rglob("*.py"))]
 for text in texts[:30]:
     migrate_source(text)

@@ -11,8 +11,10 @@ from pathlib import Path
 import click
 from click.core import ParameterSource
 
-from migrator import __version__, config, files, report
-from migrator.providers import provider_overrides
+from migrator import __version__, config
+from migrator.files import run as files
+from migrator.output import report
+from migrator.analysis.providers import provider_overrides
 from migrator.rules import all_rules, rule_by_code
 from migrator.settings import EFFORT_LEVELS, Settings
 

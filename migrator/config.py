@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from migrator import layout
+from migrator.engine import layout_pass as layout
 from migrator.rules import rule_by_code
 from migrator.settings import EFFORT_LEVELS
 

@@ -23,7 +23,7 @@ class Settings:
     history_chains: bool = True
     #: With chains: add DashScope's `x-dashscope-session-cache: enable` header to the client.
     session_cache: bool = False
-    #: Follow clients that one module of the project makes and others import (`migrator.project`).
+    #: Follow clients that one module of the project makes and others import (`migrator.analysis.project`).
     follow_imports: bool = True
     #: Models to accept on DashScope besides the documented list.
     extra_models: frozenset[str] = field(default_factory=frozenset)

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from migrator import roundtrip
+from migrator.engine import safe_parsing as roundtrip
 from migrator.cli import main
 
 LEGACY = 'BASE = "https://dashscope.aliyuncs.com/api/v2/apps/protocols/compatible-mode/v1"\n'
@@ -204,10 +204,10 @@ def test_a_file_name_that_is_not_utf8(tmp_path):
 # --- notebooks ---------------------------------------------------------------------------------
 
 try:
-    from migrator import notebooks
+    from migrator.files import notebooks
 except ImportError:  # notebook support came in parallel with these tests
     notebooks = None
-needs_notebooks = pytest.mark.skipif(notebooks is None, reason="migrator.notebooks is missing")
+needs_notebooks = pytest.mark.skipif(notebooks is None, reason="migrator.files.notebooks is missing")
 
 
 def notebook(*sources: str) -> str:

@@ -8,8 +8,8 @@ import subprocess
 from fixture_cases import FIXTURES
 from test_equivalence import DASHSCOPE_HOST, run_program
 
-from migrator import files
-from migrator.engine import migrate_source
+from migrator.files import run as files
+from migrator.engine.core import migrate_source
 from migrator.settings import Settings
 
 DEMO = FIXTURES / "demo"

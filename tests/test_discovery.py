@@ -13,9 +13,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from migrator import files, pool, report
+from migrator.files import run as files
+from migrator.files import workers as pool
+from migrator.output import report
 from migrator.cli import main
-from migrator.files import NOTEBOOK, PYTHON, TEXT, discover, kind_of
+from migrator.files.run import NOTEBOOK, PYTHON, TEXT, discover, kind_of
 from migrator.settings import Settings
 
 LEGACY = 'BASE = "https://dashscope.aliyuncs.com/api/v2/apps/protocols/compatible-mode/v1"\n'
@@ -222,7 +224,7 @@ def test_progress_bar_never_mixes_with_output(tmp_path, monkeypatch):
 STOPPED_EARLY = """
 import sys, time
 sys.path.insert(0, {root!r})
-from migrator import pool
+from migrator.files import workers as pool
 
 def slow(items):
     time.sleep(0.3)

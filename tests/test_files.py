@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from migrator import files
-from migrator.files import FileError, decode, discover, process, read_source, write_source
+from migrator.files import run as files
+from migrator.files.run import FileError, decode, discover, process, read_source, write_source
 from migrator.settings import Settings
 
 LEGACY = 'BASE = "https://dashscope.aliyuncs.com/api/v2/apps/protocols/compatible-mode/v1"\n'

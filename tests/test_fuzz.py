@@ -26,9 +26,9 @@ from fixture_cases import all_cases
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
-import migrator.engine
-from migrator import files
-from migrator.engine import migrate_source
+import migrator.engine.core
+from migrator.files import run as files
+from migrator.engine.core import migrate_source
 from migrator.findings import Severity
 from migrator.rules import Rule, all_rules
 from migrator.settings import Settings
@@ -446,7 +446,7 @@ class _GrowsEveryRun(Rule):
 
 
 def test_check_migration_catches_a_rule_that_changes_its_own_output(monkeypatch):
-    real = migrator.engine.enabled_rules
-    monkeypatch.setattr(migrator.engine, "enabled_rules", lambda options: [*real(options), _GrowsEveryRun()])
+    real = migrator.engine.core.enabled_rules
+    monkeypatch.setattr(migrator.engine.core, "enabled_rules", lambda options: [*real(options), _GrowsEveryRun()])
     with pytest.raises(AssertionError, match="a second run changed the code again"):
         check_migration("import openai\n" + LEGACY + "  # completions\n", Settings())

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from migrator import notebooks
+from migrator.files import notebooks
 from migrator.cli import main
-from migrator.notebooks import NotebookError, migrate_notebook
+from migrator.files.notebooks import NotebookError, migrate_notebook
 from migrator.settings import Settings
 
 CLIENT = (

@@ -20,9 +20,10 @@ from fixture_cases import FIXTURES, all_cases
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from migrator import engine, notebooks, textfiles
-from migrator.engine import SourceError, migrate_source
-from migrator.prefilter import Prefilter, declared_encoding, imports_openai
+from migrator.engine import core as engine
+from migrator.files import notebooks, text_files as textfiles
+from migrator.engine.core import SourceError, migrate_source
+from migrator.engine.prefilter import Prefilter, declared_encoding, imports_openai
 from migrator.settings import Settings
 
 LEGACY = "https://dashscope.aliyuncs.com/api/v2/apps/protocols/compatible-mode/v1"

@@ -21,11 +21,11 @@ import libcst as cst
 import pytest
 from click.testing import CliRunner
 
-import migrator.engine
-from migrator import files
+import migrator.engine.core
+from migrator.files import run as files
 from migrator.cli import main
-from migrator.engine import migrate_source
-from migrator.files import FileError, process, read_source, write_source
+from migrator.engine.core import migrate_source
+from migrator.files.run import FileError, process, read_source, write_source
 from migrator.rules import Rule
 from migrator.settings import Settings
 
@@ -334,7 +334,7 @@ def test_a_rewrite_next_to_a_line_libcst_changes_is_refused(run, tmp_path):
 #: LibCST's own changes (here `except OSError :` → `except OSError:`) must not reach a notebook
 #: whose cells no rule changed: the engine, which notebooks use too, carries only rule edits over.
 def test_a_notebook_is_not_changed_by_libcst_alone(run, tmp_path):
-    pytest.importorskip("migrator.notebooks")
+    pytest.importorskip("migrator.files.notebooks")
     cells = [EXCEPT_SPACE, "# chat.completions, mentioned\nx = 1\n"]
     notebook = {
         "cells": [
@@ -468,8 +468,8 @@ class _Explodes(Rule):
 
 
 def _with_rule(monkeypatch, rule: type[Rule]) -> None:
-    real = migrator.engine.enabled_rules
-    monkeypatch.setattr(migrator.engine, "enabled_rules", lambda settings: [*real(settings), rule()])
+    real = migrator.engine.core.enabled_rules
+    monkeypatch.setattr(migrator.engine.core, "enabled_rules", lambda settings: [*real(settings), rule()])
 
 
 def test_a_rule_whose_output_does_not_parse_changes_nothing_and_is_named(run, tmp_path, monkeypatch):
@@ -596,7 +596,7 @@ def test_sigterm_during_a_write_ends_the_process_only_once_the_file_is_whole(tmp
     script = (
         "import os, signal, sys\n"
         "from pathlib import Path\n"
-        "from migrator import files\n"
+        "from migrator.files import run as files\n"
         "from migrator.settings import Settings\n"
         "real = os.replace\n"
         "def replace(src, dst):\n"

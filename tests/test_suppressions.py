@@ -6,9 +6,9 @@ import tokenize
 
 from click.testing import CliRunner
 
-from migrator import suppressions
+from migrator.engine import suppressions
 from migrator.cli import main
-from migrator.engine import migrate_source
+from migrator.engine.core import migrate_source
 from migrator.settings import Settings
 
 HEADER = """\

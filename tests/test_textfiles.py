@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from migrator.cli import main
 from migrator.rules.legacy_base_url import rewrite_legacy_urls_in_text
 from migrator.settings import Settings
-from migrator.textfiles import TextFileError, decode, is_discovered, migrate_text
+from migrator.files.text_files import TextFileError, decode, is_discovered, migrate_text
 
 LEGACY = "https://dashscope-intl.aliyuncs.com/api/v2/apps/protocols/compatible-mode/v1"
 NEW = "https://dashscope-intl.aliyuncs.com/compatible-mode/v1"

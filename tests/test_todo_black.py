@@ -9,9 +9,9 @@ import black
 import pytest
 from click.testing import CliRunner
 
-from migrator import layout
+from migrator.engine import layout_pass as layout
 from migrator.cli import main
-from migrator.engine import migrate_source
+from migrator.engine.core import migrate_source
 from migrator.settings import Settings
 
 HEADER = """\
@@ -281,7 +281,7 @@ def test_todo_lines_for_extra_body_keys_come_in_the_order_the_keys_are_written()
         "extra_body={'top_k': 5, 'repetition_penalty': 1.1, 'result_format': 'message'})\n"
     )
     script = (
-        "import sys; from migrator.engine import migrate_source; from migrator.settings import Settings;"
+        "import sys; from migrator.engine.core import migrate_source; from migrator.settings import Settings;"
         "print(migrate_source(sys.stdin.read(), Settings(todo_comments=True)).new_source)"
     )
     outputs = {

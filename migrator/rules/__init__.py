@@ -12,7 +12,7 @@ from functools import cache
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
-    from migrator.engine import FileContext
+    from migrator.engine.core import FileContext
 
 
 class Rule:

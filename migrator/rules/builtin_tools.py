@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrator._cst_helpers import (
+from migrator.syntax.helpers import (
     LINE_LIMIT,
     add_kwarg,
     append_elements,
@@ -43,9 +43,9 @@ from migrator._cst_helpers import (
     replace_kwarg,
     set_kwarg_value,
 )
-from migrator.analysis import CompletionCall
-from migrator.engine import FileContext
-from migrator.providers import Provider
+from migrator.analysis.calls import CompletionCall
+from migrator.engine.core import FileContext
+from migrator.analysis.providers import Provider
 from migrator.rules import Rule
 
 SWITCHES = {"enable_search": "web_search", "enable_code_interpreter": "code_interpreter"}

@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrator._cst_helpers import rename_kwarg
-from migrator.analysis import MODEL, PROVIDER, CompletionCall
-from migrator.conversation import REPLY_PATHS, messages_problems
-from migrator.engine import FileContext
+from migrator.syntax.helpers import rename_kwarg
+from migrator.analysis.calls import MODEL, PROVIDER, CompletionCall
+from migrator.analysis.messages import REPLY_PATHS, messages_problems
+from migrator.engine.core import FileContext
 from migrator.findings import Severity
-from migrator.providers import Provider, dashscope_facts, model_maker, supported_models
+from migrator.analysis.providers import Provider, dashscope_facts, model_maker, supported_models
 from migrator.rules import Rule
 
 #: Parameters that mean the same on both APIs and pass through unchanged.

@@ -40,12 +40,12 @@ from typing import Callable
 
 import libcst as cst
 
-from migrator._cst_helpers import dict_entries, literal_string, string, with_elements
-from migrator.analysis import CompletionCall
-from migrator.content import Content
-from migrator.conversation import PLAIN_ROLES, REPLY_PATHS, listed_messages
-from migrator.engine import FileContext
-from migrator.providers import Provider
+from migrator.syntax.helpers import dict_entries, literal_string, string, with_elements
+from migrator.analysis.calls import CompletionCall
+from migrator.analysis.content import Content
+from migrator.analysis.messages import PLAIN_ROLES, REPLY_PATHS, listed_messages
+from migrator.engine.core import FileContext
+from migrator.analysis.providers import Provider
 from migrator.rules import Rule
 
 #: Keys of a Chat `file` part's inner dict, which an `input_file` part takes at its top level.

@@ -22,11 +22,11 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrator._cst_helpers import statement_of
-from migrator.analysis import CompletionCall
-from migrator.engine import FileContext
+from migrator.syntax.helpers import statement_of
+from migrator.analysis.calls import CompletionCall
+from migrator.engine.core import FileContext
 from migrator.rules import Rule
-from migrator.unpacking import UnpackedDict
+from migrator.analysis.unpacking import UnpackedDict
 
 
 class DictParams(Rule):

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrator._cst_helpers import dict_entries, literal_bool, remove_extra_body_keys, remove_kwarg
-from migrator.analysis import CompletionCall
-from migrator.engine import FileContext
+from migrator.syntax.helpers import dict_entries, literal_bool, remove_extra_body_keys, remove_kwarg
+from migrator.analysis.calls import CompletionCall
+from migrator.engine.core import FileContext
 from migrator.findings import Severity
-from migrator.providers import Provider
+from migrator.analysis.providers import Provider
 from migrator.rules import Rule
 
 

@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrator._cst_helpers import add_kwarg, dict_entries, expression, kwarg, remove_extra_body_keys, replace_kwarg
-from migrator.analysis import CompletionCall
-from migrator.engine import FileContext
+from migrator.syntax.helpers import add_kwarg, dict_entries, expression, kwarg, remove_extra_body_keys, replace_kwarg
+from migrator.analysis.calls import CompletionCall
+from migrator.engine.core import FileContext
 from migrator.findings import Severity
-from migrator.providers import Provider
+from migrator.analysis.providers import Provider
 from migrator.rules import Rule
 
 HANDLED_KEYS = frozenset({"enable_thinking", "thinking_budget"})

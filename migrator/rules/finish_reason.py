@@ -27,10 +27,10 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrator._cst_helpers import fill, literal_string, parenthesize_unless_whole
-from migrator.analysis import ResultUse
-from migrator.engine import FileContext
-from migrator.providers import Provider
+from migrator.syntax.helpers import fill, literal_string, parenthesize_unless_whole
+from migrator.analysis.calls import ResultUse
+from migrator.engine.core import FileContext
+from migrator.analysis.providers import Provider
 from migrator.rules import Rule
 
 FINISH_REASON = ("choices", 0, "finish_reason")

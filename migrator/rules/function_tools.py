@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrator._cst_helpers import (
+from migrator.syntax.helpers import (
     LINE_LIMIT,
     append_elements,
     assigned_value,
@@ -46,10 +46,10 @@ from migrator._cst_helpers import (
     string,
     with_elements,
 )
-from migrator.analysis import CompletionCall
-from migrator.engine import FileContext
+from migrator.analysis.calls import CompletionCall
+from migrator.engine.core import FileContext
 from migrator.findings import Severity
-from migrator.providers import Provider
+from migrator.analysis.providers import Provider
 from migrator.rules import Rule
 
 TOOL_PARAMS = {"tools": "tool_choice", "functions": "function_call"}

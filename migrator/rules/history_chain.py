@@ -35,11 +35,11 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrator._cst_helpers import add_kwarg, dict_entries, expression, kwarg, set_kwarg_value
-from migrator.engine import FileContext
+from migrator.syntax.helpers import add_kwarg, dict_entries, expression, kwarg, set_kwarg_value
+from migrator.engine.core import FileContext
 from migrator.findings import Severity
-from migrator.history import Chain, find_conversations
-from migrator.providers import Provider, dashscope_facts
+from migrator.analysis.chains import Chain, find_conversations
+from migrator.analysis.providers import Provider, dashscope_facts
 from migrator.rules import Rule
 
 SESSION_CACHE_HEADER = "x-dashscope-session-cache"

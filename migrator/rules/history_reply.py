@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrator._cst_helpers import descend, expression
-from migrator.analysis import ResultUse, accesses
-from migrator.conversation import REPLY_PATHS
-from migrator.engine import FileContext
+from migrator.syntax.helpers import descend, expression
+from migrator.analysis.calls import ResultUse, accesses
+from migrator.analysis.messages import REPLY_PATHS
+from migrator.engine.core import FileContext
 from migrator.rules import Rule
 
 TOOL_PARAMS = ("tools", "functions")

@@ -23,7 +23,7 @@ import re
 
 import libcst as cst
 
-from migrator.engine import FileContext
+from migrator.engine.core import FileContext
 from migrator.rules import Rule
 
 _LEGACY_PATH = "/api/v2/apps/protocols/compatible-mode/v1"

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrator._cst_helpers import assigned_value, rename_kwarg
-from migrator.analysis import CompletionCall
-from migrator.engine import FileContext
+from migrator.syntax.helpers import assigned_value, rename_kwarg
+from migrator.analysis.calls import CompletionCall
+from migrator.engine.core import FileContext
 from migrator.rules import Rule
 
 LIMIT_PARAMS = ("max_tokens", "max_completion_tokens")

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrator._cst_helpers import literal_string, remove_kwarg
-from migrator.analysis import CompletionCall
-from migrator.engine import FileContext
-from migrator.providers import Provider
+from migrator.syntax.helpers import literal_string, remove_kwarg
+from migrator.analysis.calls import CompletionCall
+from migrator.engine.core import FileContext
+from migrator.analysis.providers import Provider
 from migrator.rules import Rule
 
 ADVICE = {

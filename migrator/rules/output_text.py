@@ -27,10 +27,10 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrator._cst_helpers import is_written, none_comparison
-from migrator._tree import SourceTree
-from migrator.analysis import MESSAGE_NAME, MESSAGE_PATH, CompletionCall, ResultUse, Unfollowed
-from migrator.engine import FileContext
+from migrator.syntax.helpers import is_written, none_comparison
+from migrator.syntax.tree import SourceTree
+from migrator.analysis.calls import MESSAGE_NAME, MESSAGE_PATH, CompletionCall, ResultUse, Unfollowed
+from migrator.engine.core import FileContext
 from migrator.rules import Rule
 
 CONTENT_PATH = (*MESSAGE_PATH, "content")

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrator._cst_helpers import (
+from migrator.syntax.helpers import (
     descend,
     fill,
     is_builtin_call,
@@ -39,9 +39,9 @@ from migrator._cst_helpers import (
     none_comparison,
     parenthesize_unless_whole,
 )
-from migrator.analysis import ResultUse
-from migrator.conversation import REPLY_PATH
-from migrator.engine import FileContext
+from migrator.analysis.calls import ResultUse
+from migrator.analysis.messages import REPLY_PATH
+from migrator.engine.core import FileContext
 from migrator.rules import Rule
 
 FIELD = "reasoning_content"

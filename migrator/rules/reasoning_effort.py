@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrator._cst_helpers import append_elements, dict_element, kwarg, remove_kwarg, replace_kwarg, set_kwarg_value
-from migrator.engine import FileContext
+from migrator.syntax.helpers import append_elements, dict_element, kwarg, remove_kwarg, replace_kwarg, set_kwarg_value
+from migrator.engine.core import FileContext
 from migrator.rules import Rule
 
 

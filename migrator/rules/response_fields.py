@@ -29,9 +29,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrator._cst_helpers import descend, fill, is_written, keep_parens
-from migrator.analysis import MESSAGE_NAME, ResultUse
-from migrator.engine import FileContext
+from migrator.syntax.helpers import descend, fill, is_written, keep_parens
+from migrator.analysis.calls import MESSAGE_NAME, ResultUse
+from migrator.engine.core import FileContext
 from migrator.rules import Rule
 
 CREATED = ("created",)

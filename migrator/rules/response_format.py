@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrator._cst_helpers import dict_element, dict_entries, element_separator, kwarg, literal_string, replace_kwarg
-from migrator.analysis import CompletionCall
-from migrator.engine import FileContext
-from migrator.providers import Provider
+from migrator.syntax.helpers import dict_element, dict_entries, element_separator, kwarg, literal_string, replace_kwarg
+from migrator.analysis.calls import CompletionCall
+from migrator.engine.core import FileContext
+from migrator.analysis.providers import Provider
 from migrator.rules import Rule
 
 JSON_TYPES = ("json_object", "json_schema")

@@ -37,12 +37,12 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from migrator._cst_helpers import dict_entries, is_inside, literal_bool, read_chain, rebound_by_other_loop, string
-from migrator.analysis import CompletionCall
-from migrator.chunk_loops import does_nothing_with_empty
-from migrator.chunk_reads import usage_rename
-from migrator.engine import FileContext
-from migrator.providers import Provider
+from migrator.syntax.helpers import dict_entries, is_inside, literal_bool, read_chain, rebound_by_other_loop, string
+from migrator.analysis.calls import CompletionCall
+from migrator.analysis.streams.loops import does_nothing_with_empty
+from migrator.analysis.streams.reads import usage_rename
+from migrator.engine.core import FileContext
+from migrator.analysis.providers import Provider
 from migrator.rules import Rule
 from migrator.rules.structured_outputs import DASHSCOPE_MESSAGE, to_text_format
 

@@ -41,13 +41,13 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from migrator._cst_helpers import bare_code, fill, is_inside, literal_bool
-from migrator.analysis import CompletionCall
-from migrator.chunk_loops import CREATED_TEST, EVENT_TESTS, Specializer
-from migrator.chunk_reads import Kind, LoopNames, Unmappable
-from migrator.engine import FileContext
+from migrator.syntax.helpers import bare_code, fill, is_inside, literal_bool
+from migrator.analysis.calls import CompletionCall
+from migrator.analysis.streams.loops import CREATED_TEST, EVENT_TESTS, Specializer
+from migrator.analysis.streams.reads import Kind, LoopNames, Unmappable
+from migrator.engine.core import FileContext
 from migrator.rules import Rule
-from migrator.stream_consumers import consumer, loop_names, name_is_free
+from migrator.analysis.streams.consumers import consumer, loop_names, name_is_free
 
 BRANCH_ORDER = (Kind.TEXT, Kind.REASONING, Kind.USAGE)
 LABELS = {Kind.TEXT: "text deltas", Kind.REASONING: "reasoning deltas", Kind.USAGE: "usage at the end"}

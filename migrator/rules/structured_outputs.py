@@ -25,10 +25,10 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrator._cst_helpers import is_written, kwarg, replace_kwarg
-from migrator.analysis import CompletionCall
-from migrator.engine import FileContext
-from migrator.providers import Provider
+from migrator.syntax.helpers import is_written, kwarg, replace_kwarg
+from migrator.analysis.calls import CompletionCall
+from migrator.engine.core import FileContext
+from migrator.analysis.providers import Provider
 from migrator.rules import Rule
 
 PARSED_PATH = ("choices", 0, "message", "parsed")

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from migrator._cst_helpers import (
+from migrator.syntax.helpers import (
     descend,
     fill,
     is_inside,
@@ -48,8 +48,8 @@ from migrator._cst_helpers import (
     only_argument_of,
     read_chain,
 )
-from migrator.analysis import MESSAGE_NAME, ResultUse, accesses
-from migrator.engine import FileContext
+from migrator.analysis.calls import MESSAGE_NAME, ResultUse, accesses
+from migrator.engine.core import FileContext
 from migrator.rules import Rule
 
 TOOL_CALLS = ("choices", 0, "message", "tool_calls")

@@ -29,7 +29,7 @@ import re
 
 import libcst as cst
 
-from migrator.engine import FileContext
+from migrator.engine.core import FileContext
 from migrator.findings import Severity
 from migrator.rules import Rule
 

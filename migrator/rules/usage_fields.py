@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrator.analysis import ResultUse
-from migrator.engine import FileContext
+from migrator.analysis.calls import ResultUse
+from migrator.engine.core import FileContext
 from migrator.rules import Rule
 
 RENAMES = {

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from migrator._tree import Edit, SourceTree
-from migrator.analysis import CompletionCall
+from migrator.syntax.tree import Edit, SourceTree
+from migrator.analysis.calls import CompletionCall
 
 #: Stands for "every code" in a set of suppressed codes.
 EVERY = "*"

@@ -30,7 +30,7 @@ from rich.table import Table
 from rich.text import Text
 
 from migrator import __version__
-from migrator.files import STDIN_NAME, Outcome
+from migrator.files.run import STDIN_NAME, Outcome
 from migrator.findings import Finding, Severity
 from migrator.rules import all_rules
 

@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from migrator import layout, todo
-from migrator._tree import SourceTree
-from migrator.analysis import (
+from migrator.engine import layout_pass as layout
+from migrator.engine import todo_pass as todo
+from migrator.syntax.tree import SourceTree
+from migrator.analysis.calls import (
     FEATURE,
     MESSAGE_NAME,
     MODEL,
@@ -34,13 +35,13 @@ from migrator.analysis import (
     describe_escape,
 )
 from migrator.findings import Finding, Severity
-from migrator.prefilter import Prefilter, imports_openai
-from migrator.providers import provider_overrides
-from migrator.roundtrip import InternalError, SourceError, check_nesting, keep_what_libcst_lost, python_cannot_parse
+from migrator.engine.prefilter import Prefilter, imports_openai
+from migrator.analysis.providers import provider_overrides
+from migrator.engine.safe_parsing import InternalError, SourceError, check_nesting, keep_what_libcst_lost, python_cannot_parse
 from migrator.rules import Rule, all_rules
 from migrator.settings import Settings
-from migrator.suppressions import HeldEditsTree, Suppressions, calls_touched
-from migrator.suppressions import scan as scan_suppressions
+from migrator.engine.suppressions import HeldEditsTree, Suppressions, calls_touched
+from migrator.engine.suppressions import scan as scan_suppressions
 
 
 @dataclass

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from migrator._cst_helpers import dict_entries, literal_string
-from migrator._tree import Binding, SourceTree
-from migrator.analysis import MESSAGE_NAME, MESSAGE_PATH
-from migrator.content import ContentReader, Problem
-from migrator.instance_lists import InstanceList, instance_list
-from migrator.unpacking import reading_call
+from migrator.syntax.helpers import dict_entries, literal_string
+from migrator.syntax.tree import Binding, SourceTree
+from migrator.analysis.calls import MESSAGE_NAME, MESSAGE_PATH
+from migrator.analysis.content import ContentReader, Problem
+from migrator.analysis.instance_lists import InstanceList, instance_list
+from migrator.analysis.unpacking import reading_call
 
 PLAIN_ROLES = frozenset({"system", "developer", "user", "assistant"})
 REPLY_PATH = MESSAGE_PATH

@@ -10,7 +10,7 @@ import functools
 
 import libcst as cst
 
-from migrator._tree import all_field_names, code_for_node, replace_names, with_children
+from migrator.syntax.tree import all_field_names, code_for_node, replace_names, with_children
 
 _DEFAULT = cst.MaybeSentinel.DEFAULT
 

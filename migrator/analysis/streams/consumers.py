@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrator._cst_helpers import (
+from migrator.syntax.helpers import (
     is_inside,
     is_truth_tested,
     none_comparison,
@@ -21,9 +21,9 @@ from migrator._cst_helpers import (
     statement_of,
     subscript_key,
 )
-from migrator.analysis import CompletionCall
-from migrator.chunk_reads import LoopNames, Unmappable, names_in, usage_rename
-from migrator.engine import FileContext
+from migrator.analysis.calls import CompletionCall
+from migrator.analysis.streams.reads import LoopNames, Unmappable, names_in, usage_rename
+from migrator.engine.core import FileContext
 
 
 def consumer(ctx: FileContext, site: CompletionCall) -> tuple[cst.For, list[cst.CSTNode]] | None:

@@ -21,8 +21,8 @@ from dataclasses import replace
 
 import libcst as cst
 
-from migrator._cst_helpers import bare_code
-from migrator.chunk_reads import (
+from migrator.syntax.helpers import bare_code
+from migrator.analysis.streams.reads import (
     EMPTY,
     NONE,
     OBJECT,

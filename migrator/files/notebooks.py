@@ -37,9 +37,9 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from migrator.engine import Result, SourceError, could_apply, migrate_source
+from migrator.engine.core import Result, SourceError, could_apply, migrate_source
 from migrator.findings import Finding
-from migrator.roundtrip import check_nesting
+from migrator.engine.safe_parsing import check_nesting
 from migrator.settings import Settings
 
 _MARKER = "__migrator_cell_end_{}__"

@@ -26,8 +26,8 @@ from dataclasses import dataclass, field, replace
 
 import libcst as cst
 
-from migrator._cst_helpers import dict_entries, is_truth_tested, string_value
-from migrator._tree import Binding, SourceTree
+from migrator.syntax.helpers import dict_entries, is_truth_tested, string_value
+from migrator.syntax.tree import Binding, SourceTree
 
 #: Builtins that always return a string.
 TEXT_BUILTINS = frozenset({"str", "input", "repr", "format", "chr", "ascii"})

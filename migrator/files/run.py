@@ -1,10 +1,10 @@
 """Finding the files to migrate, reading them exactly, and writing them back safely.
 
 Nothing here prints: `run` yields one `Outcome` per file and the CLI hands it to `report`.
-Three kinds of files: Python source, Jupyter notebooks (`migrator.notebooks`) and other text
-files that may hold the legacy endpoint (`migrator.textfiles`). Every file is read as bytes
-and prefiltered (`migrator.prefilter`); only those that pass are decoded and migrated, on
-several cores when `jobs` > 1 (`migrator.pool`), and the parent alone writes.
+Three kinds of files: Python source, Jupyter notebooks (`migrator.files.notebooks`) and other text
+files that may hold the legacy endpoint (`migrator.files.text_files`). Every file is read as bytes
+and prefiltered (`migrator.engine.prefilter`); only those that pass are decoded and migrated, on
+several cores when `jobs` > 1 (`migrator.files.workers`), and the parent alone writes.
 """
 
 from __future__ import annotations
@@ -27,10 +27,10 @@ from pathlib import Path
 
 import pathspec
 
-from migrator import notebooks, pool, textfiles
-from migrator.engine import InternalError, Result, SourceError, migrate_source
-from migrator.prefilter import Prefilter
-from migrator.project import ProjectIndex, may_export_client
+from migrator.files import notebooks, text_files as textfiles, workers as pool
+from migrator.engine.core import InternalError, Result, SourceError, migrate_source
+from migrator.engine.prefilter import Prefilter
+from migrator.analysis.project import ProjectIndex, may_export_client
 from migrator.settings import Settings
 
 STDIN = "-"

@@ -13,12 +13,12 @@ from functools import cached_property
 
 import libcst as cst
 
-from migrator._cst_helpers import dict_entries, kwarg, literal_string, receiver_class, subscript_key
-from migrator._tree import Binding, SourceTree
-from migrator.content import ContentReader
-from migrator.project import absolute_name
-from migrator.providers import Provider, Target, classify_base_url
-from migrator.unpacking import UnpackedDict, unpacked_dict, virtual_arguments
+from migrator.syntax.helpers import dict_entries, kwarg, literal_string, receiver_class, subscript_key
+from migrator.syntax.tree import Binding, SourceTree
+from migrator.analysis.content import ContentReader
+from migrator.analysis.project import absolute_name
+from migrator.analysis.providers import Provider, Target, classify_base_url
+from migrator.analysis.unpacking import UnpackedDict, unpacked_dict, virtual_arguments
 
 #: The SDK's client classes (`openai.Client` and `openai.AsyncClient` are aliases of them), and
 #: whether each is async.

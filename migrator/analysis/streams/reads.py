@@ -4,7 +4,7 @@
 whether `delta.content` / `delta.reasoning_content` is text, empty or None, whether there is
 usage. From that it decides tests on chunk fields (`Truth`), and rewrites reads that stay into
 reads of the event (`delta.content` on a text chunk is `event.delta`). Anything it cannot
-decide or rewrite raises `Unmappable`. Used by `migrator.chunk_loops`.
+decide or rewrite raises `Unmappable`. Used by `migrator.analysis.streams.loops`.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from enum import Enum
 
 import libcst as cst
 
-from migrator._cst_helpers import fill, subscript_key
-from migrator._tree import descendants
+from migrator.syntax.helpers import fill, subscript_key
+from migrator.syntax.tree import descendants
 
 TEXT, EMPTY, NONE, OBJECT = "text", "empty", "none", "object"
 DELTA = ("choices", 0, "delta")

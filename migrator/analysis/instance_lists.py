@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from migrator._cst_helpers import class_level_targets, receiver_class, string_value
-from migrator._tree import SourceTree
+from migrator.syntax.helpers import class_level_targets, receiver_class, string_value
+from migrator.syntax.tree import SourceTree
 
 
 @dataclass(eq=False)

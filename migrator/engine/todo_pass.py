@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from migrator._cst_helpers import statement_of
-from migrator.analysis import decisive_blocks
+from migrator.syntax.helpers import statement_of
+from migrator.analysis.calls import decisive_blocks
 
 if TYPE_CHECKING:
-    from migrator.engine import FileContext
+    from migrator.engine.core import FileContext
 
 MARKER = "# TODO(migrator):"
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import libcst as cst
 
-from migrator._tree import SourceTree
+from migrator.syntax.tree import SourceTree
 
 
 @dataclass
@@ -77,7 +77,7 @@ class ProjectIndex:
     def build(cls, files: Iterable[tuple[Path, str]], others: Iterable[Path] = ()) -> ProjectIndex:
         """Index the clients that `files` (path, source text) export. `others`: the other files
         of the run, so that a module name two files share is known to be ambiguous."""
-        from migrator.analysis import Analysis  # the analysis asks the index in turn
+        from migrator.analysis.calls import Analysis  # the analysis asks the index in turn
 
         _package_of.cache_clear()  # packages may have changed since an earlier run in this process
         parsed = []

@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from migrator._cst_helpers import class_level_targets, dict_entries, string_value
-from migrator._tree import Binding, SourceTree
-from migrator.analysis import MESSAGE_NAME, CompletionCall, ResultUse
-from migrator.chunk_reads import Kind
-from migrator.conversation import REPLY_PATH, REPLY_PATHS, message_problems
-from migrator.instance_lists import InstanceList, instance_list
+from migrator.syntax.helpers import class_level_targets, dict_entries, string_value
+from migrator.syntax.tree import Binding, SourceTree
+from migrator.analysis.calls import MESSAGE_NAME, CompletionCall, ResultUse
+from migrator.analysis.streams.reads import Kind
+from migrator.analysis.messages import REPLY_PATH, REPLY_PATHS, message_problems
+from migrator.analysis.instance_lists import InstanceList, instance_list
 
 CONTENT_PATH = ("choices", 0, "message", "content")
 _ESCAPES = (cst.Break, cst.Continue, cst.Return, cst.Raise, cst.Yield)
