@@ -8,7 +8,7 @@ import textwrap
 import libcst as cst
 import pytest
 
-from migrator.syntax.tree import SourceTree
+from migrator.syntax import SourceTree
 from migrator.analysis.calls import Analysis
 from migrator.engine.core import migrate_source
 from migrator.settings import Settings
@@ -40,8 +40,7 @@ TEXT = {
     "str-method on unknown": "def f(x):\n    " + send("x.strip()"),
     "concatenation": "def f(x):\n    " + send('"Q: " + x'),
     "annotated parameter": "def f(question: str):\n    " + send("question"),
-    "Annotated[str, ...] parameter": "from typing import Annotated\ndef f(q: Annotated[str, 'doc']):\n    "
-    + send("q"),
+    "Annotated[str, ...] parameter": "from typing import Annotated\ndef f(q: Annotated[str, 'doc']):\n    " + send("q"),
     "augmented name": 'def f(chunks):\n    text = ""\n    for c in chunks:\n        text += c\n    ' + send("text"),
     "loop over literal texts": 'for q in ["a", "b"]:\n    ' + send("q"),
     "loop over annotated list": "def f(questions: list[str]):\n    for q in questions:\n        " + send("q"),
@@ -83,9 +82,18 @@ def test_unseen_content_is_refused_and_named(code, words):
 
 PARTS = {
     "inline list": (send('[{"type": "text", "text": "a"}, {"type": "image_url", "image_url": {"url": u}}]'), 2),
-    "name with append": ('p = [{"type": "text", "text": "a"}]\np.append({"type": "text", "text": "b"})\n' + send("p"), 2),
-    "name with insert": ('p = [{"type": "text", "text": "a"}]\np.insert(0, {"type": "text", "text": "b"})\n' + send("p"), 2),
-    "name with extend": ('p = []\np.extend([{"type": "text", "text": "a"}, {"type": "text", "text": "b"}])\n' + send("p"), 2),
+    "name with append": (
+        'p = [{"type": "text", "text": "a"}]\np.append({"type": "text", "text": "b"})\n' + send("p"),
+        2,
+    ),
+    "name with insert": (
+        'p = [{"type": "text", "text": "a"}]\np.insert(0, {"type": "text", "text": "b"})\n' + send("p"),
+        2,
+    ),
+    "name with extend": (
+        'p = []\np.extend([{"type": "text", "text": "a"}, {"type": "text", "text": "b"}])\n' + send("p"),
+        2,
+    ),
     "name with +=": ('p = [{"type": "text", "text": "a"}]\np += [{"type": "text", "text": "b"}]\n' + send("p"), 2),
     "comprehension": (send('[{"type": "image_url", "image_url": {"url": u}} for u in urls]'), 1),
     "spread comprehension": (

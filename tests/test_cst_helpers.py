@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 import pytest
 
-from migrator.syntax.helpers import literal_string, string_value
+from migrator.syntax import literal_string, string_value
 
 LITERALS = [
     '"role"',

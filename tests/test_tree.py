@@ -8,7 +8,7 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
-from migrator.syntax.tree import SourceTree
+from migrator.syntax import SourceTree
 
 SOURCE = """\
 import os

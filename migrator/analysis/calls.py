@@ -13,8 +13,7 @@ from functools import cached_property
 
 import libcst as cst
 
-from migrator.syntax.helpers import dict_entries, kwarg, literal_string, receiver_class, subscript_key
-from migrator.syntax.tree import Binding, SourceTree
+from migrator.syntax import Binding, SourceTree, dict_entries, kwarg, literal_string, receiver_class, subscript_key
 from migrator.analysis.content import ContentReader
 from migrator.analysis.project import absolute_name
 from migrator.analysis.providers import Provider, Target, classify_base_url

@@ -19,8 +19,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from migrator.syntax.helpers import class_level_targets, dict_entries, string_value
-from migrator.syntax.tree import Binding, SourceTree
+from migrator.syntax import Binding, SourceTree, class_level_targets, dict_entries, string_value
 from migrator.analysis.calls import MESSAGE_NAME, CompletionCall, ResultUse
 from migrator.analysis.streams.reads import Kind
 from migrator.analysis.messages import REPLY_PATH, REPLY_PATHS, message_problems

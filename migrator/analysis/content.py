@@ -26,8 +26,7 @@ from dataclasses import dataclass, field, replace
 
 import libcst as cst
 
-from migrator.syntax.helpers import dict_entries, is_truth_tested, string_value
-from migrator.syntax.tree import Binding, SourceTree
+from migrator.syntax import Binding, SourceTree, dict_entries, is_truth_tested, string_value
 
 #: Builtins that always return a string.
 TEXT_BUILTINS = frozenset({"str", "input", "repr", "format", "chr", "ascii"})

@@ -24,8 +24,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from migrator.syntax.helpers import class_level_targets, receiver_class, string_value
-from migrator.syntax.tree import SourceTree
+from migrator.syntax import SourceTree, class_level_targets, receiver_class, string_value
 
 
 @dataclass(eq=False)

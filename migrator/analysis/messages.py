@@ -14,8 +14,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from migrator.syntax.helpers import dict_entries, literal_string
-from migrator.syntax.tree import Binding, SourceTree
+from migrator.syntax import Binding, SourceTree, dict_entries, literal_string
 from migrator.analysis.calls import MESSAGE_NAME, MESSAGE_PATH
 from migrator.analysis.content import ContentReader, Problem
 from migrator.analysis.instance_lists import InstanceList, instance_list

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import libcst as cst
 
-from migrator.syntax.tree import SourceTree
+from migrator.syntax import SourceTree
 
 
 @dataclass

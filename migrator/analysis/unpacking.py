@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from migrator.syntax.tree import Binding, SourceTree
+from migrator.syntax import Binding, SourceTree
 
 
 @dataclass(eq=False)

@@ -23,7 +23,7 @@ import libcst as cst
 
 from migrator.engine import layout_pass as layout
 from migrator.engine import todo_pass as todo
-from migrator.syntax.tree import SourceTree
+from migrator.syntax import SourceTree
 from migrator.analysis.calls import (
     FEATURE,
     MESSAGE_NAME,
@@ -37,7 +37,13 @@ from migrator.analysis.calls import (
 from migrator.findings import Finding, Severity
 from migrator.engine.prefilter import Prefilter, imports_openai
 from migrator.analysis.providers import provider_overrides
-from migrator.engine.safe_parsing import InternalError, SourceError, check_nesting, keep_what_libcst_lost, python_cannot_parse
+from migrator.engine.safe_parsing import (
+    InternalError,
+    SourceError,
+    check_nesting,
+    keep_what_libcst_lost,
+    python_cannot_parse,
+)
 from migrator.rules import Rule, all_rules
 from migrator.settings import Settings
 from migrator.engine.suppressions import HeldEditsTree, Suppressions, calls_touched

@@ -24,7 +24,7 @@ from pathlib import Path
 import black
 import libcst as cst
 
-from migrator.syntax.tree import SourceTree, code_for_node, tokens_for_node
+from migrator.syntax import SourceTree, code_for_node, tokens_for_node
 
 #: black needs some room; statements nested deeper than this leaves are not laid out.
 _MIN_WIDTH = 20

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from migrator.syntax.tree import Edit, SourceTree
+from migrator.syntax import Edit, SourceTree
 from migrator.analysis.calls import CompletionCall
 
 #: Stands for "every code" in a set of suppressed codes.

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from migrator.syntax.helpers import statement_of
+from migrator.syntax import statement_of
 from migrator.analysis.calls import decisive_blocks
 
 if TYPE_CHECKING:

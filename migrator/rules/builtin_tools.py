@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrator.syntax.helpers import (
+from migrator.syntax import (
     LINE_LIMIT,
     add_kwarg,
     append_elements,
@@ -38,8 +38,8 @@ from migrator.syntax.helpers import (
     line_layout,
     literal_bool,
     literal_string,
-    remove_extra_body_keys,
     remove_kwarg,
+    remove_kwarg_keys,
     replace_kwarg,
     set_kwarg_value,
 )
@@ -226,7 +226,7 @@ def _edit_call(call: cst.Call, new_tools: list, dropped: set[str], layout: tuple
         call = _add_tools(call, fit(_one_line_list(elements), *layout), dropped)
     if kwarg(call, "web_search_options") is not None:
         call = remove_kwarg(call, "web_search_options")
-    return remove_extra_body_keys(call, dropped)
+    return remove_kwarg_keys(call, "extra_body", dropped)
 
 
 def _add_tools(call: cst.Call, tools: cst.List, dropped: set[str]) -> cst.Call:

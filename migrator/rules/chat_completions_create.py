@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrator.syntax.helpers import rename_kwarg
+from migrator.syntax import rename_kwarg
 from migrator.analysis.calls import MODEL, PROVIDER, CompletionCall
 from migrator.analysis.messages import REPLY_PATHS, messages_problems
 from migrator.engine.core import FileContext

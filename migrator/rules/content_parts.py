@@ -40,7 +40,7 @@ from typing import Callable
 
 import libcst as cst
 
-from migrator.syntax.helpers import dict_entries, literal_string, string, with_elements
+from migrator.syntax import dict_entries, literal_string, string, with_elements
 from migrator.analysis.calls import CompletionCall
 from migrator.analysis.content import Content
 from migrator.analysis.messages import PLAIN_ROLES, REPLY_PATHS, listed_messages

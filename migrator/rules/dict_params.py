@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrator.syntax.helpers import statement_of
+from migrator.syntax import statement_of
 from migrator.analysis.calls import CompletionCall
 from migrator.engine.core import FileContext
 from migrator.rules import Rule

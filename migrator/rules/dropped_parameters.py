@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrator.syntax.helpers import dict_entries, literal_bool, remove_extra_body_keys, remove_kwarg
+from migrator.syntax import dict_entries, literal_bool, remove_kwarg, remove_kwarg_keys
 from migrator.analysis.calls import CompletionCall
 from migrator.engine.core import FileContext
 from migrator.findings import Severity
@@ -55,7 +55,7 @@ class DroppedParameters(Rule):
                 ctx.report(options, self.code, "`stream_options` dropped: a Responses stream always reports usage")
             flag = (site.extra_body_entries() or {}).get("incremental_output")
             if flag is not None:
-                ctx.tree.edit(site.call, lambda call: remove_extra_body_keys(call, {"incremental_output"}))
+                ctx.tree.edit(site.call, lambda call: remove_kwarg_keys(call, "extra_body", {"incremental_output"}))
                 ctx.report(flag, self.code, "`incremental_output` dropped: Responses streams are always incremental")
             self._metadata_note(ctx, site)
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrator.syntax.helpers import add_kwarg, dict_entries, expression, kwarg, remove_extra_body_keys, replace_kwarg
+from migrator.syntax import add_kwarg, dict_entries, expression, kwarg, remove_kwarg_keys, replace_kwarg
 from migrator.analysis.calls import CompletionCall
 from migrator.engine.core import FileContext
 from migrator.findings import Severity
@@ -107,7 +107,7 @@ def _edit_call(call: cst.Call, reasoning: cst.BaseExpression | None) -> cst.Call
         return replace_kwarg(call, "extra_body", "reasoning", reasoning)
     if reasoning is not None:
         call = add_kwarg(call, "reasoning", reasoning, before="extra_body")
-    return remove_extra_body_keys(call, set(HANDLED_KEYS))
+    return remove_kwarg_keys(call, "extra_body", set(HANDLED_KEYS))
 
 
 def _flag(value: cst.BaseExpression) -> bool | None:

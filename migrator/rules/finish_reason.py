@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrator.syntax.helpers import fill, literal_string, parenthesize_unless_whole
+from migrator.syntax import fill, literal_string, parenthesize_unless_whole
 from migrator.analysis.calls import ResultUse
 from migrator.engine.core import FileContext
 from migrator.analysis.providers import Provider

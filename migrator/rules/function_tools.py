@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrator.syntax.helpers import (
+from migrator.syntax import (
     LINE_LIMIT,
     append_elements,
     assigned_value,

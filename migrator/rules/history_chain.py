@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrator.syntax.helpers import add_kwarg, dict_entries, expression, kwarg, set_kwarg_value
+from migrator.syntax import add_kwarg, dict_entries, expression, kwarg, set_kwarg_value
 from migrator.engine.core import FileContext
 from migrator.findings import Severity
 from migrator.analysis.chains import Chain, find_conversations

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrator.syntax.helpers import descend, expression
+from migrator.syntax import descend, expression
 from migrator.analysis.calls import ResultUse, accesses
 from migrator.analysis.messages import REPLY_PATHS
 from migrator.engine.core import FileContext

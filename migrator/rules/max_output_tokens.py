@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrator.syntax.helpers import assigned_value, rename_kwarg
+from migrator.syntax import assigned_value, rename_kwarg
 from migrator.analysis.calls import CompletionCall
 from migrator.engine.core import FileContext
 from migrator.rules import Rule

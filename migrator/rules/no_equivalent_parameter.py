@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrator.syntax.helpers import literal_string, remove_kwarg
+from migrator.syntax import literal_string, remove_kwarg
 from migrator.analysis.calls import CompletionCall
 from migrator.engine.core import FileContext
 from migrator.analysis.providers import Provider

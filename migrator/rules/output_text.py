@@ -27,8 +27,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrator.syntax.helpers import is_written, none_comparison
-from migrator.syntax.tree import SourceTree
+from migrator.syntax import SourceTree, is_written, none_comparison
 from migrator.analysis.calls import MESSAGE_NAME, MESSAGE_PATH, CompletionCall, ResultUse, Unfollowed
 from migrator.engine.core import FileContext
 from migrator.rules import Rule

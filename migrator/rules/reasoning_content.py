@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrator.syntax.helpers import (
+from migrator.syntax import (
     descend,
     fill,
     is_builtin_call,

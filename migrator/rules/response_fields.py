@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrator.syntax.helpers import descend, fill, is_written, keep_parens
+from migrator.syntax import descend, fill, is_written, keep_parens
 from migrator.analysis.calls import MESSAGE_NAME, ResultUse
 from migrator.engine.core import FileContext
 from migrator.rules import Rule

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrator.syntax.helpers import dict_element, dict_entries, element_separator, kwarg, literal_string, replace_kwarg
+from migrator.syntax import dict_element, dict_entries, element_separator, kwarg, literal_string, replace_kwarg
 from migrator.analysis.calls import CompletionCall
 from migrator.engine.core import FileContext
 from migrator.analysis.providers import Provider

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from migrator.syntax.helpers import dict_entries, is_inside, literal_bool, read_chain, rebound_by_other_loop, string
+from migrator.syntax import dict_entries, is_inside, literal_bool, read_chain, rebound_by_other_loop, string
 from migrator.analysis.calls import CompletionCall
 from migrator.analysis.streams.loops import does_nothing_with_empty
 from migrator.analysis.streams.reads import usage_rename

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from migrator.syntax.helpers import bare_code, fill, is_inside, literal_bool
+from migrator.syntax import bare_code, fill, is_inside, literal_bool
 from migrator.analysis.calls import CompletionCall
 from migrator.analysis.streams.loops import CREATED_TEST, EVENT_TESTS, Specializer
 from migrator.analysis.streams.reads import Kind, LoopNames, Unmappable

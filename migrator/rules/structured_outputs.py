@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrator.syntax.helpers import is_written, kwarg, replace_kwarg
+from migrator.syntax import is_written, kwarg, replace_kwarg
 from migrator.analysis.calls import CompletionCall
 from migrator.engine.core import FileContext
 from migrator.analysis.providers import Provider

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from migrator.syntax.helpers import (
+from migrator.syntax import (
     descend,
     fill,
     is_inside,

@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrator.syntax.helpers import dict_entries, fill, fill_statements, remove_dict_keys, string
+from migrator.syntax import dict_entries, fill, fill_statements, remove_dict_keys, string
 from migrator.analysis.calls import CompletionCall, ResultUse
 from migrator.analysis.messages import (
     REPLY_PATHS,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrator.syntax.helpers import (
+from migrator.syntax import (
     is_inside,
     is_truth_tested,
     none_comparison,

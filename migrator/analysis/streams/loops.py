@@ -21,7 +21,7 @@ from dataclasses import replace
 
 import libcst as cst
 
-from migrator.syntax.helpers import bare_code
+from migrator.syntax import bare_code
 from migrator.analysis.streams.reads import (
     EMPTY,
     NONE,

@@ -14,8 +14,7 @@ from enum import Enum
 
 import libcst as cst
 
-from migrator.syntax.helpers import fill, subscript_key
-from migrator.syntax.tree import descendants
+from migrator.syntax import descendants, fill, subscript_key
 
 TEXT, EMPTY, NONE, OBJECT = "text", "empty", "none", "object"
 DELTA = ("choices", 0, "delta")

@@ -1,6 +1,6 @@
-"""Small LibCST edits shared by the rules: keyword arguments and dict entries.
+"""Small LibCST edits: keyword arguments, dict and list elements, templates, layout.
 
-Every helper keeps the call's own layout: commas keep their whitespace, so a one-line call
+Every helper keeps the code's own layout: commas keep their whitespace, so a one-line call
 stays on one line and a one-argument-per-line call keeps that shape.
 """
 
@@ -10,16 +10,12 @@ import functools
 
 import libcst as cst
 
-from migrator.syntax.tree import all_field_names, code_for_node, replace_names, with_children
+from migrator.syntax.codegen import bare_code
+from migrator.syntax.literals import string_value
+from migrator.syntax.nodes import all_field_names, replace_names, with_children
+from migrator.syntax.queries import kwarg
 
 _DEFAULT = cst.MaybeSentinel.DEFAULT
-
-
-def kwarg(call: cst.Call, name: str) -> cst.Arg | None:
-    for arg in call.args:
-        if arg.keyword is not None and arg.keyword.value == name:
-            return arg
-    return None
 
 
 def rename_kwarg(call: cst.Call, old: str, new: str) -> cst.Call:
@@ -110,16 +106,6 @@ def _is_between(arg: cst.Arg, args: list[cst.Arg]) -> bool:
     return arg is not args[-1]
 
 
-def dict_entries(node: cst.Dict) -> dict[str, cst.DictElement] | None:
-    """The entries of a dict literal keyed by their string keys, or None if any key is not one."""
-    entries = {}
-    for element in node.elements:
-        if not isinstance(element, cst.DictElement) or not isinstance(element.key, cst.SimpleString):
-            return None
-        entries[string_value(element.key)] = element
-    return entries
-
-
 def remove_dict_keys(node: cst.Dict, keys: set[str]) -> cst.Dict:
     elements = list(node.elements)
     kept = [e for e in elements if not (isinstance(e.key, cst.SimpleString) and string_value(e.key) in keys)]
@@ -128,71 +114,16 @@ def remove_dict_keys(node: cst.Dict, keys: set[str]) -> cst.Dict:
     return node.with_changes(elements=kept)
 
 
-def remove_extra_body_keys(call: cst.Call, keys: set[str]) -> cst.Call:
-    """Remove `keys` from a literal `extra_body` dict, and the argument once it is empty."""
-    arg = kwarg(call, "extra_body")
+def remove_kwarg_keys(call: cst.Call, name: str, keys: set[str]) -> cst.Call:
+    """Remove `keys` from the literal dict of keyword argument `name` (`extra_body`, say), and
+    the argument once it is empty."""
+    arg = kwarg(call, name)
     if arg is None or not isinstance(arg.value, cst.Dict):
         return call
     trimmed = remove_dict_keys(arg.value, keys)
     if not trimmed.elements:
-        return remove_kwarg(call, "extra_body")
-    return set_kwarg_value(call, "extra_body", trimmed)
-
-
-def string(value: str, like: cst.SimpleString | None = None) -> cst.SimpleString:
-    """A string literal, in the quote style of `like` when given (double quotes otherwise)."""
-    quote = "'" if like is not None and like.quote == "'" and '"' not in value else '"'
-    escaped = value.replace("\\", "\\\\").replace(quote, "\\" + quote)
-    return cst.SimpleString(f"{quote}{escaped}{quote}")
-
-
-def expression(code: str) -> cst.BaseExpression:
-    return cst.parse_expression(code)
-
-
-# -- Literals, lists and dicts (added with the request-parameter rules, RSP008-RSP013) -------
-
-
-def assigned_value(tree, name: cst.Name) -> cst.BaseExpression | None:
-    """The value of the one plain assignment `name` can refer to (`LIMIT = 200`), else None.
-
-    `tree` is the file's `SourceTree`.
-    """
-    bindings = tree.bindings_of(name)
-    if len(bindings) == 1 and bindings[0].kind in ("assign", "annassign"):
-        return bindings[0].value
-    return None
-
-
-def literal_bool(expr: cst.BaseExpression) -> bool | None:
-    if isinstance(expr, cst.Name) and expr.value in ("True", "False"):
-        return expr.value == "True"
-    return None
-
-
-def literal_string(expr: cst.BaseExpression) -> str | None:
-    if isinstance(expr, cst.SimpleString):
-        value = string_value(expr)
-        return value if isinstance(value, str) else None
-    if isinstance(expr, cst.ConcatenatedString):
-        value = expr.evaluated_value
-        return value if isinstance(value, str) else None
-    return None
-
-
-def string_value(node: cst.SimpleString) -> str | bytes:
-    """`node.evaluated_value`, read off the quotes for a plain string (no prefix, no backslash,
-    no carriage return): LibCST evaluates every literal with `ast.literal_eval`, which compiles
-    it, and dict keys and message roles are read thousands of times in a run."""
-    value = node.value
-    if value[0] in "'\"" and "\\" not in value and "\r" not in value:
-        quotes = 3 if len(value) >= 6 and value[:3] in ('"""', "'''") else 1
-        return value[quotes:-quotes]
-    return node.evaluated_value
-
-
-def dict_element(key: str, value: cst.BaseExpression) -> cst.DictElement:
-    return cst.DictElement(string(key), value)
+        return remove_kwarg(call, name)
+    return set_kwarg_value(call, name, trimmed)
 
 
 def element_separator(node: cst.List | cst.Dict) -> cst.Comma:
@@ -321,9 +252,6 @@ def indentation(node: cst.List | cst.Dict) -> int | None:
     return None
 
 
-# -- reading and rebuilding result expressions (RSP014-RSP020) ------------------------------
-
-
 def fill(code: str, **values: cst.BaseExpression) -> cst.BaseExpression:
     """`code` parsed, with each UPPERCASE placeholder name replaced by the node given for it.
 
@@ -353,84 +281,6 @@ def descend(node: cst.BaseExpression, steps: int) -> cst.BaseExpression:
     return node
 
 
-def subscript_key(subscript: cst.Subscript) -> str | int:
-    """An integer index as an int; any other subscript as "[]" (as `ResultUse.path` has it)."""
-    if len(subscript.slice) == 1:
-        index = subscript.slice[0].slice
-        if isinstance(index, cst.Index) and isinstance(index.value, cst.Integer):
-            return int(index.value.value)
-    return "[]"
-
-
-def read_chain(tree, base: cst.BaseExpression) -> tuple[list[cst.BaseExpression], tuple[str | int, ...]]:
-    """The accesses made on `base`: the nodes covering each step and the path, like `ResultUse`."""
-    chain, path, node = [base], [], base
-    while True:
-        parent = tree.parent(node)
-        if isinstance(parent, cst.Attribute) and parent.value is node:
-            path.append(parent.attr.value)
-        elif isinstance(parent, cst.Subscript) and parent.value is node:
-            path.append(subscript_key(parent))
-        elif isinstance(parent, cst.Call) and parent.func is node:
-            path.append("()")
-        else:
-            return chain, tuple(path)
-        chain.append(parent)
-        node = parent
-
-
-def is_written(tree, node: cst.CSTNode) -> bool:
-    """True when `node` is assigned to or deleted rather than read."""
-    parent = tree.parent(node)
-    return isinstance(parent, (cst.AssignTarget, cst.Del)) or (
-        isinstance(parent, (cst.AugAssign, cst.AnnAssign)) and parent.target is node
-    )
-
-
-def is_builtin_call(tree, node: cst.CSTNode, name: str) -> bool:
-    """True when `node` is a call of the builtin `name` (not shadowed in this file)."""
-    return (
-        isinstance(node, cst.Call)
-        and isinstance(node.func, cst.Name)
-        and node.func.value == name
-        and not tree.bindings_of(node.func)
-    )
-
-
-def only_argument_of(tree, node: cst.CSTNode, name: str) -> cst.Call | None:
-    """The call if `node` is the single plain argument of the builtin `name`, as in `len(node)`."""
-    arg = tree.parent(node)
-    call = tree.parent(arg) if isinstance(arg, cst.Arg) else None
-    if is_builtin_call(tree, call, name) and len(call.args) == 1 and arg.keyword is None and not arg.star:
-        return call
-    return None
-
-
-def is_truth_tested(tree, node: cst.CSTNode) -> bool:
-    """True when only the truth of `node` matters: `if node:`, `not node`, `bool(node)`, ..."""
-    parent = tree.parent(node)
-    if isinstance(parent, (cst.If, cst.While, cst.IfExp, cst.CompIf, cst.Assert)) and parent.test is node:
-        return True
-    if isinstance(parent, cst.UnaryOperation) and isinstance(parent.operator, cst.Not):
-        return True
-    if isinstance(parent, cst.BooleanOperation):
-        # `a and node` is itself a value unless its truth is all that is used.
-        return is_truth_tested(tree, parent)
-    return only_argument_of(tree, node, "bool") is not None
-
-
-def is_inside(tree, node: cst.CSTNode, container: cst.CSTNode) -> bool:
-    return any(ancestor is container for ancestor in tree.ancestors(node))
-
-
-def statement_of(tree, node: cst.CSTNode) -> cst.CSTNode | None:
-    """The statement line or compound statement that contains `node`."""
-    for ancestor in (node, *tree.ancestors(node)):
-        if isinstance(ancestor, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
-            return ancestor
-    return None
-
-
 def fill_statements(code: str, module: cst.Module, **values: cst.BaseExpression) -> list[cst.BaseStatement]:
     """Statements of `code` (written with 4-space indents) in `module`'s indent style, with
     each UPPERCASE placeholder name replaced by the node given for it."""
@@ -439,9 +289,6 @@ def fill_statements(code: str, module: cst.Module, **values: cst.BaseExpression)
     return [replace_names(statement, values) for statement in cst.parse_module(code, module.config_for_parsing).body]
 
 
-# -- laying out generated literals (RSP010, RSP013) -------------------------------------------
-
-#: Where a generated one-line literal is broken into lines when no line length is configured.
 LINE_LIMIT = 120
 
 
@@ -491,15 +338,6 @@ def _line_break(indent: int) -> cst.ParenthesizedWhitespace:
     return cst.ParenthesizedWhitespace(indent=True, last_line=cst.SimpleWhitespace(" " * indent))
 
 
-_EMPTY_MODULE = cst.Module(body=[])
-
-
-def bare_code(node: cst.CSTNode) -> str:
-    """`cst.Module([]).code_for_node(node)`: the node's code with LibCST's default indentation
-    and line breaks, without making a module for it."""
-    return code_for_node(node, _EMPTY_MODULE)
-
-
 def parenthesize_unless_whole(tree, old: cst.BaseExpression, new: cst.BaseExpression) -> cst.BaseExpression:
     """`new` (an `and` / `or` expression replacing `old`) in parentheses, unless `old` stands where a
     whole expression goes anyway (a statement, an argument, a test) or was parenthesized already."""
@@ -516,64 +354,3 @@ def parenthesize_unless_whole(tree, old: cst.BaseExpression, new: cst.BaseExpres
     if whole:
         return new
     return new.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
-
-
-def none_comparison(tree, node: cst.BaseExpression) -> cst.Comparison | None:
-    """The comparison if `node` is compared with None (`node is None`, `None != node`, ...)."""
-    parent = tree.parent(node)
-    comparison = tree.parent(parent) if isinstance(parent, cst.ComparisonTarget) else parent
-    if not isinstance(comparison, cst.Comparison):
-        return None
-    sides = [comparison.left, *(target.comparator for target in comparison.comparisons)]
-    if any(side is node for side in sides) and any(isinstance(s, cst.Name) and s.value == "None" for s in sides):
-        return comparison
-    return None
-
-
-# -- streaming loops (RSP022-RSP024) ---------------------------------------------------------
-
-
-def rebound_by_other_loop(tree, reference: cst.Name) -> bool:
-    """True when `reference` is inside a `for` loop whose own variable has the same name: it reads
-    that loop's value, whatever other bindings the (flow-insensitive) name lookup also lists."""
-    return any(
-        isinstance(a, cst.For)
-        and isinstance(a.target, cst.Name)
-        and a.target.value == reference.value
-        and is_inside(tree, reference, a.body)
-        for a in tree.ancestors(reference)
-    )
-
-
-# -- classes ---------------------------------------------------------------------------------
-
-
-def receiver_class(tree, attr: cst.Attribute, *, class_methods: bool = True) -> cst.ClassDef | None:
-    """The class whose method reads `attr` as `<first parameter>.<name>` (`self.client`);
-    without `class_methods`, not in a `@staticmethod` / `@classmethod`."""
-    if not isinstance(attr.value, cst.Name):
-        return None
-    method = tree.enclosing(attr, (cst.FunctionDef,))
-    if method is None or not method.params.params or method.params.params[0].name.value != attr.value.value:
-        return None
-    if not class_methods and any(
-        isinstance(d.decorator, cst.Name) and d.decorator.value in ("staticmethod", "classmethod")
-        for d in method.decorators
-    ):
-        return None
-    body = tree.parent(method)
-    cls = tree.parent(body) if body is not None else None
-    return cls if isinstance(cls, cst.ClassDef) else None
-
-
-def class_level_targets(cls: cst.ClassDef) -> list[cst.BaseExpression]:
-    """What the statements of a class body assign to (`client = ...`, `__slots__: ... = ...`)."""
-    targets = []
-    for statement in cls.body.body:
-        if isinstance(statement, cst.SimpleStatementLine):
-            for small in statement.body:
-                if isinstance(small, cst.Assign):
-                    targets.extend(t.target for t in small.targets)
-                elif isinstance(small, cst.AnnAssign):
-                    targets.append(small.target)
-    return targets
