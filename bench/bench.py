@@ -248,7 +248,7 @@ _COUNTED = """
 import sys
 from pathlib import Path
 import libcst
-from migrator.engine.core import migrate_source
+from migrator.engine import migrate_source
 texts = [p.read_text() for p in sorted(Path(sys.argv[2]).rglob("*.py"))]
 for text in texts[:30]:
     migrate_source(text)

@@ -14,7 +14,7 @@ from click.core import ParameterSource
 from migrator import __version__, config
 from migrator.files import run as files
 from migrator.output import report
-from migrator.analysis.providers import provider_overrides
+from migrator.analysis import provider_overrides
 from migrator.rules import all_rules, rule_by_code
 from migrator.settings import EFFORT_LEVELS, Settings
 

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from migrator import config
 from migrator.cli import main
-from migrator.engine.core import migrate_source
+from migrator.engine import migrate_source
 from migrator.settings import Settings
 
 LEGACY = 'BASE = "https://dashscope.aliyuncs.com/api/v2/apps/protocols/compatible-mode/v1"\n'

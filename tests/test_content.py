@@ -9,8 +9,8 @@ import libcst as cst
 import pytest
 
 from migrator.syntax import SourceTree
-from migrator.analysis.calls import Analysis
-from migrator.engine.core import migrate_source
+from migrator.analysis import Analysis
+from migrator.engine import migrate_source
 from migrator.settings import Settings
 
 HEADER = "from openai import OpenAI\nclient = OpenAI()\n"

@@ -9,7 +9,7 @@ from fixture_cases import FIXTURES
 from test_equivalence import DASHSCOPE_HOST, run_program
 
 from migrator.files import run as files
-from migrator.engine.core import migrate_source
+from migrator.engine import migrate_source
 from migrator.settings import Settings
 
 DEMO = FIXTURES / "demo"

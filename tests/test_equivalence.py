@@ -16,7 +16,7 @@ import sys
 import pytest
 from fixture_cases import all_cases
 
-from migrator.engine.core import migrate_source
+from migrator.engine import migrate_source
 
 DASHSCOPE_HOST = re.compile(r"https://dashscope(?:-intl|-us)?\.aliyuncs\.com")
 RUN_TIMEOUT = 30

@@ -8,7 +8,7 @@ import os
 import pytest
 from fixture_cases import all_cases
 
-from migrator.engine.core import migrate_source
+from migrator.engine import migrate_source
 from migrator.rules import all_rules
 
 CASES = all_cases()

@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 
 import migrator.engine.core
 from migrator.files import run as files
-from migrator.engine.core import migrate_source
+from migrator.engine import migrate_source
 from migrator.findings import Severity
 from migrator.rules import Rule, all_rules
 from migrator.settings import Settings

@@ -10,7 +10,7 @@ import textwrap
 
 import pytest
 
-from migrator.engine.core import migrate_source
+from migrator.engine import migrate_source
 
 HEADER = """\
 from openai import OpenAI

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from migrator.engine import core as engine
 from migrator.files import notebooks, text_files as textfiles
-from migrator.engine.core import SourceError, migrate_source
+from migrator.engine import SourceError, migrate_source
 from migrator.engine.prefilter import Prefilter, declared_encoding, imports_openai
 from migrator.settings import Settings
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from migrator.engine.core import migrate_source
-from migrator.analysis.project import ProjectIndex, absolute_name, module_name
+from migrator.engine import migrate_source
+from migrator.analysis import ProjectIndex, absolute_name, module_name
 
 CLIENTS = """\
 import os

@@ -24,7 +24,7 @@ from click.testing import CliRunner
 import migrator.engine.core
 from migrator.files import run as files
 from migrator.cli import main
-from migrator.engine.core import migrate_source
+from migrator.engine import migrate_source
 from migrator.files.run import FileError, process, read_source, write_source
 from migrator.rules import Rule
 from migrator.settings import Settings

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from migrator.engine import suppressions
 from migrator.cli import main
-from migrator.engine.core import migrate_source
+from migrator.engine import migrate_source
 from migrator.settings import Settings
 
 HEADER = """\

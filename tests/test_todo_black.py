@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from migrator.engine import layout_pass as layout
 from migrator.cli import main
-from migrator.engine.core import migrate_source
+from migrator.engine import migrate_source
 from migrator.settings import Settings
 
 HEADER = """\

@@ -154,7 +154,7 @@ def test_the_code_of_every_migrated_fixture_is_libcsts_code_of_the_edited_module
     """Whatever the engine edits (every fixture, at the top level and inside blocks of each kind),
     the code put together from reused statements is what LibCST prints for the edited module.
     (No line length: a statement laid out by black is known by its text only.)"""
-    from migrator.engine.core import migrate_source
+    from migrator.engine import migrate_source
     from migrator.settings import Settings
 
     own_code, own_module, checked = SourceTree.edited_code, SourceTree.edited_module, []

@@ -1,0 +1,92 @@
+"""What the code means, knowing OpenAI and no rule: which calls are Chat Completions calls on an
+OpenAI client and where their results go (calls), where a client sends its requests (providers),
+clients other modules export (project), `**params` (unpacking), what a message list and each
+message's content hold (messages, content), `self.<attr>` lists (instance_lists), conversations
+kept by hand (chains) and streaming loops (streams/). Everything a rule needs is exported here."""
+
+from __future__ import annotations
+
+from migrator.analysis.calls import (
+    Analysis,
+    CompletionCall,
+    FEATURE,
+    MESSAGE_NAME,
+    MESSAGE_PATH,
+    MODEL,
+    PROVIDER,
+    ResultUse,
+    Unfollowed,
+    accesses,
+    decisive_blocks,
+    describe_escape,
+)
+from migrator.analysis.chains import Chain, find_conversations
+from migrator.analysis.content import Content
+from migrator.analysis.messages import (
+    ListedMessage,
+    PLAIN_ROLES,
+    REPLY_PATH,
+    REPLY_PATHS,
+    assistant_text,
+    function_item_kind,
+    list_references,
+    listed_messages,
+    messages_problems,
+    tool_call_fields,
+)
+from migrator.analysis.project import ProjectIndex, absolute_name, may_export_client, module_name
+from migrator.analysis.providers import Provider, dashscope_facts, model_maker, provider_overrides, supported_models
+from migrator.analysis.streams.consumers import consumer, loop_names, name_is_free
+from migrator.analysis.streams.loops import CREATED_TEST, EVENT_TESTS, Specializer, does_nothing_with_empty
+from migrator.analysis.streams.reads import Kind, LoopNames, Unmappable, usage_rename
+from migrator.analysis.unpacking import UnpackedDict, reading_call
+
+__all__ = [
+    "Analysis",
+    "CREATED_TEST",
+    "Chain",
+    "CompletionCall",
+    "Content",
+    "EVENT_TESTS",
+    "FEATURE",
+    "Kind",
+    "ListedMessage",
+    "LoopNames",
+    "MESSAGE_NAME",
+    "MESSAGE_PATH",
+    "MODEL",
+    "PLAIN_ROLES",
+    "PROVIDER",
+    "ProjectIndex",
+    "Provider",
+    "REPLY_PATH",
+    "REPLY_PATHS",
+    "ResultUse",
+    "Specializer",
+    "Unfollowed",
+    "Unmappable",
+    "UnpackedDict",
+    "absolute_name",
+    "accesses",
+    "assistant_text",
+    "consumer",
+    "dashscope_facts",
+    "decisive_blocks",
+    "describe_escape",
+    "does_nothing_with_empty",
+    "find_conversations",
+    "function_item_kind",
+    "list_references",
+    "listed_messages",
+    "loop_names",
+    "may_export_client",
+    "messages_problems",
+    "model_maker",
+    "module_name",
+    "name_is_free",
+    "provider_overrides",
+    "reading_call",
+    "supported_models",
+    "tool_call_fields",
+    "usage_rename",
+]

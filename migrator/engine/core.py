@@ -24,11 +24,10 @@ import libcst as cst
 from migrator.engine import layout_pass as layout
 from migrator.engine import todo_pass as todo
 from migrator.syntax import SourceTree
-from migrator.analysis.calls import (
+from migrator.analysis import (
     FEATURE,
     MESSAGE_NAME,
     MODEL,
-    Analysis,
     CompletionCall,
     ResultUse,
     decisive_blocks,
@@ -36,7 +35,7 @@ from migrator.analysis.calls import (
 )
 from migrator.findings import Finding, Severity
 from migrator.engine.prefilter import Prefilter, imports_openai
-from migrator.analysis.providers import provider_overrides
+from migrator.analysis import provider_overrides
 from migrator.engine.safe_parsing import (
     InternalError,
     SourceError,
@@ -44,7 +43,8 @@ from migrator.engine.safe_parsing import (
     keep_what_libcst_lost,
     python_cannot_parse,
 )
-from migrator.rules import Rule, all_rules
+from migrator.rules import all_rules
+from migrator.rules.base import FileContext, Rule
 from migrator.settings import Settings
 from migrator.engine.suppressions import HeldEditsTree, Suppressions, calls_touched
 from migrator.engine.suppressions import scan as scan_suppressions
@@ -61,74 +61,6 @@ class Result:
     @property
     def changed(self) -> bool:
         return self.new_source != self.source
-
-
-@dataclass(eq=False)
-class _Report:
-    node: cst.CSTNode
-    code: str
-    message: str
-    severity: Severity
-    fixable: bool
-
-
-class FileContext:
-    """What rules see of one file: its tree, the shared analysis, the settings, a report."""
-
-    def __init__(
-        self,
-        tree: SourceTree,
-        settings: Settings,
-        filename: str,
-        project=None,
-        suppressions: Suppressions | None = None,
-        kept: frozenset[cst.Call] = frozenset(),
-    ) -> None:
-        self.tree = tree
-        module = project.module_of(filename) if project is not None else None
-        self.analysis = Analysis(tree, project, module, is_package=filename.endswith("__init__.py"))
-        self.settings = settings
-        self.filename = filename
-        self.reports: list[_Report] = []
-        #: Statements a rule removes; other rules leave what is inside them alone.
-        self.removed: set[cst.CSTNode] = set()
-        self.suppressions = suppressions
-        #: Calls a suppression keeps on Chat Completions (silently).
-        self.kept = kept
-        self.dropped_edits: list[cst.CSTNode] = []
-
-    def suppressed(self, node: cst.CSTNode, code: str) -> bool:
-        """A suppression covers `code` on the line where `node` starts."""
-        return self.suppressions is not None and self.suppressions.covers(self.tree.position(node)[0], code)
-
-    @property
-    def sites(self) -> list[CompletionCall]:
-        return self.analysis.completion_calls
-
-    @property
-    def migrated_sites(self) -> list[CompletionCall]:
-        return [site for site in self.sites if site.migrate]
-
-    def migrated_uses(self) -> list[ResultUse]:
-        """Each result use once, when every call it may read from is migrated."""
-        seen, uses = set(), []
-        for site in self.migrated_sites:
-            for use in site.uses:
-                if id(use) not in seen and all(s.migrate for s in use.sites) and not self.is_removed(use.base):
-                    seen.add(id(use))
-                    uses.append(use)
-        return uses
-
-    def remove(self, statement: cst.CSTNode) -> None:
-        self.removed.add(statement)
-
-    def is_removed(self, node: cst.CSTNode) -> bool:
-        return bool(self.removed) and any(n in self.removed for n in (node, *self.tree.ancestors(node)))
-
-    def report(
-        self, node: cst.CSTNode, code: str, message: str, severity: Severity = Severity.ERROR, fixable: bool = True
-    ) -> None:
-        self.reports.append(_Report(node, code, message, severity, fixable))
 
 
 def enabled_rules(settings: Settings) -> list[Rule]:

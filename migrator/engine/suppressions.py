@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from migrator.syntax import Edit, SourceTree
-from migrator.analysis.calls import CompletionCall
+from migrator.analysis import CompletionCall
 
 #: Stands for "every code" in a set of suppressed codes.
 EVERY = "*"

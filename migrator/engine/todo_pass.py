@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from migrator.syntax import statement_of
-from migrator.analysis.calls import decisive_blocks
+from migrator.analysis import decisive_blocks
 
 if TYPE_CHECKING:
-    from migrator.engine.core import FileContext
+    from migrator.rules.base import FileContext
 
 MARKER = "# TODO(migrator):"
 

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from migrator.engine.core import Result, SourceError, could_apply, migrate_source
+from migrator.engine import Result, SourceError, could_apply, migrate_source
 from migrator.findings import Finding
 from migrator.engine.safe_parsing import check_nesting
 from migrator.settings import Settings

@@ -28,9 +28,9 @@ from pathlib import Path
 import pathspec
 
 from migrator.files import notebooks, text_files as textfiles, workers as pool
-from migrator.engine.core import InternalError, Result, SourceError, migrate_source
+from migrator.engine import InternalError, Result, SourceError, migrate_source
 from migrator.engine.prefilter import Prefilter
-from migrator.analysis.project import ProjectIndex, may_export_client
+from migrator.analysis import ProjectIndex, may_export_client
 from migrator.settings import Settings
 
 STDIN = "-"

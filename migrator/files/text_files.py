@@ -19,7 +19,7 @@ from __future__ import annotations
 import codecs
 import fnmatch
 
-from migrator.engine.core import Result
+from migrator.engine import Result
 from migrator.findings import Finding, Severity
 from migrator.rules.legacy_base_url import LegacyBaseUrl, rewrite_legacy_urls_in_text
 from migrator.settings import Settings

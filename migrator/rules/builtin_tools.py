@@ -43,10 +43,10 @@ from migrator.syntax import (
     replace_kwarg,
     set_kwarg_value,
 )
-from migrator.analysis.calls import CompletionCall
-from migrator.engine.core import FileContext
-from migrator.analysis.providers import Provider
-from migrator.rules import Rule
+from migrator.analysis import CompletionCall
+from migrator.rules.base import FileContext
+from migrator.analysis import Provider
+from migrator.rules.base import Rule
 
 SWITCHES = {"enable_search": "web_search", "enable_code_interpreter": "code_interpreter"}
 HANDLED_KEYS = frozenset({*SWITCHES, "search_options"})

@@ -22,12 +22,12 @@ from __future__ import annotations
 import libcst as cst
 
 from migrator.syntax import rename_kwarg
-from migrator.analysis.calls import MODEL, PROVIDER, CompletionCall
-from migrator.analysis.messages import REPLY_PATHS, messages_problems
-from migrator.engine.core import FileContext
+from migrator.analysis import MODEL, PROVIDER, CompletionCall
+from migrator.analysis import REPLY_PATHS, messages_problems
+from migrator.rules.base import FileContext
 from migrator.findings import Severity
-from migrator.analysis.providers import Provider, dashscope_facts, model_maker, supported_models
-from migrator.rules import Rule
+from migrator.analysis import Provider, dashscope_facts, model_maker, supported_models
+from migrator.rules.base import Rule
 
 #: Parameters that mean the same on both APIs and pass through unchanged.
 PASS_THROUGH = frozenset(

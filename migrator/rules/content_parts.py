@@ -41,12 +41,12 @@ from typing import Callable
 import libcst as cst
 
 from migrator.syntax import dict_entries, literal_string, string, with_elements
-from migrator.analysis.calls import CompletionCall
-from migrator.analysis.content import Content
-from migrator.analysis.messages import PLAIN_ROLES, REPLY_PATHS, listed_messages
-from migrator.engine.core import FileContext
-from migrator.analysis.providers import Provider
-from migrator.rules import Rule
+from migrator.analysis import CompletionCall
+from migrator.analysis import Content
+from migrator.analysis import PLAIN_ROLES, REPLY_PATHS, listed_messages
+from migrator.rules.base import FileContext
+from migrator.analysis import Provider
+from migrator.rules.base import Rule
 
 #: Keys of a Chat `file` part's inner dict, which an `input_file` part takes at its top level.
 FILE_KEYS = frozenset({"file_data", "file_id", "filename"})

@@ -23,10 +23,10 @@ from __future__ import annotations
 import libcst as cst
 
 from migrator.syntax import statement_of
-from migrator.analysis.calls import CompletionCall
-from migrator.engine.core import FileContext
-from migrator.rules import Rule
-from migrator.analysis.unpacking import UnpackedDict
+from migrator.analysis import CompletionCall
+from migrator.rules.base import FileContext
+from migrator.rules.base import Rule
+from migrator.analysis import UnpackedDict
 
 
 class DictParams(Rule):

@@ -18,11 +18,11 @@ from __future__ import annotations
 import libcst as cst
 
 from migrator.syntax import dict_entries, literal_bool, remove_kwarg, remove_kwarg_keys
-from migrator.analysis.calls import CompletionCall
-from migrator.engine.core import FileContext
+from migrator.analysis import CompletionCall
+from migrator.rules.base import FileContext
 from migrator.findings import Severity
-from migrator.analysis.providers import Provider
-from migrator.rules import Rule
+from migrator.analysis import Provider
+from migrator.rules.base import Rule
 
 
 class DroppedParameters(Rule):

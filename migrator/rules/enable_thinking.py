@@ -22,11 +22,11 @@ from __future__ import annotations
 import libcst as cst
 
 from migrator.syntax import add_kwarg, dict_entries, expression, kwarg, remove_kwarg_keys, replace_kwarg
-from migrator.analysis.calls import CompletionCall
-from migrator.engine.core import FileContext
+from migrator.analysis import CompletionCall
+from migrator.rules.base import FileContext
 from migrator.findings import Severity
-from migrator.analysis.providers import Provider
-from migrator.rules import Rule
+from migrator.analysis import Provider
+from migrator.rules.base import Rule
 
 HANDLED_KEYS = frozenset({"enable_thinking", "thinking_budget"})
 

@@ -28,10 +28,10 @@ from __future__ import annotations
 import libcst as cst
 
 from migrator.syntax import fill, literal_string, parenthesize_unless_whole
-from migrator.analysis.calls import ResultUse
-from migrator.engine.core import FileContext
-from migrator.analysis.providers import Provider
-from migrator.rules import Rule
+from migrator.analysis import ResultUse
+from migrator.rules.base import FileContext
+from migrator.analysis import Provider
+from migrator.rules.base import Rule
 
 FINISH_REASON = ("choices", 0, "finish_reason")
 HAS_CALLS = 'any(item.type == "function_call" for item in RESULT.output)'

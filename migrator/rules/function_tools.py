@@ -46,11 +46,11 @@ from migrator.syntax import (
     string,
     with_elements,
 )
-from migrator.analysis.calls import CompletionCall
-from migrator.engine.core import FileContext
+from migrator.analysis import CompletionCall
+from migrator.rules.base import FileContext
 from migrator.findings import Severity
-from migrator.analysis.providers import Provider
-from migrator.rules import Rule
+from migrator.analysis import Provider
+from migrator.rules.base import Rule
 
 TOOL_PARAMS = {"tools": "tool_choice", "functions": "function_call"}
 FUNCTION_KEYS = frozenset({"name", "description", "parameters", "strict"})

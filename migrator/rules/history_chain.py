@@ -36,11 +36,11 @@ from __future__ import annotations
 import libcst as cst
 
 from migrator.syntax import add_kwarg, dict_entries, expression, kwarg, set_kwarg_value
-from migrator.engine.core import FileContext
+from migrator.rules.base import FileContext
 from migrator.findings import Severity
-from migrator.analysis.chains import Chain, find_conversations
-from migrator.analysis.providers import Provider, dashscope_facts
-from migrator.rules import Rule
+from migrator.analysis import Chain, find_conversations
+from migrator.analysis import Provider, dashscope_facts
+from migrator.rules.base import Rule
 
 SESSION_CACHE_HEADER = "x-dashscope-session-cache"
 CLEAR_COMMENT = "# the server keeps the conversation: send only new turns"

@@ -19,10 +19,10 @@ from __future__ import annotations
 import libcst as cst
 
 from migrator.syntax import descend, expression
-from migrator.analysis.calls import ResultUse, accesses
-from migrator.analysis.messages import REPLY_PATHS
-from migrator.engine.core import FileContext
-from migrator.rules import Rule
+from migrator.analysis import ResultUse, accesses
+from migrator.analysis import REPLY_PATHS
+from migrator.rules.base import FileContext
+from migrator.rules.base import Rule
 
 TOOL_PARAMS = ("tools", "functions")
 

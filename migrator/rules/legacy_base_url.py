@@ -23,8 +23,8 @@ import re
 
 import libcst as cst
 
-from migrator.engine.core import FileContext
-from migrator.rules import Rule
+from migrator.rules.base import FileContext
+from migrator.rules.base import Rule
 
 _LEGACY_PATH = "/api/v2/apps/protocols/compatible-mode/v1"
 _NEW_PATH = "/compatible-mode/v1"

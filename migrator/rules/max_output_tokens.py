@@ -20,9 +20,9 @@ from __future__ import annotations
 import libcst as cst
 
 from migrator.syntax import assigned_value, rename_kwarg
-from migrator.analysis.calls import CompletionCall
-from migrator.engine.core import FileContext
-from migrator.rules import Rule
+from migrator.analysis import CompletionCall
+from migrator.rules.base import FileContext
+from migrator.rules.base import Rule
 
 LIMIT_PARAMS = ("max_tokens", "max_completion_tokens")
 MINIMUM = 16

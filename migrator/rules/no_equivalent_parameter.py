@@ -17,10 +17,10 @@ from __future__ import annotations
 import libcst as cst
 
 from migrator.syntax import literal_string, remove_kwarg
-from migrator.analysis.calls import CompletionCall
-from migrator.engine.core import FileContext
-from migrator.analysis.providers import Provider
-from migrator.rules import Rule
+from migrator.analysis import CompletionCall
+from migrator.rules.base import FileContext
+from migrator.analysis import Provider
+from migrator.rules.base import Rule
 
 ADVICE = {
     "n": "Responses returns one answer per request; make N requests (N times the input cost) and drop `n`",

@@ -28,9 +28,9 @@ from __future__ import annotations
 import libcst as cst
 
 from migrator.syntax import SourceTree, is_written, none_comparison
-from migrator.analysis.calls import MESSAGE_NAME, MESSAGE_PATH, CompletionCall, ResultUse, Unfollowed
-from migrator.engine.core import FileContext
-from migrator.rules import Rule
+from migrator.analysis import MESSAGE_NAME, MESSAGE_PATH, CompletionCall, ResultUse, Unfollowed
+from migrator.rules.base import FileContext
+from migrator.rules.base import Rule
 
 CONTENT_PATH = (*MESSAGE_PATH, "content")
 #: `message.content`, where `message` holds the message object.

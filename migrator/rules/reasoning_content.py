@@ -39,10 +39,10 @@ from migrator.syntax import (
     none_comparison,
     parenthesize_unless_whole,
 )
-from migrator.analysis.calls import ResultUse
-from migrator.analysis.messages import REPLY_PATH
-from migrator.engine.core import FileContext
-from migrator.rules import Rule
+from migrator.analysis import ResultUse
+from migrator.analysis import REPLY_PATH
+from migrator.rules.base import FileContext
+from migrator.rules.base import Rule
 
 FIELD = "reasoning_content"
 REASONING_PATH = REPLY_PATH + (FIELD,)

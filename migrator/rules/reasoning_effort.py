@@ -16,8 +16,8 @@ from __future__ import annotations
 import libcst as cst
 
 from migrator.syntax import append_elements, dict_element, kwarg, remove_kwarg, replace_kwarg, set_kwarg_value
-from migrator.engine.core import FileContext
-from migrator.rules import Rule
+from migrator.rules.base import FileContext
+from migrator.rules.base import Rule
 
 
 class ReasoningEffort(Rule):

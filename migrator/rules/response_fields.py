@@ -30,9 +30,9 @@ from __future__ import annotations
 import libcst as cst
 
 from migrator.syntax import descend, fill, is_written, keep_parens
-from migrator.analysis.calls import MESSAGE_NAME, ResultUse
-from migrator.engine.core import FileContext
-from migrator.rules import Rule
+from migrator.analysis import MESSAGE_NAME, ResultUse
+from migrator.rules.base import FileContext
+from migrator.rules.base import Rule
 
 CREATED = ("created",)
 ROLE = ("choices", 0, "message", "role")

@@ -21,10 +21,10 @@ from __future__ import annotations
 import libcst as cst
 
 from migrator.syntax import dict_element, dict_entries, element_separator, kwarg, literal_string, replace_kwarg
-from migrator.analysis.calls import CompletionCall
-from migrator.engine.core import FileContext
-from migrator.analysis.providers import Provider
-from migrator.rules import Rule
+from migrator.analysis import CompletionCall
+from migrator.rules.base import FileContext
+from migrator.analysis import Provider
+from migrator.rules.base import Rule
 
 JSON_TYPES = ("json_object", "json_schema")
 SCHEMA_KEYS = frozenset({"name", "schema", "strict", "description"})

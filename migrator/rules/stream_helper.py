@@ -38,12 +38,12 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from migrator.syntax import dict_entries, is_inside, literal_bool, read_chain, rebound_by_other_loop, string
-from migrator.analysis.calls import CompletionCall
-from migrator.analysis.streams.loops import does_nothing_with_empty
-from migrator.analysis.streams.reads import usage_rename
-from migrator.engine.core import FileContext
-from migrator.analysis.providers import Provider
-from migrator.rules import Rule
+from migrator.analysis import CompletionCall
+from migrator.analysis import does_nothing_with_empty
+from migrator.analysis import usage_rename
+from migrator.rules.base import FileContext
+from migrator.analysis import Provider
+from migrator.rules.base import Rule
 from migrator.rules.structured_outputs import DASHSCOPE_MESSAGE, to_text_format
 
 #: Chat helper event → (Responses event, attribute renames, attributes that stay).

@@ -42,12 +42,12 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from migrator.syntax import bare_code, fill, is_inside, literal_bool
-from migrator.analysis.calls import CompletionCall
-from migrator.analysis.streams.loops import CREATED_TEST, EVENT_TESTS, Specializer
-from migrator.analysis.streams.reads import Kind, LoopNames, Unmappable
-from migrator.engine.core import FileContext
-from migrator.rules import Rule
-from migrator.analysis.streams.consumers import consumer, loop_names, name_is_free
+from migrator.analysis import CompletionCall
+from migrator.analysis import CREATED_TEST, EVENT_TESTS, Specializer
+from migrator.analysis import Kind, LoopNames, Unmappable
+from migrator.rules.base import FileContext
+from migrator.rules.base import Rule
+from migrator.analysis import consumer, loop_names, name_is_free
 
 BRANCH_ORDER = (Kind.TEXT, Kind.REASONING, Kind.USAGE)
 LABELS = {Kind.TEXT: "text deltas", Kind.REASONING: "reasoning deltas", Kind.USAGE: "usage at the end"}
@@ -94,7 +94,7 @@ class StreamLoops(Rule):
             if use.path == ("close", "()"):
                 site.claim_use(use)  # `stream.close()` is the same on a Responses stream
         try:
-            found = consumer(ctx, site)
+            found = consumer(ctx.tree, site)
             if found is None:
                 return  # nothing loops over the chunks; the analysis reports any other use
             loop, escapes = found
@@ -132,7 +132,7 @@ def _plan_loop(ctx: FileContext, site: CompletionCall, loop: cst.For) -> LoopPla
     for other in ctx.sites:
         if other is not site and is_inside(tree, other.call, loop.body):
             raise Unmappable(other.call, "the loop body makes another Chat Completions call; migrate this loop by hand")
-    names, renames = loop_names(ctx, loop)
+    names, renames = loop_names(ctx.tree, loop)
     plan = LoopPlan(loop, names, renames=renames)
     include_usage = _asks_for_usage(site)
     kinds = [Kind.TEXT, Kind.OTHER, Kind.REASONING] + ([Kind.USAGE] if include_usage else [])

@@ -26,10 +26,10 @@ from __future__ import annotations
 import libcst as cst
 
 from migrator.syntax import is_written, kwarg, replace_kwarg
-from migrator.analysis.calls import CompletionCall
-from migrator.engine.core import FileContext
-from migrator.analysis.providers import Provider
-from migrator.rules import Rule
+from migrator.analysis import CompletionCall
+from migrator.rules.base import FileContext
+from migrator.analysis import Provider
+from migrator.rules.base import Rule
 
 PARSED_PATH = ("choices", 0, "message", "parsed")
 DASHSCOPE_MESSAGE = (

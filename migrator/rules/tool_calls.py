@@ -48,9 +48,9 @@ from migrator.syntax import (
     only_argument_of,
     read_chain,
 )
-from migrator.analysis.calls import MESSAGE_NAME, ResultUse, accesses
-from migrator.engine.core import FileContext
-from migrator.rules import Rule
+from migrator.analysis import MESSAGE_NAME, ResultUse, accesses
+from migrator.rules.base import FileContext
+from migrator.rules.base import Rule
 
 TOOL_CALLS = ("choices", 0, "message", "tool_calls")
 #: `message.tool_calls`, where `message` holds the message object (RSP002 makes it the response).

@@ -45,8 +45,8 @@ from __future__ import annotations
 import libcst as cst
 
 from migrator.syntax import dict_entries, fill, fill_statements, remove_dict_keys, string
-from migrator.analysis.calls import CompletionCall, ResultUse
-from migrator.analysis.messages import (
+from migrator.analysis import CompletionCall, ResultUse
+from migrator.analysis import (
     REPLY_PATHS,
     ListedMessage,
     assistant_text,
@@ -56,9 +56,9 @@ from migrator.analysis.messages import (
     messages_problems,
     tool_call_fields,
 )
-from migrator.engine.core import FileContext
-from migrator.rules import Rule
-from migrator.analysis.unpacking import reading_call
+from migrator.rules.base import FileContext
+from migrator.rules.base import Rule
+from migrator.analysis import reading_call
 
 TOOL_RESULT_KEYS = {"role": "type", "tool_call_id": "call_id", "content": "output"}
 ASSISTANT_TEMPLATE = '{"role": "assistant", "content": CONTENT}'

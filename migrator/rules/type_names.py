@@ -29,9 +29,9 @@ import re
 
 import libcst as cst
 
-from migrator.engine.core import FileContext
+from migrator.rules.base import FileContext
 from migrator.findings import Severity
-from migrator.rules import Rule
+from migrator.rules.base import Rule
 
 CHAT_TYPES = "openai.types.chat"
 RESPONSES_TYPES = "openai.types.responses"

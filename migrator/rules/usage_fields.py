@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrator.analysis.calls import ResultUse
-from migrator.engine.core import FileContext
-from migrator.rules import Rule
+from migrator.analysis import ResultUse
+from migrator.rules.base import FileContext
+from migrator.rules.base import Rule
 
 RENAMES = {
     "prompt_tokens": "input_tokens",

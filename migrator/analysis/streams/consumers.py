@@ -13,6 +13,7 @@ from __future__ import annotations
 import libcst as cst
 
 from migrator.syntax import (
+    SourceTree,
     is_inside,
     is_truth_tested,
     none_comparison,
@@ -23,13 +24,11 @@ from migrator.syntax import (
 )
 from migrator.analysis.calls import CompletionCall
 from migrator.analysis.streams.reads import LoopNames, Unmappable, names_in, usage_rename
-from migrator.engine.core import FileContext
 
 
-def consumer(ctx: FileContext, site: CompletionCall) -> tuple[cst.For, list[cst.CSTNode]] | None:
+def consumer(tree: SourceTree, site: CompletionCall) -> tuple[cst.For, list[cst.CSTNode]] | None:
     """The loop over the call's chunks, and the nodes where the analysis blocked the call for
     uses this rule follows; None when no loop reads the chunks."""
-    tree = ctx.tree
     expr = tree.parent(site.call) if isinstance(tree.parent(site.call), cst.Await) else site.call
     parent = tree.parent(expr)
     if isinstance(parent, cst.For) and parent.iter is expr:
@@ -37,7 +36,7 @@ def consumer(ctx: FileContext, site: CompletionCall) -> tuple[cst.For, list[cst.
     if isinstance(parent, cst.WithItem) and parent.item is expr:
         if parent.asname is None or not isinstance(parent.asname.name, cst.Name):
             raise Unmappable(parent, "the stream is used as a context manager without `as <name>`")
-        loop = _loop_in_with(ctx, parent.asname.name)
+        loop = _loop_in_with(tree, parent.asname.name)
         return (loop, [expr]) if loop is not None else None
     target = _assigned_name(parent, expr)
     if target is None:
@@ -47,7 +46,7 @@ def consumer(ctx: FileContext, site: CompletionCall) -> tuple[cst.For, list[cst.
         return None
     # Names are not flow-sensitive: the analysis also blocked the call at loops over the same
     # name that another assignment feeds (`stream = ...` reused down a script).
-    foreign = _foreign_references(ctx, target)
+    foreign = _foreign_references(tree, target)
     return loop, [loop.iter, *(r for r in tree.references(tree.binding_at(target)) if r in foreign)]
 
 
@@ -76,14 +75,13 @@ def _loop_after(tree, target: cst.Name) -> cst.For | None:
     return None
 
 
-def _loop_in_with(ctx: FileContext, name: cst.Name) -> cst.For | None:
+def _loop_in_with(tree: SourceTree, name: cst.Name) -> cst.For | None:
     """The one loop over `name` in the body of `with <call> as name:`; every other use of the
     stream there must be `.close()` (the analysis does not follow `with ... as name`)."""
-    tree = ctx.tree
     statement = tree.enclosing(name, (cst.With,))
     binding = tree.binding_at(name)
     inside = [r for r in tree.references(binding) if is_inside(tree, r, statement.body)]
-    outside = [r for r in tree.references(binding) if r not in inside and r not in _foreign_references(ctx, name)]
+    outside = [r for r in tree.references(binding) if r not in inside and r not in _foreign_references(tree, name)]
     if any(b.node is not name and is_inside(tree, b.node, statement.body) for b in tree.bindings_in_scope_of(binding)):
         raise Unmappable(name, f"`{name.value}` is assigned again inside the `with` block")
     loops = [r for r in inside if isinstance(tree.parent(r), cst.For) and tree.parent(r).iter is r]
@@ -95,10 +93,9 @@ def _loop_in_with(ctx: FileContext, name: cst.Name) -> cst.For | None:
     return tree.parent(loops[0]) if loops else None
 
 
-def _foreign_references(ctx: FileContext, name: cst.Name) -> set[cst.Name]:
+def _foreign_references(tree: SourceTree, name: cst.Name) -> set[cst.Name]:
     """References of `name` that other bindings of it provably feed: the loop right after another
     assignment, and anything inside another `with ... as <name>:` block."""
-    tree = ctx.tree
     binding = tree.binding_at(name)
     foreign = set()
     for other in tree.bindings_in_scope_of(binding):
@@ -119,8 +116,7 @@ def _line(tree, node: cst.CSTNode) -> str:
     return text if len(text) <= 60 else text[:59] + "…"
 
 
-def loop_names(ctx: FileContext, loop: cst.For) -> tuple[LoopNames, list]:
-    tree = ctx.tree
+def loop_names(tree: SourceTree, loop: cst.For) -> tuple[LoopNames, list]:
     if not isinstance(loop.target, cst.Name):
         raise Unmappable(loop.target, "the loop unpacks the chunks; migrate this loop by hand")
     loop_var = loop.target.value
