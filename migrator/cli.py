@@ -12,8 +12,8 @@ import click
 from click.core import ParameterSource
 
 from migrator import __version__, config
-from migrator.files import run as files
-from migrator.output import report
+from migrator import files
+from migrator import output as report
 from migrator.analysis import provider_overrides
 from migrator.rules import all_rules, rule_by_code
 from migrator.settings import EFFORT_LEVELS, Settings

@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from fixture_cases import all_cases
 
-from migrator.files import run as files
+from migrator.files import processing as files
 from migrator.settings import Settings
 
 #: Appended to every copied file: a trigger of the call rules in a file that imports openai,

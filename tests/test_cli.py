@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from migrator.output import report
+from migrator import output as report
 from migrator.cli import main
 from migrator.findings import Finding, Severity
 
@@ -215,7 +215,7 @@ def test_apply_stdin_binary_passes_through_unchanged(run):
 
 
 def test_interrupt_exits_130_not_1(run, tmp_path, monkeypatch):
-    from migrator.files import run as files
+    from migrator import files
 
     def interrupted(*args, **kwargs):
         yield from ()
@@ -229,7 +229,7 @@ def test_interrupt_exits_130_not_1(run, tmp_path, monkeypatch):
 @pytest.mark.parametrize("where", ["config", "report"])
 def test_interrupt_outside_the_file_loop_exits_130_too(run, tmp_path, monkeypatch, where):
     from migrator import config
-    from migrator.output import report
+    from migrator import output as report
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
@@ -459,7 +459,7 @@ def test_python_dash_m(tmp_path):
 def test_the_garbage_collector_is_tuned_for_the_run_and_restored_after(run, tmp_path, monkeypatch):
     import gc
 
-    from migrator.files import run as files
+    from migrator import files
 
     seen, real_run = [], files.run
 

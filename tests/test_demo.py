@@ -8,7 +8,7 @@ import subprocess
 from fixture_cases import FIXTURES
 from test_equivalence import DASHSCOPE_HOST, run_program
 
-from migrator.files import run as files
+from migrator.files import processing as files
 from migrator.engine import migrate_source
 from migrator.settings import Settings
 

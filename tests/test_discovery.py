@@ -13,11 +13,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from migrator.files import run as files
+from migrator.files import processing as files
 from migrator.files import workers as pool
-from migrator.output import report
+from migrator import output as report
+from migrator.output import progress
 from migrator.cli import main
-from migrator.files.run import NOTEBOOK, PYTHON, TEXT, discover, kind_of
+from migrator.files import read_path_list
+from migrator.files import NOTEBOOK, PYTHON, TEXT, discover, kind_of
 from migrator.settings import Settings
 
 LEGACY = 'BASE = "https://dashscope.aliyuncs.com/api/v2/apps/protocols/compatible-mode/v1"\n'
@@ -87,11 +89,11 @@ def test_kind_of():
 def test_read_path_list(tmp_path, monkeypatch):
     listing = tmp_path / "shard.txt"
     listing.write_text("a.py\n\n  src/b.py  \r\n-\n")
-    assert files.read_path_list(str(listing)) == ["a.py", "src/b.py", os.path.join(".", "-")]
+    assert read_path_list(str(listing)) == ["a.py", "src/b.py", os.path.join(".", "-")]
     monkeypatch.setattr(sys, "stdin", io.StringIO("x.py\ny.py\n"))
-    assert files.read_path_list("-") == ["x.py", "y.py"]
+    assert read_path_list("-") == ["x.py", "y.py"]
     with pytest.raises(files.FileError, match="cannot read"):
-        files.read_path_list(str(tmp_path / "missing.txt"))
+        read_path_list(str(tmp_path / "missing.txt"))
 
 
 def test_files_from_a_list_and_from_stdin(cli, tmp_path):
@@ -203,7 +205,7 @@ def test_progress_only_for_a_person_watching(monkeypatch):
 
 
 def test_progress_bar_never_mixes_with_output(tmp_path, monkeypatch):
-    monkeypatch.setattr(report, "PROGRESS_FILES", 3)
+    monkeypatch.setattr(progress, "PROGRESS_FILES", 3)
     make(tmp_path, *(f"m{i}.py" for i in range(6)))
     make(tmp_path, "m3.py", text=LEGACY)
     out, err = Tty(), Tty()

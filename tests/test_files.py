@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from migrator.files import run as files
-from migrator.files.run import FileError, decode, discover, process, read_source, write_source
+from migrator.files import processing as files
+from migrator.files import FileError, decode, discover, process, read_source, write_source
 from migrator.settings import Settings
 
 LEGACY = 'BASE = "https://dashscope.aliyuncs.com/api/v2/apps/protocols/compatible-mode/v1"\n'
@@ -187,7 +187,7 @@ def test_write_removes_temp_file_on_keyboard_interrupt(tmp_path, monkeypatch):
     def interrupted(src, dst):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(files.os, "replace", interrupted)
+    monkeypatch.setattr(os, "replace", interrupted)
     with pytest.raises(KeyboardInterrupt):
         write_source(source, MIGRATED.encode())
     assert path.read_text() == LEGACY

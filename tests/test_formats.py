@@ -21,7 +21,7 @@ from click.testing import CliRunner
 
 from migrator.cli import main
 from migrator.findings import Finding, Severity
-from migrator.output.report import github_annotation, github_error
+from migrator.output.formats import github_annotation, github_error
 from migrator.rules import all_rules
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -251,7 +251,7 @@ def test_uncoloured_lines_are_what_rich_would_print(line, monkeypatch):
     from rich.console import Console
     from rich.text import Text
 
-    from migrator.output.report import Report, make_console
+    from migrator.output import Report, make_console
 
     by_rich, direct = io.StringIO(), io.StringIO()
     make_console(by_rich, color=False).print(Text(line), markup=False, highlight=False, emoji=False, soft_wrap=True)

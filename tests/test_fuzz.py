@@ -27,7 +27,7 @@ from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
 import migrator.engine.core
-from migrator.files import run as files
+from migrator.files import processing as files
 from migrator.engine import migrate_source
 from migrator.findings import Severity
 from migrator.rules import Rule, all_rules

@@ -7,6 +7,7 @@ left exactly as it was, that no temporary file remains, and that the run reports
 
 from __future__ import annotations
 
+import tempfile
 import errno
 import json
 import os
@@ -22,10 +23,10 @@ import pytest
 from click.testing import CliRunner
 
 import migrator.engine.core
-from migrator.files import run as files
+from migrator.files import processing as files
 from migrator.cli import main
 from migrator.engine import migrate_source
-from migrator.files.run import FileError, process, read_source, write_source
+from migrator.files import FileError, process, read_source, write_source
 from migrator.rules import Rule
 from migrator.settings import Settings
 
@@ -104,14 +105,14 @@ class _HalfWriter:
 
 def _fail_midway(monkeypatch, error: BaseException) -> None:
     real_fdopen = os.fdopen
-    monkeypatch.setattr(files.os, "fdopen", lambda fd, *a, **k: _HalfWriter(real_fdopen(fd, *a, **k), error))
+    monkeypatch.setattr(os, "fdopen", lambda fd, *a, **k: _HalfWriter(real_fdopen(fd, *a, **k), error))
 
 
 def _fail_in(monkeypatch, name: str, error: BaseException) -> None:
     def failing(*args, **kwargs):
         raise error
 
-    monkeypatch.setattr(files.os, name, failing)
+    monkeypatch.setattr(os, name, failing)
 
 
 def _refused(*args, **kwargs):
@@ -122,7 +123,7 @@ FAILURES = {
     "disk full midway": lambda mp: _fail_midway(mp, OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))),
     "chmod refused": lambda mp: _fail_in(mp, "chmod", PermissionError(errno.EPERM, os.strerror(errno.EPERM))),
     "rename refused": lambda mp: _fail_in(mp, "replace", OSError(errno.EXDEV, os.strerror(errno.EXDEV))),
-    "directory not writable": lambda mp: mp.setattr(files.tempfile, "mkstemp", _refused),
+    "directory not writable": lambda mp: mp.setattr(tempfile, "mkstemp", _refused),
 }
 
 
@@ -150,7 +151,7 @@ def test_a_failed_write_is_one_line_exit_2_and_the_other_files_are_written(run, 
 
     if not Path("/proc/self/fd").is_dir():
         pytest.skip("needs /proc to tell the temporary files apart")
-    monkeypatch.setattr(files.os, "fdopen", disk_full_for_b)
+    monkeypatch.setattr(os, "fdopen", disk_full_for_b)
     result = run("apply", "--jobs", "1", ".")
     assert result.exit_code == 2
     assert "error: b.py: cannot write: no space left on device\n" in result.stderr
@@ -175,7 +176,7 @@ def test_the_swap_happens_only_once_the_new_text_is_complete_and_closed(tmp_path
         seen["temp in same directory"] = Path(src).parent == Path(dst).parent
         return real_replace(src, dst)
 
-    monkeypatch.setattr(files.os, "replace", replace)
+    monkeypatch.setattr(os, "replace", replace)
     assert process(path, Settings(), write=True).written
     assert seen == {"target before the swap": chat().encode(), "temp file": expected, "temp in same directory": True}
     assert path.read_bytes() == expected and listing(tmp_path) == ["a.py"]
@@ -551,7 +552,7 @@ def test_ctrl_c_during_apply_exits_130_with_finished_files_complete(run, tmp_pat
             raise KeyboardInterrupt
         return real_replace(src, dst)
 
-    monkeypatch.setattr(files.os, "replace", replace)
+    monkeypatch.setattr(os, "replace", replace)
     result = run("apply", "--jobs", "1", ".")
     assert result.exit_code == 130 and "interrupted" in result.stderr
     assert [(tmp_path / n).read_text() for n in ("a.py", "b.py", "c.py")] == [MIGRATED, LEGACY, LEGACY]
@@ -571,7 +572,7 @@ def _sigint_then(real):
 @pytest.mark.parametrize("where", ["mkstemp", "replace"])
 def test_a_real_ctrl_c_during_a_write_waits_for_the_write_to_finish(tmp_path, monkeypatch, where):
     path = write(tmp_path / "a.py", LEGACY)
-    module = files.tempfile if where == "mkstemp" else files.os
+    module = tempfile if where == "mkstemp" else os
     monkeypatch.setattr(module, where, _sigint_then(getattr(module, where)))
     with pytest.raises(KeyboardInterrupt):
         process(path, Settings(), write=True)
@@ -582,7 +583,7 @@ def test_a_real_ctrl_c_during_a_write_waits_for_the_write_to_finish(tmp_path, mo
 
 def test_a_second_ctrl_c_during_a_write_interrupts_at_once_and_cleans_up(tmp_path, monkeypatch):
     path = write(tmp_path / "a.py", LEGACY)
-    monkeypatch.setattr(files.os, "chmod", _sigint_then(_sigint_then(os.chmod)))
+    monkeypatch.setattr(os, "chmod", _sigint_then(_sigint_then(os.chmod)))
     with pytest.raises(KeyboardInterrupt):
         process(path, Settings(), write=True)
     monkeypatch.undo()
@@ -596,7 +597,7 @@ def test_sigterm_during_a_write_ends_the_process_only_once_the_file_is_whole(tmp
     script = (
         "import os, signal, sys\n"
         "from pathlib import Path\n"
-        "from migrator.files import run as files\n"
+        "from migrator.files import processing as files\n"
         "from migrator.settings import Settings\n"
         "real = os.replace\n"
         "def replace(src, dst):\n"
