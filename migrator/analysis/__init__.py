@@ -34,7 +34,8 @@ from migrator.analysis.messages import (
     messages_problems,
     tool_call_fields,
 )
-from migrator.analysis.project import ProjectIndex, absolute_name, may_export_client, module_name
+from migrator.analysis.modules import absolute_name, module_name
+from migrator.analysis.project import ProjectIndex, may_export_client
 from migrator.analysis.providers import Provider, dashscope_facts, model_maker, provider_overrides, supported_models
 from migrator.analysis.streams.consumers import consumer, loop_names, name_is_free
 from migrator.analysis.streams.loops import CREATED_TEST, EVENT_TESTS, Specializer, does_nothing_with_empty

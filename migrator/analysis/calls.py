@@ -15,7 +15,7 @@ import libcst as cst
 
 from migrator.syntax import Binding, SourceTree, dict_entries, kwarg, literal_string, receiver_class, subscript_key
 from migrator.analysis.content import ContentReader
-from migrator.analysis.project import absolute_name
+from migrator.analysis.modules import absolute_name
 from migrator.analysis.providers import Provider, Target, classify_base_url
 from migrator.analysis.unpacking import UnpackedDict, unpacked_dict, virtual_arguments
 

@@ -16,7 +16,6 @@ tests with Python's own parser, as it tests `import openai`.
 from __future__ import annotations
 
 import ast
-import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -25,6 +24,8 @@ from pathlib import Path
 
 import libcst as cst
 
+from migrator.analysis.calls import Analysis
+from migrator.analysis.modules import absolute_name, forget_packages, module_name
 from migrator.syntax import SourceTree
 
 
@@ -77,9 +78,7 @@ class ProjectIndex:
     def build(cls, files: Iterable[tuple[Path, str]], others: Iterable[Path] = ()) -> ProjectIndex:
         """Index the clients that `files` (path, source text) export. `others`: the other files
         of the run, so that a module name two files share is known to be ambiguous."""
-        from migrator.analysis.calls import Analysis  # the analysis asks the index in turn
-
-        _package_of.cache_clear()  # packages may have changed since an earlier run in this process
+        forget_packages()  # packages may have changed since an earlier run in this process
         parsed = []
         files = list(files)
         names = {path.name for path, _ in files}
@@ -143,34 +142,3 @@ def may_export_client(raw: bytes) -> bool:
     client made under an `if` or in a class is not looked for: its users are reported as
     before, never migrated on a guess."""
     return b"openai" in raw and _EXPORT_LINE.search(raw) is not None
-
-
-def module_name(path: Path) -> str | None:
-    """`pkg.sub.mod` for pkg/sub/mod.py inside packages (folders with __init__.py)."""
-    path = path.resolve()
-    parts = [*_package_of(path.parent), *([] if path.name == "__init__.py" else [path.stem])]
-    return ".".join(parts) if parts else None
-
-
-@functools.lru_cache(maxsize=4096)
-def _package_of(folder: Path) -> tuple[str, ...]:
-    """The dotted package a folder is, as names; () outside packages. Cached: the files of a
-    run share their folders (`ProjectIndex.build` starts afresh)."""
-    if folder.parent == folder or not (folder / "__init__.py").exists():
-        return ()
-    return (*_package_of(folder.parent), folder.name)
-
-
-def absolute_name(qualified: str, module: str | None, is_package: bool) -> str | None:
-    """Resolve a relative import name (`.clients.client`) against the importing module."""
-    if not qualified.startswith("."):
-        return qualified
-    if module is None:
-        return None
-    level = len(qualified) - len(qualified.lstrip("."))
-    package = module.split(".") if is_package else module.split(".")[:-1]
-    if level - 1 > len(package):
-        return None
-    base = package[: len(package) - (level - 1)]
-    rest = qualified[level:]
-    return ".".join([*base, rest]) if base else rest
