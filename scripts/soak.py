@@ -14,7 +14,7 @@ fixture's `before.py` appended (real OpenAI code inside real-world code). Then i
 - every changed file compiles, and a second run changes nothing (idempotence);
 - no temporary file is left behind.
 
-It prints counts and timings, and exits 1 when a check fails. `tests/test_soak.py` runs the
+It prints counts and timings, and exits 1 when a check fails. `tests/e2e/test_soak.py` runs the
 same checks on a sample, so a slow full soak is only needed now and then.
 """
 

@@ -5,7 +5,7 @@ every file is first searched, as bytes, for the `triggers` of the enabled rules 
 must occur in a file for a rule to act on it). Only files that hold one are decoded and
 parsed. The rules that act on OpenAI calls count only in a file that also holds `openai`; and
 the engine, once Python's own parser (many times faster than LibCST's) has read the file, lets
-them act only where it imports `openai` (`imports_openai`), the only way a client is recognized. The search must never miss a file a rule would act on (tests/test_prefilter.py checks
+them act only where it imports `openai` (`imports_openai`), the only way a client is recognized. The search must never miss a file a rule would act on (tests/engine/test_prefilter.py checks
 that property); finding a trigger in a file no rule then touches only costs time.
 
 Searching the bytes is exact when the triggers are encoded the way the file is: for UTF-8

@@ -1,6 +1,6 @@
 """Code generation: the one module that uses LibCST's internals (its code generation state and
 the nodes' `_codegen`), so that a LibCST release that changes them breaks here, loudly
-(`tests/test_tree.py` checks what is generated against LibCST's own `Module.code`).
+(`tests/syntax/test_tree.py` checks what is generated against LibCST's own `Module.code`).
 
 - `index_module`: one code generation of a module that notes where each node starts and the
   tokens of every statement, with the indentation it was printed at;

@@ -173,7 +173,7 @@ def test_the_code_of_every_migrated_fixture_is_libcsts_code_of_the_edited_module
 
     monkeypatch.setattr(SourceTree, "edited_module", once)
     monkeypatch.setattr(SourceTree, "edited_code", checking)
-    fixtures = Path(__file__).resolve().parent.parent / "fixtures"
+    fixtures = Path(__file__).resolve().parents[2] / "fixtures"
     edited_by_kind = {}
     for before in sorted(fixtures.rglob("before.py")):
         for kind, text in _wrapped(before.read_text()).items():

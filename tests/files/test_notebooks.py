@@ -353,7 +353,7 @@ def test_machine_formats_carry_the_cell_error_like_a_file_error(cli, jobs):
     assert notification["message"]["text"] == message
     assert notification["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "nb.ipynb"
     assert {r["ruleId"] for r in run["results"]} >= {"RSP001", "RSP002"}
-    schema = Path(__file__).resolve().parent / "data" / "sarif-schema-2.1.0.json"
+    schema = Path(__file__).resolve().parents[1] / "data" / "sarif-schema-2.1.0.json"
     jsonschema = pytest.importorskip("jsonschema")
     jsonschema.validate(json.loads(result.stdout), json.loads(schema.read_text(encoding="utf-8")))
 

@@ -36,7 +36,7 @@ from migrator.settings import Settings
 CASES = all_cases()
 SOURCES = {case.id: case.before.read_text() for case in CASES}
 
-#: More examples for a long local run: MIGRATOR_FUZZ_EXAMPLES=2000 pytest tests/test_fuzz.py
+#: More examples for a long local run: MIGRATOR_FUZZ_EXAMPLES=2000 pytest tests/engine/test_fuzz.py
 EXAMPLES = int(os.environ.get("MIGRATOR_FUZZ_EXAMPLES", "200"))
 
 FUZZ = settings(

@@ -145,7 +145,7 @@ def test_the_projects_black_line_length_is_used(run, tmp_path):
 
 
 def test_history_chain_fixture_is_laid_out():
-    root = Path(__file__).resolve().parent.parent / "fixtures/history-chain/for_loop"
+    root = Path(__file__).resolve().parents[2] / "fixtures/history-chain/for_loop"
     after = (root / "after.py").read_text()
     assert max(len(line) for line in after.splitlines()) <= 100  # was a 130-character line
     assert "previous_response_id=previous_response_id,\n" in after
@@ -201,7 +201,7 @@ def test_a_statement_in_a_match_case_is_laid_out_at_its_indentation():
 def _one_line_statements() -> list[str]:
     """Every statement of the fixtures written on one line, longer than 40 characters, without comments."""
     found = set()
-    for path in sorted((Path(__file__).resolve().parent.parent / "fixtures").rglob("*.py")):
+    for path in sorted((Path(__file__).resolve().parents[2] / "fixtures").rglob("*.py")):
         text = path.read_text()
         lines = text.splitlines()
         for node in ast.walk(ast.parse(text)):

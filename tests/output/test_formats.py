@@ -24,7 +24,7 @@ from migrator.findings import Finding, Severity
 from migrator.output.formats import github_annotation, github_error
 from migrator.rules import all_rules
 
-DATA = Path(__file__).resolve().parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 UPDATE = os.environ.get("MIGRATOR_UPDATE_GOLDEN") == "1"
 
 CLIENT = """\
@@ -159,7 +159,7 @@ def test_exit_zero_but_still_2_on_failures(project):
 
 # --- pre-commit --------------------------------------------------------------------------------------
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_pre_commit_manifest_is_valid():

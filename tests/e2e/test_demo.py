@@ -6,7 +6,7 @@ import shutil
 import subprocess
 
 from fixture_cases import FIXTURES
-from test_equivalence import DASHSCOPE_HOST, run_program
+from programs import DASHSCOPE_HOST, run_program
 
 from migrator.files import processing as files
 from migrator.engine import migrate_source

@@ -246,7 +246,7 @@ def test_stopping_early_never_hangs_at_exit(tmp_path):
     """Workers killed mid-send used to leave the executor's manager thread waiting forever, and the
     interpreter hung at exit joining it (about one run in seven)."""
     script = tmp_path / "stop.py"
-    script.write_text(STOPPED_EARLY.format(root=str(Path(pool.__file__).parent.parent)))
+    script.write_text(STOPPED_EARLY.format(root=str(Path(pool.__file__).parents[2])))
     for _ in range(5):
         done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=30, check=False)
         assert (done.returncode, done.stdout) == (0, "stopped\n"), done.stderr
