@@ -164,6 +164,7 @@ def _run(
 
 def _run_once(ctx: FileContext, rules: list[Rule]) -> None:
     tree = ctx.tree
+    assert isinstance(tree, HeldEditsTree)  # (`_run` makes it one)
     for rule in rules:
         rule.plan(ctx)
     _decide(ctx)
@@ -214,9 +215,9 @@ def _decide(ctx: FileContext) -> None:
                     )
                     site.migrate = False
                     changed = True
-            stuck = [(s, reason) for s, reason in site.together if not s.migrate]
-            if site.migrate and stuck:
-                other, reason = stuck[0]
+            waiting = [(s, reason) for s, reason in site.together if not s.migrate]
+            if site.migrate and waiting:
+                other, reason = waiting[0]
                 line = ctx.tree.position(other.call)[0]
                 site.block("RSP001", site.call.func, f"{reason}; the call on line {line} stays on Chat Completions")
                 site.migrate = False
@@ -253,6 +254,7 @@ def _still_staying(site: CompletionCall, block) -> str:
 
 def _unclaimed_use_message(tree: SourceTree, use: ResultUse) -> str:
     if use.path == (MESSAGE_NAME,):  # the message object itself: passed on, returned, stored
+        assert isinstance(use.base, cst.Name)  # (the name that holds it)
         return (
             f"`{use.base.value}` holds the message object and {describe_escape(tree, use.base)}, "
             "where the tool cannot follow it; migrate this call by hand"
@@ -264,6 +266,7 @@ def _unclaimed_use_message(tree: SourceTree, use: ResultUse) -> str:
 
 
 def _unclaimed_message(arg: cst.Arg) -> str:
+    assert arg.keyword is not None  # (only keyword arguments are claimed)
     name = arg.keyword.value
     if name == "stream":
         return (

@@ -43,7 +43,9 @@ def relayout(tree: SourceTree, edited: Iterable[cst.CSTNode], line_length: int) 
         )
 
 
-def _simple_statement(tree: SourceTree, node: cst.CSTNode) -> cst.CSTNode | None:
+def _simple_statement(
+    tree: SourceTree, node: cst.CSTNode
+) -> cst.SimpleStatementLine | cst.BaseCompoundStatement | None:
     """The statement line `node` is part of, or the compound statement whose header it is in
     (None for a header that is not laid out)."""
     for candidate in (node, *tree.ancestors(node)):
@@ -81,9 +83,9 @@ def _longest(code: str) -> int:
 
 
 def _laid_out(new: cst.CSTNode, old: cst.CSTNode, indent: list[str], line_length: int, tree: SourceTree) -> cst.CSTNode:
-    if isinstance(new, _HEADERS_LAID_OUT) and type(new) is type(old):
+    if isinstance(new, _HEADERS_LAID_OUT) and isinstance(old, _HEADERS_LAID_OUT) and type(new) is type(old):
         return _laid_out_header(new, old, indent, line_length, tree.module)
-    if not isinstance(new, cst.SimpleStatementLine):
+    if not isinstance(new, cst.SimpleStatementLine) or not isinstance(old, cst.SimpleStatementLine):
         return new
     module = tree.module
     tokens = _tokens(new, indent, module)
@@ -107,8 +109,8 @@ def _laid_out(new: cst.CSTNode, old: cst.CSTNode, indent: list[str], line_length
         # the statement's indentation each is that indentation and the line, as LibCST would print
         # the parsed layout (parsing it to print it would cost more than black). The line break is
         # a token of its own, as LibCST makes it: a module without a final one drops the last token.
-        laid_out = [token for line in formatted.splitlines() for token in (prefix + line, module.default_newline)]
-        return tree.rendered(new, indent, laid_out)
+        lines = [token for line in formatted.splitlines() for token in (prefix + line, module.default_newline)]
+        return tree.rendered(new, indent, lines)
     code = code_for_node(new.with_changes(leading_lines=()), _BLACK_INPUT)
     try:
         formatted = formatted_by_black(code, width)

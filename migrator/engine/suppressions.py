@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from migrator.rules.base import Suppressions as Marks
 from migrator.syntax import Edit, SourceTree
 from migrator.analysis import CompletionCall
 
@@ -99,7 +100,7 @@ class HeldEditsTree(SourceTree):
         else:
             self._held.append((node, change, self.rule_code))
 
-    def commit(self, suppressions: Suppressions | None) -> tuple[list[cst.CSTNode], list[cst.CSTNode]]:
+    def commit(self, suppressions: Marks | None) -> tuple[list[cst.CSTNode], list[cst.CSTNode]]:
         """Register the held edits but the suppressed ones; later edits go straight through.
         Returns the nodes edited and the nodes whose edits were dropped."""
         held, self._held = self._held or [], None

@@ -147,7 +147,7 @@ def migrate_notebook(raw: bytes, settings: Settings, display: str = "<notebook>"
     result, lines = _migrate_cells(cells, settings, display, project)
     errors = [cell.error for cell in cells if cell.error is not None]
     bad = {cell.number for cell in cells if cell.error is not None}
-    findings = [_in_cell(f, lines, bad) for f in result.findings]
+    findings: list[Finding] = [_in_cell(f, lines, bad) for f in result.findings]
     if not result.changed:
         return Migrated(Result(text, text, findings), encoding, cell_errors=errors)
     parts = _split_back(result.new_source, cells)
@@ -197,7 +197,8 @@ def _load(text: str) -> dict:
 
 
 def _language(notebook: dict) -> str:
-    metadata = notebook.get("metadata") if isinstance(notebook.get("metadata"), dict) else {}
+    found = notebook.get("metadata")
+    metadata = found if isinstance(found, dict) else {}
     for key, name in (("kernelspec", "language"), ("language_info", "name")):
         section = metadata.get(key)
         if isinstance(section, dict) and isinstance(section.get(name), str):
@@ -434,7 +435,10 @@ def _styles(original: str) -> list[dict]:
     ascii_options = (False, True) if original.isascii() else (False,)
     second = original.split("\n", 2)[1] if original.count("\n") >= 2 else None
     if second is None:
-        layouts = [{"indent": None, "separators": (", ", ": ")}, {"indent": None, "separators": (",", ":")}]
+        layouts: list[dict[str, object]] = [
+            {"indent": None, "separators": (", ", ": ")},
+            {"indent": None, "separators": (",", ":")},
+        ]
     else:
         found = second[: len(second) - len(second.lstrip(" \t"))]
         indent = found if found.startswith("\t") else len(found)

@@ -268,6 +268,7 @@ class Run:
     def __iter__(self) -> Iterator[Outcome]:
         prefilters = _Prefilters.for_settings(self.settings)
         project = None
+        scanned: Iterable[Outcome]
         if self._uses_project_index(prefilters):
             # Every file is read before any is migrated: the index of the clients that modules
             # export must be complete before the first file that imports one is analysed.

@@ -18,6 +18,7 @@ import tokenize
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 
 from migrator.files.discovery import STDIN, STDIN_NAME, FileError
 
@@ -121,9 +122,9 @@ def _signals_held() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    held: list[tuple[int, object]] = []
+    held: list[tuple[int, FrameType | None]] = []
 
-    def hold(signum: int, frame: object) -> None:
+    def hold(signum: int, frame: FrameType | None) -> None:
         if held:
             raise KeyboardInterrupt
         held.append((signum, frame))
@@ -143,6 +144,7 @@ def _signals_held() -> Iterator[None]:
 
 
 def _replace(source: SourceFile, new_raw: bytes) -> None:
+    assert source.path is not None  # (stdin is printed, never written)
     target = Path(os.path.realpath(source.path))  # write through a symlink, not over it
     try:
         status = target.stat()

@@ -4,7 +4,7 @@ paths) comes out verbatim: no markup, no emoji codes, no highlighting, no re-wra
 from __future__ import annotations
 
 import os
-from typing import TextIO
+from typing import IO, TextIO
 
 from rich.console import Console
 from rich.text import Text
@@ -27,7 +27,7 @@ def make_console(stream: TextIO, color: bool | None = None) -> Console:
     )
 
 
-def isatty(stream: TextIO) -> bool:
+def isatty(stream: IO[str]) -> bool:
     try:
         return stream.isatty()
     except (AttributeError, ValueError):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 
 from migrator import __version__
+from migrator.rules import Rule
 from migrator.findings import Finding, Severity
 
 _GITHUB_COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
@@ -45,7 +46,7 @@ def _artifact(path: str) -> dict:
     return {"uri": urllib.parse.quote(posix), "uriBaseId": "%SRCROOT%"}
 
 
-def _sarif_rule(rule: type) -> dict:
+def _sarif_rule(rule: type[Rule]) -> dict:
     doc = rule.doc() or f"{rule.code} {rule.slug}: {rule.summary}"
     first_paragraph = " ".join(doc.split("\n\n", 1)[0].split())
     return {
@@ -59,14 +60,14 @@ def _sarif_rule(rule: type) -> dict:
 
 
 def sarif_log(
-    findings: Sequence[tuple[str, Finding]], errors: Sequence[tuple[str, str]], rules: Sequence[type]
+    findings: Sequence[tuple[str, Finding]], errors: Sequence[tuple[str, str]], rules: Sequence[type[Rule]]
 ) -> dict:
     """A SARIF 2.1.0 log: every rule with its documentation, every finding as a result, every file
     that could not be processed as a tool notification."""
     index = {rule.code: i for i, rule in enumerate(rules)}
     results = []
     for path, finding in findings:
-        result = {
+        result: dict[str, object] = {
             "ruleId": finding.code,
             "level": _SARIF_LEVELS[finding.severity],
             "message": {"text": finding.message},
@@ -91,7 +92,7 @@ def sarif_log(
         }
         for path, message in errors
     ]
-    driver = {"name": "migrator", "version": __version__, "semanticVersion": __version__}
+    driver: dict[str, object] = {"name": "migrator", "version": __version__, "semanticVersion": __version__}
     driver["rules"] = [_sarif_rule(rule) for rule in rules]
     return {
         "$schema": SARIF_SCHEMA,

@@ -61,7 +61,7 @@ class _ProgressBar:
 
     def __init__(self, rep: Report, total: int | None) -> None:
         self.total = total
-        console = Console(file=rep.err.file, force_terminal=True, color_system=rep.err.color_system and "standard")
+        console = Console(file=rep.err.file, force_terminal=True, color_system="standard" if rep.err.color_system else None)
         self.progress = Progress(
             TextColumn("migrator {task.description}"),
             BarColumn(),

@@ -11,6 +11,8 @@ the nodes' `_codegen`), so that a LibCST release that changes them breaks here, 
 
 from __future__ import annotations
 
+from typing import Literal
+
 import libcst as cst
 from libcst._nodes.internal import CodegenState
 
@@ -27,7 +29,7 @@ class _NoContext:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, *exc_info) -> bool:
+    def __exit__(self, *exc_info: object) -> Literal[False]:
         return False
 
 
@@ -49,6 +51,9 @@ class _SplicingState(_CodegenState):
     statements (from the positions pass) and of the statement lines layout rendered."""
 
     __slots__ = ("rendered", "spans", "known_tokens")
+    rendered: dict[int, tuple[list[str], list[str], cst.SimpleStatementLine]]
+    spans: dict[int, tuple[int, int, tuple[str, ...]]]
+    known_tokens: list[str]
 
     def statement(self, node: cst.CSTNode) -> None:
         """Add `node`'s code: the tokens generated for it before when it is a statement of the
@@ -65,8 +70,6 @@ class SplicedBlock(cst.IndentedBlock):
     """An indented block that an edit rebuilt: generated with the tree's `splice`, each
     of its statements that no edit touched reuses its code; anywhere else it is an ordinary
     block. `_codegen_impl` is LibCST's own `IndentedBlock._codegen_impl` with that one change."""
-
-    __slots__ = ()
 
     def _codegen_impl(self, state: CodegenState) -> None:
         if type(state) is not _SplicingState:
@@ -92,8 +95,6 @@ class RenderedLine(cst.SimpleStatementLine):
     (LibCST's own `Module.code`, another indentation) it is an ordinary statement line; a
     changed copy (`with_changes`) has a new id, so no code is known for it."""
 
-    __slots__ = ()
-
     def _codegen_impl(self, state: CodegenState) -> None:
         known = state.rendered.get(id(self)) if type(state) is _SplicingState else None
         if known is not None and known[2] is self and known[0] == state.indent_tokens:
@@ -112,6 +113,9 @@ class _PositionState(CodegenState):
     of `tokens` is the index of the next one."""
 
     __slots__ = ("starts", "spans", "opened")
+    starts: dict[int, int]
+    spans: dict[int, tuple[int, int, tuple[str, ...]]]
+    opened: list[int]
 
     def before_codegen(self, node: cst.CSTNode) -> None:
         self.starts[id(node)] = len(self.tokens)

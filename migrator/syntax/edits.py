@@ -6,9 +6,14 @@ stays on one line and a one-argument-per-line call keeps that shape.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import functools
 
 import libcst as cst
+
+if TYPE_CHECKING:
+    from migrator.syntax.tree import SourceTree
 
 from migrator.syntax.codegen import bare_code
 from migrator.syntax.literals import string_value
@@ -108,7 +113,11 @@ def _is_between(arg: cst.Arg, args: list[cst.Arg]) -> bool:
 
 def remove_dict_keys(node: cst.Dict, keys: set[str]) -> cst.Dict:
     elements = list(node.elements)
-    kept = [e for e in elements if not (isinstance(e.key, cst.SimpleString) and string_value(e.key) in keys)]
+    kept = [
+        e
+        for e in elements
+        if not (isinstance(e, cst.DictElement) and isinstance(e.key, cst.SimpleString) and string_value(e.key) in keys)
+    ]
     if kept and kept[-1] is not elements[-1]:
         kept[-1] = kept[-1].with_changes(comma=elements[-1].comma)
     return node.with_changes(elements=kept)
@@ -258,7 +267,9 @@ def fill(code: str, **values: cst.BaseExpression) -> cst.BaseExpression:
     `fill('RESULT.output', RESULT=node)` keeps `node` exactly as it is (edits included).
     """
 
-    return replace_names(_template(code), values)
+    filled = replace_names(_template(code), values)
+    assert isinstance(filled, cst.BaseExpression)  # an expression with expressions put in
+    return filled
 
 
 @functools.lru_cache(maxsize=512)
@@ -277,7 +288,11 @@ def keep_parens(old: cst.BaseExpression, new: cst.BaseExpression) -> cst.BaseExp
 def descend(node: cst.BaseExpression, steps: int) -> cst.BaseExpression:
     """The expression `steps` accesses below `node` (`a.b[0].c` two steps down is `a.b`)."""
     for _ in range(steps):
-        node = node.func if isinstance(node, cst.Call) else node.value
+        if isinstance(node, cst.Call):
+            node = node.func
+        else:
+            assert isinstance(node, (cst.Attribute, cst.Subscript))  # an access
+            node = node.value
     return node
 
 
@@ -286,13 +301,18 @@ def fill_statements(code: str, module: cst.Module, **values: cst.BaseExpression)
     each UPPERCASE placeholder name replaced by the node given for it."""
 
     code = code.replace("    ", module.default_indent)
-    return [replace_names(statement, values) for statement in cst.parse_module(code, module.config_for_parsing).body]
+    statements = []
+    for statement in cst.parse_module(code, module.config_for_parsing).body:
+        filled = replace_names(statement, values)
+        assert isinstance(filled, cst.BaseStatement)  # names replaced inside, not the statement
+        statements.append(filled)
+    return statements
 
 
 LINE_LIMIT = 120
 
 
-def line_layout(tree, node: cst.CSTNode) -> tuple[int, int, int]:
+def line_layout(tree: SourceTree, node: cst.CSTNode) -> tuple[int, int, int]:
     """Where `node` starts: its column, its statement's indentation, and the indentation of its
     line relative to that statement (what LibCST's parenthesized whitespace is relative to)."""
     line, column = tree.position(node)
@@ -338,7 +358,7 @@ def _line_break(indent: int) -> cst.ParenthesizedWhitespace:
     return cst.ParenthesizedWhitespace(indent=True, last_line=cst.SimpleWhitespace(" " * indent))
 
 
-def parenthesize_unless_whole(tree, old: cst.BaseExpression, new: cst.BaseExpression) -> cst.BaseExpression:
+def parenthesize_unless_whole(tree: SourceTree, old: cst.BaseExpression, new: cst.BaseExpression) -> cst.BaseExpression:
     """`new` (an `and` / `or` expression replacing `old`) in parentheses, unless `old` stands where a
     whole expression goes anyway (a statement, an argument, a test) or was parenthesized already."""
     if getattr(old, "lpar", None):

@@ -11,7 +11,10 @@ def dict_entries(node: cst.Dict) -> dict[str, cst.DictElement] | None:
     for element in node.elements:
         if not isinstance(element, cst.DictElement) or not isinstance(element.key, cst.SimpleString):
             return None
-        entries[string_value(element.key)] = element
+        key = string_value(element.key)
+        if isinstance(key, bytes):
+            return None  # (`b"role"`: no key a message or a tool has)
+        entries[key] = element
     return entries
 
 
@@ -37,8 +40,8 @@ def literal_string(expr: cst.BaseExpression) -> str | None:
         value = string_value(expr)
         return value if isinstance(value, str) else None
     if isinstance(expr, cst.ConcatenatedString):
-        value = expr.evaluated_value
-        return value if isinstance(value, str) else None
+        joined = expr.evaluated_value
+        return joined if isinstance(joined, str) else None
     return None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import typing
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import libcst as cst
 
@@ -13,8 +13,9 @@ import libcst as cst
 def keep_parentheses(old: cst.CSTNode, new: cst.CSTNode) -> cst.CSTNode:
     """`new` in the parentheses `old` was written in, if it has none of its own: the code
     around may need them (`return(x)`, `yield(x)`, `not(x)` have no space to spare)."""
-    if new is not old and getattr(old, "lpar", None) and isinstance(new, cst.BaseExpression) and not new.lpar:
-        return new.with_changes(lpar=old.lpar, rpar=old.rpar)
+    lpar = getattr(old, "lpar", None)
+    if new is not old and lpar and isinstance(new, cst.BaseExpression) and not new.lpar:
+        return new.with_changes(lpar=lpar, rpar=getattr(old, "rpar"))
     return new
 
 
@@ -84,7 +85,7 @@ def children(node: cst.CSTNode) -> list[cst.CSTNode]:
     return children
 
 
-def replace_names(node: cst.CSTNode, values: dict[str, cst.CSTNode]) -> cst.CSTNode:
+def replace_names(node: cst.CSTNode, values: Mapping[str, cst.CSTNode]) -> cst.CSTNode:
     """`node` with every Name whose value is a key of `values` replaced by the node given for it
     (which is not looked into), as a LibCST transformer with that `leave_Name` would return it,
     several times faster: only the branches that hold such a Name are rebuilt."""

@@ -3,7 +3,12 @@ class holds a node, which keyword argument a call has."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import libcst as cst
+
+if TYPE_CHECKING:
+    from migrator.syntax.tree import SourceTree
 
 from migrator.syntax.literals import subscript_key
 
@@ -15,7 +20,7 @@ def kwarg(call: cst.Call, name: str) -> cst.Arg | None:
     return None
 
 
-def assigned_value(tree, name: cst.Name) -> cst.BaseExpression | None:
+def assigned_value(tree: SourceTree, name: cst.Name) -> cst.BaseExpression | None:
     """The value of the one plain assignment `name` can refer to (`LIMIT = 200`), else None.
 
     `tree` is the file's `SourceTree`.
@@ -26,9 +31,11 @@ def assigned_value(tree, name: cst.Name) -> cst.BaseExpression | None:
     return None
 
 
-def read_chain(tree, base: cst.BaseExpression) -> tuple[list[cst.BaseExpression], tuple[str | int, ...]]:
+def read_chain(tree: SourceTree, base: cst.BaseExpression) -> tuple[list[cst.BaseExpression], tuple[str | int, ...]]:
     """The accesses made on `base`: the nodes covering each step and the path, like `ResultUse`."""
-    chain, path, node = [base], [], base
+    chain: list[cst.BaseExpression] = [base]
+    path: list[str | int] = []
+    node = base
     while True:
         parent = tree.parent(node)
         if isinstance(parent, cst.Attribute) and parent.value is node:
@@ -43,7 +50,7 @@ def read_chain(tree, base: cst.BaseExpression) -> tuple[list[cst.BaseExpression]
         node = parent
 
 
-def is_written(tree, node: cst.CSTNode) -> bool:
+def is_written(tree: SourceTree, node: cst.CSTNode) -> bool:
     """True when `node` is assigned to or deleted rather than read."""
     parent = tree.parent(node)
     return isinstance(parent, (cst.AssignTarget, cst.Del)) or (
@@ -51,7 +58,7 @@ def is_written(tree, node: cst.CSTNode) -> bool:
     )
 
 
-def is_builtin_call(tree, node: cst.CSTNode, name: str) -> bool:
+def is_builtin_call(tree: SourceTree, node: cst.CSTNode, name: str) -> bool:
     """True when `node` is a call of the builtin `name` (not shadowed in this file)."""
     return (
         isinstance(node, cst.Call)
@@ -61,16 +68,23 @@ def is_builtin_call(tree, node: cst.CSTNode, name: str) -> bool:
     )
 
 
-def only_argument_of(tree, node: cst.CSTNode, name: str) -> cst.Call | None:
+def only_argument_of(tree: SourceTree, node: cst.CSTNode, name: str) -> cst.Call | None:
     """The call if `node` is the single plain argument of the builtin `name`, as in `len(node)`."""
     arg = tree.parent(node)
     call = tree.parent(arg) if isinstance(arg, cst.Arg) else None
-    if is_builtin_call(tree, call, name) and len(call.args) == 1 and arg.keyword is None and not arg.star:
+    if (
+        isinstance(arg, cst.Arg)
+        and isinstance(call, cst.Call)
+        and is_builtin_call(tree, call, name)
+        and len(call.args) == 1
+        and arg.keyword is None
+        and not arg.star
+    ):
         return call
     return None
 
 
-def is_truth_tested(tree, node: cst.CSTNode) -> bool:
+def is_truth_tested(tree: SourceTree, node: cst.CSTNode) -> bool:
     """True when only the truth of `node` matters: `if node:`, `not node`, `bool(node)`, ..."""
     parent = tree.parent(node)
     if isinstance(parent, (cst.If, cst.While, cst.IfExp, cst.CompIf, cst.Assert)) and parent.test is node:
@@ -83,11 +97,11 @@ def is_truth_tested(tree, node: cst.CSTNode) -> bool:
     return only_argument_of(tree, node, "bool") is not None
 
 
-def is_inside(tree, node: cst.CSTNode, container: cst.CSTNode) -> bool:
+def is_inside(tree: SourceTree, node: cst.CSTNode, container: cst.CSTNode) -> bool:
     return any(ancestor is container for ancestor in tree.ancestors(node))
 
 
-def statement_of(tree, node: cst.CSTNode) -> cst.CSTNode | None:
+def statement_of(tree: SourceTree, node: cst.CSTNode) -> cst.CSTNode | None:
     """The statement line or compound statement that contains `node`."""
     for ancestor in (node, *tree.ancestors(node)):
         if isinstance(ancestor, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
@@ -95,7 +109,7 @@ def statement_of(tree, node: cst.CSTNode) -> cst.CSTNode | None:
     return None
 
 
-def none_comparison(tree, node: cst.BaseExpression) -> cst.Comparison | None:
+def none_comparison(tree: SourceTree, node: cst.BaseExpression) -> cst.Comparison | None:
     """The comparison if `node` is compared with None (`node is None`, `None != node`, ...)."""
     parent = tree.parent(node)
     comparison = tree.parent(parent) if isinstance(parent, cst.ComparisonTarget) else parent
@@ -107,7 +121,7 @@ def none_comparison(tree, node: cst.BaseExpression) -> cst.Comparison | None:
     return None
 
 
-def rebound_by_other_loop(tree, reference: cst.Name) -> bool:
+def rebound_by_other_loop(tree: SourceTree, reference: cst.Name) -> bool:
     """True when `reference` is inside a `for` loop whose own variable has the same name: it reads
     that loop's value, whatever other bindings the (flow-insensitive) name lookup also lists."""
     return any(
@@ -119,13 +133,17 @@ def rebound_by_other_loop(tree, reference: cst.Name) -> bool:
     )
 
 
-def receiver_class(tree, attr: cst.Attribute, *, class_methods: bool = True) -> cst.ClassDef | None:
+def receiver_class(tree: SourceTree, attr: cst.Attribute, *, class_methods: bool = True) -> cst.ClassDef | None:
     """The class whose method reads `attr` as `<first parameter>.<name>` (`self.client`);
     without `class_methods`, not in a `@staticmethod` / `@classmethod`."""
     if not isinstance(attr.value, cst.Name):
         return None
     method = tree.enclosing(attr, (cst.FunctionDef,))
-    if method is None or not method.params.params or method.params.params[0].name.value != attr.value.value:
+    if (
+        not isinstance(method, cst.FunctionDef)
+        or not method.params.params
+        or method.params.params[0].name.value != attr.value.value
+    ):
         return None
     if not class_methods and any(
         isinstance(d.decorator, cst.Name) and d.decorator.value in ("staticmethod", "classmethod")
@@ -137,9 +155,9 @@ def receiver_class(tree, attr: cst.Attribute, *, class_methods: bool = True) -> 
     return cls if isinstance(cls, cst.ClassDef) else None
 
 
-def class_level_targets(cls: cst.ClassDef) -> list[cst.BaseExpression]:
+def class_level_targets(cls: cst.ClassDef) -> list[cst.BaseAssignTargetExpression]:
     """What the statements of a class body assign to (`client = ...`, `__slots__: ... = ...`)."""
-    targets = []
+    targets: list[cst.BaseAssignTargetExpression] = []
     for statement in cls.body.body:
         if isinstance(statement, cst.SimpleStatementLine):
             for small in statement.body:

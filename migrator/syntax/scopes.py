@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 import libcst as cst
 
@@ -63,10 +64,10 @@ class Scope:
 
 
 def enclosing_function_scope(scope: Scope) -> Scope | None:
-    scope = scope.parent
-    while scope is not None and scope.is_class:
-        scope = scope.parent
-    return scope
+    enclosing = scope.parent
+    while enclosing is not None and enclosing.is_class:
+        enclosing = enclosing.parent
+    return enclosing
 
 
 class Collector:
@@ -132,15 +133,16 @@ class Collector:
         node_type = type(node)
         if node_type in self._INDEXED:
             self.by_type[node_type].append(node)
-        if node_type is cst.Name:
+        # (exact types, not isinstance: LibCST's abstract base classes make isinstance cost more)
+        if type(node) is cst.Name:
             self.names_by_value[node.value].append(node)
             self._visit_name(node)
         elif node_type in _SCOPE_TYPE_SET:
             self._enter_scope(node)
-        elif node_type in (cst.Global, cst.Nonlocal):
+        elif type(node) is cst.Global or type(node) is cst.Nonlocal:
             target = self._scope_stack[-1].globals if node_type is cst.Global else self._scope_stack[-1].nonlocals
             target.update(item.name.value for item in node.names)
-        elif node_type in (cst.Import, cst.ImportFrom):
+        elif type(node) is cst.Import or type(node) is cst.ImportFrom:
             self._bind_imports(node)
             self._import_depth += 1
 
@@ -169,7 +171,8 @@ class Collector:
 
     def _visit_name(self, name: cst.Name) -> None:
         scope = self._scope_stack[-1]
-        parent = self._stack[-2] if len(self._stack) > 1 else None
+        # (typed by the exact-type checks below, which mypy cannot follow through `parent_type`)
+        parent: Any = self._stack[-2] if len(self._stack) > 1 else None
         parent_type = type(parent)  # (exact type sets: isinstance on LibCST's ABCs costs more)
         if parent_type in _DEF_TYPES and parent.name is name:
             return  # bound in _enter_scope
@@ -188,6 +191,7 @@ class Collector:
         if kind == "walrus":
             # An assignment expression binds in the nearest function (or module) scope.
             while isinstance(target_scope.node, (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)):
+                assert target_scope.parent is not None  # a comprehension is always inside a module
                 target_scope = target_scope.parent
         self._bind(target_scope, name, kind, value)
 
@@ -204,6 +208,7 @@ class Collector:
                 continue
             if isinstance(ancestor, cst.AssignTarget):
                 assign = self._stack[self._stack.index(ancestor) - 1]
+                assert isinstance(assign, cst.Assign)  # (an assignment target's parent)
                 return ("assign", assign.value) if direct else ("other", None)
             if isinstance(ancestor, cst.AnnAssign) and ancestor.target is child:
                 return ("annassign", ancestor.value) if direct else ("other", None)
@@ -248,11 +253,13 @@ class Collector:
                 self._bind(scope, alias.asname.name, "import", qualified=qualified)
             elif isinstance(node, cst.Import):
                 # `import a.b` binds `a` to the package `a`.
-                top = alias.name
+                top: cst.BaseExpression = alias.name
                 while isinstance(top, cst.Attribute):
                     top = top.value
+                assert isinstance(top, cst.Name)  # a dotted name starts with a name
                 self._bind(scope, top, "import", qualified=top.value)
             else:
+                assert isinstance(alias.name, cst.Name)  # `from m import name`: never dotted
                 self._bind(scope, alias.name, "import", qualified=qualified)
 
 

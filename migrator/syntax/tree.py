@@ -25,7 +25,9 @@ from migrator.syntax.codegen import RenderedLine, SplicedBlock, code_for_node, i
 from migrator.syntax.nodes import all_field_names, keep_parentheses
 from migrator.syntax.scopes import Binding, Collector, Scope, enclosing_function_scope
 
-Edit = Callable[[cst.CSTNode], "cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel"]
+#: An edit: called with the node as rebuilt so far (of the type the edit was asked for), it gives
+#: what replaces it.
+Edit = Callable[..., "cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel"]
 
 
 class SourceTree:
@@ -111,17 +113,17 @@ class SourceTree:
         return self.lookup(name.value, scope)
 
     def lookup(self, name: str, scope: Scope) -> list[Binding]:
-        start = scope
-        while scope is not None:
-            if name in scope.globals:
+        current: Scope | None = scope
+        while current is not None:
+            if name in current.globals:
                 return self.scopes[0].bindings.get(name, [])
-            if name in scope.nonlocals:
-                scope = enclosing_function_scope(scope)
+            if name in current.nonlocals:
+                current = enclosing_function_scope(current)
                 continue
             # A class body is visible only to code written directly in it.
-            if (scope is start or not scope.is_class) and name in scope.bindings:
-                return scope.bindings[name]
-            scope = scope.parent
+            if (current is scope or not current.is_class) and name in current.bindings:
+                return current.bindings[name]
+            current = current.parent
         return []
 
     def scope_of_node(self, scope_node: cst.CSTNode) -> Scope:
@@ -199,17 +201,17 @@ class SourceTree:
         """The code of a statement line of the module as parsed, from its first token (after the
         lines above it and its indentation) through its line break (which the code of a module
         without a trailing newline lacks), from the positions pass."""
-        if self._code is None:
-            self._index_code()
+        code = self.unedited_code
         start = self._offsets[self._starts[id(statement)]]
         end = self._starts[id(statement.trailing_whitespace.newline)] + 1
-        return self._code[start : self._offsets[min(end, len(self._offsets) - 1)]]
+        return code[start : self._offsets[min(end, len(self._offsets) - 1)]]
 
     @property
     def unedited_code(self) -> str:
         """The code of the module as parsed (LibCST's round trip of the file)."""
         if self._code is None:
             self._index_code()
+        assert self._code is not None
         return self._code
 
     def _index_code(self) -> None:
@@ -294,11 +296,14 @@ class SourceTree:
                 changes[name] = self._rebuild_sequence(value, dirty, quotes)
         updated = node.with_changes(**changes) if changes else node
         for change in self._edits.get(node, ()):
-            updated = change(updated)
-            if isinstance(updated, (cst.RemovalSentinel, cst.FlattenSentinel)):
-                break
-        if quotes and node in self._edits and isinstance(updated, cst.CSTNode):
-            updated = updated.visit(_Requote(quotes))  # strings a rule wrote: `"assistant"`
+            changed = change(updated)
+            if isinstance(changed, (cst.RemovalSentinel, cst.FlattenSentinel)):
+                return changed
+            updated = changed
+        if quotes and node in self._edits:
+            requoted = updated.visit(_Requote(quotes))  # strings a rule wrote: `"assistant"`
+            assert isinstance(requoted, cst.CSTNode)  # (it changes strings, never removes a node)
+            updated = requoted
         if type(updated) is cst.IndentedBlock:
             # (after the edits of the block itself: rules see LibCST's own node type)
             return SplicedBlock(**{name: getattr(updated, name) for name in all_field_names(cst.IndentedBlock)})
