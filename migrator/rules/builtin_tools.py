@@ -1,26 +1,51 @@
 """RSP013 builtin-tools: DashScope's search and code-interpreter switches become Responses tools.
 
-In Chat, DashScope turns on its built-in tools with `extra_body` flags; in Responses they are
-entries of `tools`:
+What it does
 
 - `enable_search: True` adds `{"type": "web_search"}` (`False` is simply dropped);
 - `search_options={"search_strategy": "agent_max"}` (with search on) also adds
-  `{"type": "web_extractor"}`, the documented equivalent; the other `search_options`
-  (`forced_search`, other strategies, citations, freshness, ...) have no documented Responses
-  equivalent and are reported; without search on they did nothing and are dropped;
+  `{"type": "web_extractor"}`, the documented equivalent; without search on, `search_options`
+  did nothing and is dropped;
 - `enable_code_interpreter: True` adds `{"type": "code_interpreter"}` (DashScope needs no
   `container`, though the SDK's types ask for one).
+
 On OpenAI, `web_search_options={...}` becomes a `{"type": "web_search", ...}` tool with the
 same options (`user_location` loses its `approximate` wrapper).
 
 The tools are appended to a `tools` list literal, to `[*<name>, ...]` when `tools` is a name,
-or become a new `tools=` argument. A call that also forces a tool choice is reported: the new
-tools would be candidates for it.
+or become a new `tools=` argument.
+
+Why
+
+In Chat, DashScope turns on its built-in tools with `extra_body` flags; in Responses they are
+entries of `tools`.
 
 https://www.alibabacloud.com/help/en/model-studio/compatibility-with-openai-responses-api
 
+Example
+
     - extra_body={"enable_search": True},
     + tools=[{"type": "web_search"}],
+
+Fix safety
+
+Part of migrating the call (RSP001 decides). A switch that is not a literal True/False keeps
+the call. The other `search_options` (`forced_search`, other strategies, citations, freshness,
+...) have no documented Responses equivalent and are reported. A call that also forces a tool
+choice is reported: the new tools would be candidates for it. `web_search_options` that is not
+a dict literal of known options keeps the call. Assumptions, accepted with --unsafe-fixes: a
+`tools` argument that is neither a list literal nor a name (taken to be a list), and
+`web_search_options` for a client whose endpoint is unknown (on DashScope it is RSP007's).
+
+Known problems
+
+None known.
+
+Options
+
+- `--unsafe-fixes`: also rewrite what rests on an assumption (see above).
+- `line-length` (or black's): the new `tools` list is laid out to fit it.
+- `--ignore RSP013` keeps calls that use these switches on Chat Completions.
 """
 
 from __future__ import annotations

@@ -1,6 +1,36 @@
 """RSP001 chat-completions-create: `client.chat.completions.create(messages=...)` becomes
 `client.responses.create(input=...)`.
 
+What it does
+
+`<client>.chat.completions.create(...)` becomes `<client>.responses.create(...)`, and its
+`messages=` argument becomes `input=`. `await`, `with_raw_response` and
+`client.beta.chat.completions` forms are handled the same way. Parameters that mean the same on
+both APIs pass through unchanged (`temperature`, `top_p`, `user`, `store`, `timeout`,
+`extra_headers`, `extra_query`, `service_tier`, `safety_identifier`, `prompt_cache_key`, and
+`stream=False`), and so do reads of the result's `id`, `model` and `headers`; every other
+argument and every other read of the result is left to the rule that rewrites it.
+
+This rule also decides whether a call may move at all (see Fix safety). Its code names the
+findings about a call as a whole: the client, the model, the messages, and any argument or read
+of the result that no rule rewrites.
+
+Why
+
+The Responses API takes the conversation as `input`, where a list of plain role/content
+messages is valid as it is, and answers with a Response (output items and their `output_text`)
+instead of `choices`. DashScope serves it at the same `/compatible-mode/v1` base URL as Chat
+Completions, for the models its documentation lists.
+
+DashScope: https://www.alibabacloud.com/help/en/model-studio/compatibility-with-openai-responses-api
+
+Example
+
+    - completion = client.chat.completions.create(model="qwen-plus", messages=messages)
+    + completion = client.responses.create(model="qwen-plus", input=messages)
+
+Fix safety
+
 The call is rewritten only when everything about it is understood: the receiver is an OpenAI
 SDK client (`OpenAI` / `AsyncOpenAI` from `openai`, held in a variable, an attribute such as
 `self.client`, or returned by a factory function in the same file), the client points at
@@ -8,13 +38,39 @@ OpenAI or at DashScope's OpenAI-compatible endpoint, the model is one DashScope'
 API supports (for DashScope clients), every argument is one some rule rewrites, the
 `messages` list holds only plain role/content messages, and every read of the result is one
 some rule rewrites. Otherwise the call stays on Chat Completions and each reason is reported
-where it occurs. `await`, `with_raw_response` and `client.beta.chat.completions` forms are
-handled the same way.
+where it occurs; when there are several, only the most decisive kind is reported (the
+provider, then the model, then a feature with no Responses equivalent, then what the tool
+cannot prove).
 
-DashScope: https://www.alibabacloud.com/help/en/model-studio/compatibility-with-openai-responses-api
+Hard stops: a client on another provider (also one whose model shows it is elsewhere, such as
+`OpenAI()` sending `qwen-vl-max`), a region or endpoint that does not serve Responses, a model
+missing from DashScope's list, a `chat.completions` method or wrapper no rule rewrites
+(`with_streaming_response`). Assumptions, rewritten only with --unsafe-fixes and reported even
+then: a receiver that could not be shown to be an OpenAI SDK client, an unknown endpoint, a
+model that is not a constant, messages that come from the caller, text content the tool cannot
+see (a parameter without a `str` annotation, say).
+A receiver shown to be something else (a client of another SDK, an instance of a class of the
+file that has no base class) is neither reported nor rewritten.
 
-    - completion = client.chat.completions.create(model="qwen-plus", messages=messages)
-    + completion = client.responses.create(model="qwen-plus", input=messages)
+Known problems
+
+Clients are followed across modules only among the files of one run: `migrator check
+src/shop/support.py` alone does not see `src/shop/llm.py`. A client passed around as a function
+argument without an `OpenAI` annotation, or stored on another object, is reported, not
+followed. A result kept in a class attribute is reported and the call stays; a result kept in a
+module-level name is followed within its file only, so another module that imports it would
+still read Chat's shape after `apply` (docs/known-limits.md).
+
+Options
+
+- `--unsafe-fixes` (`unsafe-fixes`): also make the rewrites that rest on an assumption (each one
+  is still reported).
+- `--extra-model NAME` (`extra-models`): accept this model on DashScope too.
+- `--follow-imports` / `--no-follow-imports` (`follow-imports`, default on): follow clients that
+  one module makes and others import.
+- `[tool.migrator.providers]`: the provider of a gateway or proxy host the tool cannot
+  recognize (`dashscope`, `openai`, or `other` to never migrate its calls).
+- `--ignore RSP001` keeps every call on Chat Completions.
 """
 
 from __future__ import annotations

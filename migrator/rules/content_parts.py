@@ -1,10 +1,11 @@
 """RSP025 content-parts: Chat content parts take their Responses form, or the call stays.
 
-A message's content may be a list of parts. The two APIs name them differently, and some have
-no Responses form at all, so every part of every message a migrated call sends is converted or
-reported, wherever the list is built: inline, in a name grown with `.append` / `.extend` /
-`+=`, in a comprehension, or in a helper function of the file (`migrator/content.py` finds
-them, and refuses content it cannot see whole).
+What it does
+
+Every part of every message a migrated call sends is converted or reported, wherever the list
+is built: inline, in a name grown with `.append` / `.extend` / `+=`, in a comprehension, or in
+a helper function of the file (`migrator/analysis/content.py` finds them, and refuses content
+it cannot see whole).
 
 OpenAI (its Responses API takes only `input_text`, `input_image` and `input_file` parts):
 - `{"type": "text", "text": T}` → `{"type": "input_text", "text": T}`;
@@ -12,24 +13,43 @@ OpenAI (its Responses API takes only `input_text`, `input_image` and `input_file
   `{"type": "input_image", "image_url": U, "detail": D}`: the URL comes out of its dict, and
   `"detail": "auto"` (Chat's default) is written when there was none (the SDK's type requires it);
 - `{"type": "file", "file": {"file_id": F}}` → `{"type": "input_file", "file_id": F}` (also
-  `file_data`, `filename`);
-- `input_audio` has no Responses form: reported, and the call stays on Chat Completions.
+  `file_data`, `filename`).
 
-DashScope: text parts become `input_text` (both are accepted). Its Responses reference
-documents image input only as the Chat-style `image_url` part, and `input_image` there is
-unverified; audio, video and file input (`input_file`, for one OCR model only) are not listed.
-Calls with such parts are reported and stay on Chat Completions.
+DashScope: text parts become `input_text` (both are accepted).
 
-Any other key in a part (`min_pixels`, `max_pixels`, `fps`, `cache_control` on OpenAI, ...) is
-reported, never dropped. An assistant message with parts is reported (on Responses its text
-would be `output_text` parts; write it as one string). Calls that send the same parts are
-migrated together or not at all, and parts that also go anywhere else keep the call.
+Why
+
+A message's content may be a list of parts. The two APIs name them differently, and some have
+no Responses form at all. DashScope's Responses reference documents image input only as the
+Chat-style `image_url` part, and `input_image` there is unverified; audio, video and file input
+(`input_file`, for one OCR model only) are not listed.
 
 OpenAI: https://developers.openai.com/api/docs/guides/images-vision
 DashScope: https://help.aliyun.com/zh/model-studio/qwen-api-via-openai-responses
 
+Example
+
     - {"type": "image_url", "image_url": {"url": url}},
     + {"type": "input_image", "image_url": url, "detail": "auto"},
+
+Fix safety
+
+Part of migrating the call (RSP001 decides). Reported, and the call stays on Chat Completions:
+`input_audio` (no Responses form); on DashScope, image, audio, video and file parts; any other
+key in a part (`min_pixels`, `max_pixels`, `fps`, `cache_control` on OpenAI, ...), which is
+never dropped; an assistant message with parts (on Responses its text would be `output_text`
+parts; write it as one string). Calls that send the same parts are migrated together or not at
+all, and parts that also go anywhere else keep the call.
+
+Known problems
+
+Parts made by a public module-level function are not converted (other modules may call it; an
+assumption that --unsafe-fixes accepts); a private (`_name`) or nested helper's are.
+
+Options
+
+- `--unsafe-fixes`: also convert the parts a public module-level function makes.
+- `--ignore RSP025` keeps every call that sends content parts on Chat Completions.
 """
 
 from __future__ import annotations

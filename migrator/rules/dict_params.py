@@ -1,21 +1,44 @@
 """RSP020 dict-params: `create(**params)` with `params` a dict literal built right before the call
 becomes a call with keyword arguments, so every parameter gets its own rewrite.
 
+What it does
+
+The dict's entries are written into the call as keyword arguments, in the same order, and the
+lines that built the dict are removed (comments above those lines move above the call). The
+other rules then rewrite each argument as usual.
+
+Why
+
 The arguments of a call made as `client.chat.completions.create(**params)` are the keys of a
 dict; the Responses names and shapes of those parameters differ (`messages` → `input`,
-`max_tokens` → `max_output_tokens`, flat tools, ...). When the dict is a literal used for
-nothing else — assigned once, given more keys only by `params["key"] = value` lines, all
-directly before the call in the same block — the call is the same as one that spells the
-entries out as keyword arguments, in the same order. The analysis (`migrator/unpacking.py`)
-proves that and shows the other rules the entries as ordinary keyword arguments; this rule
-writes them into the call and removes the lines that built the dict (comments above those
-lines move above the call). Any other use of the dict keeps the call on Chat Completions,
-with the reason in the finding.
+`max_tokens` → `max_output_tokens`, flat tools, ...), so the dict cannot be passed on as it is.
+
+Example
 
     - params = {"model": "qwen-plus", "messages": messages}
     - params["max_tokens"] = 200
     - completion = client.chat.completions.create(**params)
     + completion = client.responses.create(model="qwen-plus", input=messages, max_output_tokens=200)
+
+Fix safety
+
+When the dict is a literal used for nothing else (assigned once, given more keys only by
+`params["key"] = value` lines, all directly before the call in the same block), the call is the
+same as one that spells the entries out as keyword arguments. The analysis
+(`migrator/analysis/unpacking.py`) proves that and shows the other rules the entries as
+ordinary keyword arguments; this rule writes them into the call once the engine has decided to
+migrate it. Any other use of the dict keeps the call on Chat Completions, with the reason in
+the finding.
+
+Known problems
+
+Do not turn this rule off: with --ignore RSP020, this version still migrates such a call but
+leaves the dict as it was (`messages`, `max_tokens` and all), or fails on the file with an
+internal error.
+
+Options
+
+None.
 """
 
 from __future__ import annotations

@@ -1,16 +1,38 @@
 """RSP011 dropped-parameters: request options that Responses does not need.
 
-- `stream_options={"include_usage": True}` is dropped: a Responses stream always ends with an
-  event that carries the usage. Other `stream_options` keys are reported.
-- DashScope's `extra_body={"incremental_output": ...}` is dropped: in OpenAI-compatible mode it
-  is fixed to true, and Responses streams are always incremental deltas.
-- `metadata` is kept, but DashScope's Responses API ignores it (it is echoed in the reply and
-  not stored), which is reported.
+What it does
+
+- `stream_options={"include_usage": True}` is dropped. Other `stream_options` keys are
+  reported.
+- DashScope's `extra_body={"incremental_output": ...}` is dropped.
+- `metadata` is kept, and reported on DashScope.
+
+Why
+
+A Responses stream always ends with an event that carries the usage. DashScope fixes
+`incremental_output` to true in OpenAI-compatible mode, and Responses streams are always
+incremental deltas. DashScope's Responses API ignores `metadata` (it is echoed in the reply
+and not stored).
 
 https://www.alibabacloud.com/help/en/model-studio/compatibility-with-openai-responses-api
 
+Example
+
     - client.chat.completions.create(..., stream_options={"include_usage": True})
     + client.responses.create(...)
+
+Fix safety
+
+Part of migrating the call (RSP001 decides). `stream_options` other than exactly
+`{"include_usage": True}` keeps the call.
+
+Known problems
+
+On DashScope, code that relied on `metadata` being stored must keep the values itself.
+
+Options
+
+`--ignore RSP011` keeps calls that pass these options on Chat Completions.
 """
 
 from __future__ import annotations

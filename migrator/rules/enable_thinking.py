@@ -1,20 +1,49 @@
 """RSP003 enable-thinking: DashScope's `extra_body={"enable_thinking": ...}` becomes
 `reasoning={"effort": ...}`.
 
+What it does
+
 `True` becomes the effort level chosen with `--thinking-effort` (default `"medium"`, the level
-DashScope documents as the default) and `False` becomes `"none"`. DashScope's Responses API
-still accepts `enable_thinking` but says it will be removed and that `reasoning.effort` wins.
-`thinking_budget` has no Responses equivalent ("cannot use thinking_budget to control the
-maximum thinking length"): it is removed and reported so a human picks an effort level.
-`extra_body` is dropped when nothing is left in it. Other `extra_body` keys are not rewritten
-by this version, so such calls stay as they are.
+DashScope documents as the default) and `False` becomes `"none"`. `thinking_budget` is removed
+and reported, so a human picks an effort level. `extra_body` is dropped when nothing is left in
+it; otherwise `reasoning` is added before it.
 
 A DashScope call that never set `enable_thinking` gets nothing added, but a note: some models
 think by default on Responses where they did not on Chat (cost and latency);
-`--preserve-nonthinking` adds `reasoning={"effort": "none"}` to keep the old behavior.
+`--preserve-nonthinking` adds `reasoning={"effort": "none"}` to keep the old behavior (not to a
+call that sets `reasoning` or `reasoning_effort` itself).
+
+Why
+
+DashScope's Responses API still accepts `enable_thinking` but says it will be removed and that
+`reasoning.effort` wins. `thinking_budget` has no Responses equivalent ("cannot use
+thinking_budget to control the maximum thinking length").
+
+Example
 
     - extra_body={"enable_thinking": True},
     + reasoning={"effort": "medium"},
+
+Fix safety
+
+Part of migrating the call (RSP001 decides). An `enable_thinking` that is not a literal
+True/False keeps the call. Any other `extra_body` key that no rule rewrites keeps the call as
+it is too (the finding names the key).
+
+Known problems
+
+Removing `thinking_budget` changes how long the model may think: the finding asks for an
+effort level that fits the old budget. A call that also sets `reasoning_effort` is reported by
+RSP012 (two thinking settings).
+
+Options
+
+- `--thinking-effort LEVEL` (`thinking-effort`): the effort written for `enable_thinking: True`
+  (default `medium`).
+- `--preserve-nonthinking` (`preserve-nonthinking`): add `reasoning={"effort": "none"}` to
+  DashScope calls that never set `enable_thinking`.
+- `--ignore RSP003` keeps calls that set `enable_thinking` or `thinking_budget` on Chat
+  Completions.
 """
 
 from __future__ import annotations

@@ -1,8 +1,7 @@
 """RSP017 finish-reason: comparisons of `<result>.choices[0].finish_reason` become the Responses
 conditions that mean the same.
 
-A Response has no finish reason. Why it ended is told by `status`, `incomplete_details.reason`
-and the kinds of its output items:
+What it does
 
 | Chat                     | Responses                                                               |
 |--------------------------|-------------------------------------------------------------------------|
@@ -13,14 +12,34 @@ and the kinds of its output items:
 | `== "content_filter"`    | `status == "incomplete" and incomplete_details.reason == "content_filter"` (OpenAI only) |
 
 `!=` gives the negation. Only `==` / `!=` comparisons with one of these strings are rewritten,
-on a result held in a name (it is read several times). Any other read of `finish_reason`
-(printed, stored, compared with `in`) has no Responses equivalent and is reported. DashScope
-documents no `content_filter` reason on Responses, so that comparison is reported there.
+on a result held in a name (it is read several times).
+
+Why
+
+A Response has no finish reason. Why it ended is told by `status`, `incomplete_details.reason`
+and the kinds of its output items.
 
 OpenAI: https://developers.openai.com/api/docs/guides/migrate-to-responses
 
+Example
+
     - if completion.choices[0].finish_reason == "length":
     + if completion.status == "incomplete" and completion.incomplete_details.reason == "max_output_tokens":
+
+Fix safety
+
+Part of migrating the call (RSP001 decides). Any other read of `finish_reason` (printed,
+stored, compared with `in`) has no Responses equivalent and is reported, and the call stays.
+DashScope documents no `content_filter` reason on Responses, so that comparison is reported
+there.
+
+Known problems
+
+None known.
+
+Options
+
+`--ignore RSP017` keeps calls whose finish reason is read on Chat Completions.
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """RSP010 function-tools: Chat function tools and `tool_choice` take the flat Responses shape.
 
-Responses wants `{"type": "function", "name": ..., "parameters": ...}` where Chat nests the
-function under a `"function"` key; both services reject the nested shape. Two defaults differ:
-when `strict` is left out, Responses makes the schema strict (every property required, no
-extra properties) where Chat did not, so `"strict": False` is added to keep Chat's behavior;
-and Responses requires `parameters`, so a tool without one gets an empty object schema.
+What it does
+
+`{"type": "function", "function": {"name": ..., "parameters": ...}}` becomes
+`{"type": "function", "name": ..., "parameters": ...}`, with `"strict": False` added when
+`strict` was left out, and an empty object schema when `parameters` was.
 
 Rewritten: a list literal in the call, or a name assigned a list literal once whose every use
 is the `tools=` of a call that is migrated (the definition is rewritten in place); legacy
@@ -13,15 +13,47 @@ strings (unchanged) and dicts (`{"type": "function", "function": {"name": N}}` b
 `{"type": "function", "name": N}`; `allowed_tools` is flattened the same way); custom tools
 (OpenAI only). `parallel_tool_calls` is kept as it is.
 
-Reported (DashScope): a `tool_choice` naming one function (DashScope documents only `"auto"`,
-`"none"`, `"required"` and `allowed_tools`), `"required"` with several tools (documented for a
-single tool), custom tools (undocumented), and `parallel_tool_calls`, which DashScope's
-Responses API accepts but ignores.
+Why
+
+Responses wants `{"type": "function", "name": ..., "parameters": ...}` where Chat nests the
+function under a `"function"` key; both services reject the nested shape. Two defaults differ:
+when `strict` is left out, Responses makes the schema strict (every property required, no
+extra properties) where Chat did not, so `"strict": False` keeps Chat's behavior; and Responses
+requires `parameters`.
 
 https://developers.openai.com/api/docs/guides/function-calling
 
+Example
+
     - tools=[{"type": "function", "function": {"name": "get_weather", "parameters": PARAMS}}],
     + tools=[{"type": "function", "name": "get_weather", "parameters": PARAMS, "strict": False}],
+
+Fix safety
+
+Part of migrating the call (RSP001 decides). A tool list the tool cannot see whole (a name
+assigned anything but a list literal once, a starred element, a tool that is not a dict
+literal, a key with no Responses equivalent, a tool without `name`) keeps the call, and so does
+a named list also used for anything else. A list shared by several calls changes shape only if
+every call passing it is migrated; otherwise they all stay. Both `tools` and `functions` (or
+`tool_choice` and `function_call`) in one call need a human.
+
+Reported (DashScope), and the call stays: a `tool_choice` naming one function (DashScope
+documents only `"auto"`, `"none"`, `"required"` and `allowed_tools`), `"required"` with several
+tools (documented for a single tool), and custom tools (undocumented). For a client whose
+endpoint is unknown, a named `tool_choice` and custom tools are assumptions that --unsafe-fixes
+accepts, as is a `tool_choice` whose value the tool cannot see. `parallel_tool_calls` migrates,
+with a warning on DashScope, whose Responses API accepts it but ignores it.
+
+Known problems
+
+`pydantic_function_tool()` returns the Chat shape, which `responses.create()` does not convert:
+it is reported (write the tool as a flat dict, or call `responses.parse()`).
+
+Options
+
+- `--unsafe-fixes`: also rewrite what rests on an assumption (see above).
+- `line-length` (or black's): a rewritten tool list is laid out to fit it.
+- `--ignore RSP010` keeps calls that pass tools on Chat Completions.
 """
 
 from __future__ import annotations

@@ -1,27 +1,28 @@
 """RSP021 history-chain: a conversation kept by hand in a list becomes a
 `previous_response_id` chain.
 
-The Responses API keeps the conversation on the server: each call names the response it
-follows and sends only the new turn. Where the tool can prove the list is used for nothing
-but feeding the calls (see `migrator/history.py`), the append of each assistant reply is
-replaced by remembering that response's id and emptying the list, and every later call passes
-`previous_response_id`. The user turns are still appended where they were, so the order in
-which the program does things does not change; the first call still sends the initial
-messages (system message included). Per-request settings (model, reasoning, tools, sampling)
-stay on every call, because a chain does not carry them over.
+What it does
+
+The append of each assistant reply is replaced by remembering that response's id and emptying
+the list, and every later call passes `previous_response_id`. The user turns are still
+appended where they were, so the order in which the program does things does not change; the
+first call still sends the initial messages (system message included). Per-request settings
+(model, reasoning, tools, sampling) stay on every call, because a chain does not carry them
+over.
 
 The list may be a local or module-level variable (straight-line turns, or one call in a `for` /
 `while` loop, where the id starts as None before the loop), or `self.<attr>` in the methods of
 one class (the id is kept on the instance, `self.previous_response_id`, and reset to None
 wherever the list is assigned). A reply added up from a stream (`reply += <text delta>` on
 every chunk, rewritten by RSP022) chains too: the id is taken from the `response.created`
-event.
+event. docs/chains.md shows every shape.
 
-Every chain made is reported: DashScope keeps response ids for 7 days, and `store` must stay
-true. With --session-cache the client also gets DashScope's `x-dashscope-session-cache:
-enable` header (billed differently; never added without the option). Where the proof fails,
-the calls keep sending the whole list (`input=messages`, still migrated) and a note names the
-use that stopped the chain. Turn the rule off with --no-history-chains or --ignore RSP021.
+Why
+
+The Responses API keeps the conversation on the server: each call names the response it
+follows and sends only the new turn.
+
+Example
 
     - messages.append(completion.choices[0].message)
     + previous_response_id = completion.id
@@ -29,6 +30,33 @@ use that stopped the chain. Turn the rule off with --no-history-chains or --igno
       messages.append({"role": "user", "content": question})
     - completion = client.chat.completions.create(model=MODEL, messages=messages)
     + completion = client.responses.create(model=MODEL, input=messages, previous_response_id=previous_response_id)
+
+Fix safety
+
+A chain is made only among calls the engine migrates, and only where the tool can prove the
+list is used for nothing but feeding the calls (`migrator/analysis/chains.py`): changed only by
+`.append(...)` statements, read only by the calls, nothing between a call and the append of
+its reply that could skip it, and `store` not false. Where the proof fails, the calls keep
+sending the whole list (`input=messages`, still migrated) and a note names the use that
+stopped the chain.
+
+Every chain made is reported: DashScope keeps response ids for 7 days, and `store` must stay
+true.
+
+Known problems
+
+Code in other modules is not seen: if another module reads `bot.messages` or
+`module.history`, it sees only the turns since the last reply after the rewrite. A streamed
+reply collected as a list of pieces and `"".join(...)`-ed is not followed, so the history is
+sent whole.
+
+Options
+
+- `--no-history-chains` (`history-chains = false`) or `--ignore RSP021`: no chains; the history is
+  still migrated and sent whole.
+- `--session-cache` (`session-cache`): the client of a chain also gets DashScope's
+  `x-dashscope-session-cache: enable` header (billed differently; never added without the
+  option).
 """
 
 from __future__ import annotations

@@ -1,17 +1,40 @@
 """RSP005 history-reply: a reply appended to a hand-kept history as a message object becomes
 a plain assistant message.
 
+What it does
+
+`messages.append(completion.choices[0].message)`, or `.model_dump()` of it, becomes
+`messages.append({"role": "assistant", "content": completion.output_text})`. So does the
+message kept in a name (`reply = completion.choices[0].message`, then `messages.append(reply)`):
+RSP002 makes that name hold the response. A reply appended as `.choices[0].message.content` is
+covered by RSP002.
+
+Why
+
 `messages.append(completion.choices[0].message)` stores the SDK's message object (and
-`.model_dump()` of it, a dict with the same role and content); a Response
-has no such object, and its `output` items are not all valid input on every provider. The
-reply becomes `{"role": "assistant", "content": completion.output_text}`, which both APIs
-accept. So is the message kept in a name (`reply = completion.choices[0].message`, then
-`messages.append(reply)`): RSP002 makes that name hold the response. Calls that offer tools
-are not rewritten here (their replies may carry tool calls: RSP015).
-A reply appended as `.choices[0].message.content` is covered by RSP002.
+`.model_dump()` of it, a dict with the same role and content); a Response has no such object,
+and its `output` items are not all valid input on every provider. The plain assistant message
+is what both APIs accept.
+
+Example
 
     - messages.append(completion.choices[0].message)
     + messages.append({"role": "assistant", "content": completion.output_text})
+
+Fix safety
+
+Part of migrating the call (RSP001 decides), for a one-argument `.append(...)` of the reply.
+Calls that offer tools (`tools=` or `functions=`) are not rewritten here: their replies may
+carry tool calls (RSP015). Where the whole conversation can become a `previous_response_id`
+chain (RSP021), the append is replaced by the chain instead.
+
+Known problems
+
+None known.
+
+Options
+
+`--ignore RSP005` keeps calls whose reply is appended this way on Chat Completions.
 """
 
 from __future__ import annotations

@@ -1,20 +1,46 @@
 """RSP004 legacy-base-url: the legacy DashScope path `/api/v2/apps/protocols/compatible-mode/v1`
 becomes `/compatible-mode/v1`.
 
-Model Studio first served the Responses API on the legacy path; it now says that path "will
-be deprecated soon" and serves Responses at `/compatible-mode/v1`, the same base URL as Chat
-Completions. Any Python string literal that is exactly such a base URL is rewritten (in
-`base_url=`, in constants, in `os.getenv` defaults), with the host left alone: hosts carry
-the region and workspace, which the tool never changes. So is the legacy path alone
+What it does
+
+Any Python string literal that is exactly such a base URL is rewritten (in `base_url=`, in
+constants, in `os.getenv` defaults), with the host left alone. So is the legacy path alone
 (`HOST + "/api/v2/..."`), an f-string with placeholders in its host or before the path
 (`f"{BASE}/api/v2/..."`), and the Responses and Conversations endpoints under the base URL
-(`.../v1/responses/{id}`, `.../v1/conversations`). Any other URL on the legacy path (a query
-string, another endpoint, a byte string) is reported, to change by hand. Application endpoints
-(`/api/v2/apps/agent/<APP_ID>/...`) are a different API and are never touched, nor are
-sentences that mention the old path.
+(`.../v1/responses/{id}`, `.../v1/conversations`).
+
+Unlike the other rules it needs no OpenAI client: a URL is a URL, whoever reads it. Text files
+that a run finds in a directory (`.env`, YAML, JSON and TOML configs, JavaScript and TypeScript,
+shell scripts, Dockerfiles, Markdown) get the same rewrite of every full URL on the legacy path,
+with whatever follows the path (`/responses`, a quote) left as it is.
+
+Why
+
+Model Studio first served the Responses API on the legacy path; it now says that path "will
+be deprecated soon" and serves Responses at `/compatible-mode/v1`, the same base URL as Chat
+Completions.
+
+Example
 
     - base_url="https://dashscope-intl.aliyuncs.com/api/v2/apps/protocols/compatible-mode/v1",
     + base_url="https://dashscope-intl.aliyuncs.com/compatible-mode/v1",
+
+Fix safety
+
+Only a URL that moves as it is gets rewritten, and only its path changes: hosts carry the
+region and workspace, which the tool never changes. Any other URL on the legacy path (a query
+string, another endpoint, a byte string) is reported, to change by hand. Application endpoints
+(`/api/v2/apps/agent/<APP_ID>/...`) are a different API and are never touched, nor are
+sentences that mention the old path. A `# migrator: ignore[RSP004]` comment keeps the string
+on its line as it is.
+
+Known problems
+
+An f-string with literal braces (`{{`, `}}`) in its text is not looked at.
+
+Options
+
+None (`--ignore RSP004` leaves every URL as it is).
 """
 
 from __future__ import annotations

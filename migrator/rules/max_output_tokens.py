@@ -1,18 +1,39 @@
 """RSP008 max-output-tokens: `max_tokens` / `max_completion_tokens` become `max_output_tokens`.
 
+What it does
+
+The argument is renamed `max_output_tokens`, its value unchanged.
+
+Why
+
 The Responses API names the output limit `max_output_tokens` and refuses values below 16 (on
-both OpenAI and DashScope), so the argument is renamed only when its value is a literal whole
-number of at least 16, or a name assigned such a number once. A smaller limit (a classifier
-asking for one token, say) needs a human: raise it and cut the answer yourself. A value the
-tool cannot see is renamed only with --unsafe-fixes. A call that sets both names is reported.
-When a reply hits the limit, a Response has `status == "incomplete"` instead of Chat's
-`finish_reason == "length"`; on OpenAI, and on DashScope for some thinking models, the limit
-also counts reasoning tokens.
+both OpenAI and DashScope). When a reply hits the limit, a Response has
+`status == "incomplete"` instead of Chat's `finish_reason == "length"` (RSP017); on OpenAI, and
+on DashScope for some thinking models, the limit also counts reasoning tokens.
 
 https://www.alibabacloud.com/help/en/model-studio/compatibility-with-openai-responses-api
 
+Example
+
     - client.chat.completions.create(model="qwen-plus", messages=messages, max_tokens=200)
     + client.responses.create(model="qwen-plus", input=messages, max_output_tokens=200)
+
+Fix safety
+
+Part of migrating the call (RSP001 decides). The argument is renamed only when its value is a
+literal whole number of at least 16, or a name assigned such a number once. A smaller limit (a
+classifier asking for one token, say) needs a human: raise it and cut the answer yourself. A
+value the tool cannot see is renamed only with --unsafe-fixes. A call that sets both names is
+reported.
+
+Known problems
+
+Where the limit also counts reasoning tokens, the same number leaves less room for the answer.
+
+Options
+
+- `--unsafe-fixes`: also rename a limit whose value the tool cannot see.
+- `--ignore RSP008` keeps calls that set a limit on Chat Completions.
 """
 
 from __future__ import annotations

@@ -1,15 +1,40 @@
 """RSP007 no-equivalent-parameter: Chat parameters that the Responses API does not have.
 
+What it does
+
 A call that passes one of these stays on Chat Completions, and the finding says what to do
-instead: dropping the parameter silently would change what the program does (DashScope's
-Responses API even accepts unknown parameters and ignores them). This covers keyword arguments
-(`stop`, `seed`, penalties, `logit_bias`, `logprobs`, `audio`, `prediction`, ...) and DashScope's
-own `extra_body` keys (`top_k`, `repetition_penalty`, `vl_high_resolution_images`,
+instead. This covers keyword arguments (`n` > 1, `stop`, `seed`, penalties, `logit_bias`,
+`logprobs`, `top_logprobs`, `audio`, `modalities`, `prediction`) and DashScope's own
+`extra_body` keys (`top_k`, `repetition_penalty`, `vl_high_resolution_images`,
 `translation_options`, `result_format`), plus `web_search_options` on DashScope (its options
 are not documented for the Responses `web_search` tool). `n=1` and `modalities=["text"]` are
 the defaults and are simply dropped.
 
-    completion = client.chat.completions.create(..., stop=["\\n"])   # RSP007: trim the text yourself
+Why
+
+Dropping the parameter silently would change what the program does, and DashScope's Responses
+API even accepts unknown parameters and ignores them. Some have a different home on OpenAI
+(log probabilities come with `include=["message.output_text.logprobs"]`) and none on DashScope,
+which returns no log probabilities; the finding says which.
+
+Example
+
+     completion = client.chat.completions.create(..., stop=["\\n"])   # RSP007: trim the text yourself
+
+Fix safety
+
+This rule rewrites nothing but the two defaults. Every parameter it reports is a hard stop,
+not an assumption: --unsafe-fixes does not move the call.
+
+Known problems
+
+Only the parameters above get advice; any other argument no rule rewrites is reported by
+RSP001 ("not rewritten by this version") and keeps the call too.
+
+Options
+
+None. With `--ignore RSP007` such calls still stay on Chat Completions (RSP001 reports the
+arguments no rule rewrites, without the advice).
 """
 
 from __future__ import annotations

@@ -1,18 +1,23 @@
 """RSP002 output-text: `<result>.choices[0].message.content` becomes `<result>.output_text`.
 
+What it does
+
 `<result>` is a name bound to a call that RSP001 migrates (in the same scope, read anywhere
 after: f-strings, returns, appends to a history list), or the call itself when the access is
-chained onto it. `output_text` joins the text of every message in the response; it is `""`
-where Chat gave `None` (a reply made only of tool calls), so a comparison of the content with
-`None` (or of a name it is assigned to) would change meaning: it is reported, and the call
-stays, until it tests truth instead.
+chained onto it.
 
 The message object kept in a name (`message = completion.choices[0].message`) follows when that
 name is assigned once in its scope. Read only as `message.content` (and `message.role`, which
-RSP018 makes `"assistant"`), it then holds the text.
-Read for its tool calls too (RSP014) or appended to a history (RSP005, RSP015), it holds the
-response, and `message.content` becomes `message.output_text`. Read any other way (passed to
-a function, `message.role`), the call stays.
+RSP018 makes `"assistant"`), it then holds the text. Read for its tool calls too (RSP014) or
+appended to a history (RSP005, RSP015), it holds the response, and `message.content` becomes
+`message.output_text`.
+
+Why
+
+A Response has no `choices`: `output_text` joins the text of every message in the response. It
+is `""` where Chat gave `None` (a reply made only of tool calls).
+
+Example
 
     - print(completion.choices[0].message.content)
     + print(completion.output_text)
@@ -21,6 +26,23 @@ a function, `message.role`), the call stays.
     - return message.content.strip()
     + message = completion.output_text
     + return message.strip()
+
+Fix safety
+
+Part of migrating the call (RSP001 decides). A comparison of the content with `None` (or of a
+name it is assigned to) would change meaning: it is reported, and the call stays, until it
+tests truth instead (`if not ...`). A message object read any other way (`message.refusal`,
+passed to a function, returned) keeps the call, and so does an assignment to the content.
+
+Known problems
+
+A name that holds the message object is followed only when it is assigned once in its scope;
+otherwise the call stays.
+
+Options
+
+`--ignore RSP002` keeps every call whose text is read on Chat Completions (no other rule rewrites
+the read).
 """
 
 from __future__ import annotations

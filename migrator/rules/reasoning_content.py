@@ -1,10 +1,9 @@
 """RSP016 reasoning-content: DashScope's `<result>.choices[0].message.reasoning_content` becomes
 the text of the reasoning items of `<result>.output`.
 
-With thinking on, DashScope's Chat API puts the model's thinking in an extra message field,
-`reasoning_content`. On Responses the thinking is an output item of type `reasoning`, its
-text in `summary[].text` (DashScope puts the full thinking there). The field becomes an
-expression joining those texts:
+What it does
+
+The field becomes an expression joining the texts of the reasoning items:
 
 - `<result>.choices[0].message.reasoning_content` →
   `"".join(part.text for item in <result>.output if item.type == "reasoning" for part in item.summary)`;
@@ -14,15 +13,33 @@ expression joining those texts:
 - `hasattr(<result>.choices[0].message, "reasoning_content")` →
   `any(item.type == "reasoning" for item in <result>.output)`.
 
-The join is `""` where Chat had no field (the SDK raises AttributeError on a plain read then)
-or a `None` value, so comparing the plain field with `None` would change meaning: such checks
-are reported, not rewritten. OpenAI fills `summary` only when a summary is requested; Chat
-never returned reasoning text on OpenAI either, so reads there keep their meaning.
+Why
+
+With thinking on, DashScope's Chat API puts the model's thinking in an extra message field,
+`reasoning_content`. On Responses the thinking is an output item of type `reasoning`, its
+text in `summary[].text` (DashScope puts the full thinking there).
 
 DashScope: https://www.alibabacloud.com/help/en/model-studio/deep-thinking
 
+Example
+
     - print(completion.choices[0].message.reasoning_content)
     + print("".join(part.text for item in completion.output if item.type == "reasoning" for part in item.summary))
+
+Fix safety
+
+Part of migrating the call (RSP001 decides). The join is `""` where Chat had no field (the SDK
+raises AttributeError on a plain read then) or a `None` value, so comparing the plain field
+with `None` would change meaning: such checks are reported, not rewritten.
+
+Known problems
+
+OpenAI fills `summary` only when a summary is requested; Chat never returned reasoning text on
+OpenAI either, so reads there keep their meaning.
+
+Options
+
+`--ignore RSP016` keeps calls whose reasoning text is read on Chat Completions.
 """
 
 from __future__ import annotations

@@ -1,14 +1,36 @@
 """RSP012 reasoning-effort: `reasoning_effort` and `verbosity` move into `reasoning` and `text`.
 
+What it does
+
 `reasoning_effort="low"` becomes `reasoning={"effort": "low"}` (the same levels) and
 `verbosity="low"` becomes `text={"verbosity": "low"}`, merged into the `text` dict that a
-rewritten `response_format` makes. A call that also sets DashScope's `enable_thinking` (which
-becomes `reasoning` too) has two thinking settings; a human picks one.
+rewritten `response_format` makes (RSP009).
+
+Why
+
+Responses groups the reasoning settings under `reasoning` and the text output settings under
+`text`.
 
 https://developers.openai.com/api/docs/guides/migrate-to-responses
 
+Example
+
     - client.chat.completions.create(..., reasoning_effort="low", verbosity="low")
     + client.responses.create(..., reasoning={"effort": "low"}, text={"verbosity": "low"})
+
+Fix safety
+
+Part of migrating the call (RSP001 decides). A call that also sets DashScope's
+`enable_thinking` (which becomes `reasoning` too, RSP003) has two thinking settings; a human
+picks one, and the call stays until then.
+
+Known problems
+
+None known.
+
+Options
+
+`--ignore RSP012` keeps calls that pass these on Chat Completions.
 """
 
 from __future__ import annotations

@@ -1,18 +1,28 @@
 """RSP018 response-fields: the other top-level fields of a result, rewritten where Responses has
 the same information and reported where it does not.
 
-Rewritten:
+What it does
 
-- `<result>.created` → `int(<result>.created_at)`. Chat's `created` is an int; Responses'
-  `created_at` is a float (DashScope sends `1769417481.0` and the SDK type is `float`), so a
-  printed or formatted timestamp would change from `1769417481` to `1769417481.0`; `int()`
-  keeps the value and the type.
+- `<result>.created` → `int(<result>.created_at)`.
 - `<result>.choices[0].message.role` → `"assistant"` (the only role a reply has), also through a
   name that holds the message object (`message.role`); a `{...role}` field of an f-string
   becomes the text `assistant`.
 - `<result>.service_tier` is the same field and stays.
 
-Reported (the call stays on Chat Completions):
+Why
+
+Chat's `created` is an int; Responses' `created_at` is a float (DashScope sends `1769417481.0`
+and the SDK type is `float`), so a printed or formatted timestamp would change from
+`1769417481` to `1769417481.0`; `int()` keeps the value and the type.
+
+Example
+
+    - print(completion.created, completion.choices[0].message.role)
+    + print(int(completion.created_at), "assistant")
+
+Fix safety
+
+Part of migrating the call (RSP001 decides). Reported, and the call stays on Chat Completions:
 
 - `<result>.object` is `"response"` on Responses, not `"chat.completion"`;
 - `<result>.system_fingerprint` has no Responses equivalent;
@@ -21,8 +31,14 @@ Reported (the call stays on Chat Completions):
 - `<result>.model_dump()`, `model_dump_json()`, `to_dict()`, `to_json()`: the shape of the
   data changes completely, so whatever stores or sends it on must change too.
 
-    - print(completion.created, completion.choices[0].message.role)
-    + print(int(completion.created_at), "assistant")
+Known problems
+
+None known.
+
+Options
+
+`--ignore RSP018` keeps calls whose `created` or role is read on Chat Completions (the reads it
+reports keep their calls either way).
 """
 
 from __future__ import annotations

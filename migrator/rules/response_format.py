@@ -1,19 +1,43 @@
 """RSP009 response-format: `response_format={...}` becomes `text={"format": {...}}`.
 
-Responses moves the output format under `text.format`, and a JSON schema's fields (`name`,
-`schema`, `strict`, `description`) sit directly in it instead of in a `json_schema` wrapper;
-passing the Chat object unchanged is rejected. `schema` is optional in Chat but required in
-Responses, so a schema format without one needs a human.
+What it does
 
+The output format moves under `text.format`, and a JSON schema's fields (`name`, `schema`,
+`strict`, `description`) move out of their `json_schema` wrapper into it. A plain
+`{"type": "text"}` (the default) is rewritten for both services; JSON formats (`json_object`,
+`json_schema`) for OpenAI only. `response_format=<class>` in `parse()` and `stream()` calls is
+RSP023's and RSP024's.
+
+Why
+
+Responses moves the output format under `text.format`, and a JSON schema's fields sit directly
+in it instead of in a `json_schema` wrapper; passing the Chat object unchanged is rejected.
 DashScope's Responses API does not document `text` and was observed to ignore a strict JSON
-schema (plain prose came back): structured output (`json_object`, `json_schema`) aimed at
-DashScope stays on Chat Completions and is reported. A plain `{"type": "text"}` (the default)
-is rewritten for both services. Only dict literals are rewritten.
+schema (plain prose came back).
 
 https://developers.openai.com/api/docs/guides/migrate-to-responses
 
+Example
+
     - response_format={"type": "json_schema", "json_schema": {"name": "fruit", "schema": SCHEMA}},
     + text={"format": {"type": "json_schema", "name": "fruit", "schema": SCHEMA}},
+
+Fix safety
+
+Part of migrating the call (RSP001 decides). Only dict literals are rewritten. Structured output
+aimed at DashScope stays on Chat Completions and is reported; aimed at a client whose endpoint
+is unknown, it is rewritten only with --unsafe-fixes. `schema` is optional in Chat but required
+in Responses, so a schema format without one needs a human, and so do a `json_schema` that is
+not a dict literal, keys with no Responses equivalent, and an unknown `type`.
+
+Known problems
+
+None known.
+
+Options
+
+- `--unsafe-fixes`: also rewrite a JSON format for a client whose endpoint is unknown.
+- `--ignore RSP009` keeps calls that pass `response_format` on Chat Completions.
 """
 
 from __future__ import annotations

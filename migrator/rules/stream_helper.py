@@ -1,7 +1,7 @@
 """RSP024 stream-helper: the SDK's `chat.completions.stream(...)` helper becomes
 `responses.stream(...)`, with its event names and its final result.
 
-Both helpers are context managers that yield typed events; the names differ:
+What it does
 
 - `event.type == "content.delta"` → `"response.output_text.delta"` (`event.delta` and
   `event.snapshot` keep their names);
@@ -11,15 +11,16 @@ Both helpers are context managers that yield typed events; the names differ:
   `.choices[0].message.content` → `.output_text`, `.choices[0].message.parsed` → `.output_parsed`,
   usage fields renamed (`prompt_tokens` → `input_tokens`, ...).
 
-The loop body must be a dispatch on `event.type`: a statement outside it, or an `else:`
-branch, would run for every other event, and the two helpers send different ones. Tool-call,
-refusal, logprobs and `chunk` events, and `current_completion_snapshot`, are reported. A
-`response_format=<class>` becomes `text_format=<class>` on OpenAI and is reported on DashScope
-(see RSP023). `get_final_response()` raises when the response ends incomplete, where
-`get_final_completion()` returned the cut text, so a call with a token limit is rewritten only
-with --unsafe-fixes. Sync and async (`async with`, `async for`, `await`) alike.
+A `response_format=<class>` becomes `text_format=<class>` on OpenAI (see RSP023). Sync and async
+(`async with`, `async for`, `await`) alike.
+
+Why
+
+Both helpers are context managers that yield typed events; the names differ.
 
 https://github.com/openai/openai-python/blob/main/helpers.md
+
+Example
 
     - with client.chat.completions.stream(model=MODEL, messages=messages) as stream:
     + with client.responses.stream(model=MODEL, input=messages) as stream:
@@ -29,6 +30,27 @@ https://github.com/openai/openai-python/blob/main/helpers.md
                   print(event.delta, end="")
     -     final = stream.get_final_completion()
     +     final = stream.get_final_response()
+
+Fix safety
+
+Part of migrating the call (RSP001 decides). The helper must be used as `with ... as stream:`
+and the stream not used after its block. The loop body must be a dispatch on `event.type`: a
+statement outside it, or an `else:` branch, would run for every other event, and the two
+helpers send different ones. Tool-call, refusal, logprobs and `chunk` events, and
+`current_completion_snapshot`, are reported. A `response_format=<class>` is reported on
+DashScope, and an assumption for a client whose endpoint is unknown. `get_final_response()`
+raises when the response ends incomplete, where `get_final_completion()` returned the cut
+text, so a call with a token limit is rewritten only with --unsafe-fixes.
+
+Known problems
+
+`with_raw_response.stream()` and other wrapped forms are not rewritten by this version.
+
+Options
+
+- `--unsafe-fixes`: also rewrite a call with a token limit, or with a `response_format` class for
+  a client whose endpoint is unknown.
+- `--ignore RSP024` keeps every `stream()` helper call on Chat Completions.
 """
 
 from __future__ import annotations

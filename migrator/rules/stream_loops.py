@@ -1,8 +1,10 @@
 """RSP022 stream-loops: a `stream=True` call and the loop that reads its chunks become a
 Responses stream and a loop that dispatches on `event.type`.
 
-A Chat stream yields chunks; a Responses stream yields typed events. The loop body is read
-for each kind of chunk (see `migrator/chunk_loops.py`) and becomes one branch per event type:
+What it does
+
+The loop body is read for each kind of chunk (`migrator/analysis/streams/`) and becomes one
+branch per event type:
 
 - `chunk.choices[0].delta.content` → `event.delta` of `response.output_text.delta`;
 - DashScope's `delta.reasoning_content` → `event.delta` of `response.reasoning_text.delta`
@@ -13,19 +15,20 @@ for each kind of chunk (see `migrator/chunk_loops.py`) and becomes one branch pe
   short (Chat sent its usage chunk then too); fields renamed (`prompt_tokens` → `input_tokens`,
   ...), through a `usage = event.response.usage` local when read more than once.
 
-The loop variable becomes `event` unless that name is taken. On chunks that carry neither text
-nor usage (the role chunk, the finish chunk, tool-call fragments) the body must do nothing, as
-they have no event; doing nothing with an empty string counts (`print(text or "", end="")`).
+The loop variable becomes `event` unless that name is taken. Guards such as `if chunk.choices:`,
+`if chunk.choices and chunk.choices[0].delta.content:`, `hasattr(delta, "reasoning_content")`
+and locals such as `delta = chunk.choices[0].delta` are decided per kind and disappear. The
+consumer may be `for chunk in <call>:`, a name bound to the call, `with <call> as stream:`, sync
+or async (`async for`, `await`, `async with`); generators that `yield` the text work the same
+way.
 
-Guards such as `if chunk.choices:`, `if chunk.choices and chunk.choices[0].delta.content:`,
-`hasattr(delta, "reasoning_content")` and locals such as `delta = chunk.choices[0].delta`
-are decided per kind and disappear. The consumer may be `for chunk in <call>:`, a name bound
-to the call, `with <call> as stream:`, sync or async (`async for`, `await`, `async with`);
-generators that `yield` the text work the same way. A body that reads anything else
-(tool-call fragments, `finish_reason`, `chunk.id`), passes the chunk on, or does something on
-every chunk (counting them, say) is reported and the call stays on Chat Completions.
+Why
+
+A Chat stream yields chunks; a Responses stream yields typed events.
 
 DashScope: https://www.alibabacloud.com/help/en/model-studio/compatibility-with-openai-responses-api
+
+Example
 
     - for chunk in client.chat.completions.create(model="qwen-plus", messages=messages, stream=True):
     -     if chunk.choices and chunk.choices[0].delta.content:
@@ -33,6 +36,24 @@ DashScope: https://www.alibabacloud.com/help/en/model-studio/compatibility-with-
     + for event in client.responses.create(model="qwen-plus", input=messages, stream=True):
     +     if event.type == "response.output_text.delta":
     +         print(event.delta, end="")
+
+Fix safety
+
+Part of migrating the call (RSP001 decides). On chunks that carry neither text nor usage (the
+role chunk, the finish chunk, tool-call fragments) the body must do nothing, as they have no
+event; doing nothing with an empty string counts (`print(text or "", end="")`). A body that
+reads anything else (tool-call fragments, `finish_reason`, `chunk.id`), passes the chunk on,
+does something on every chunk (counting them, say) or makes another Chat Completions call is
+reported and the call stays on Chat Completions. So is a `stream=` that is not a literal True
+or False.
+
+Known problems
+
+`with_streaming_response` calls are reported, not rewritten.
+
+Options
+
+`--ignore RSP022` keeps every `stream=True` call on Chat Completions.
 """
 
 from __future__ import annotations

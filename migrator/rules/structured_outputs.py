@@ -1,24 +1,46 @@
 """RSP023 structured-outputs: `chat.completions.parse(response_format=Model)` becomes
 `responses.parse(text_format=Model)`, and `.choices[0].message.parsed` becomes `.output_parsed`.
 
-`client.chat.completions.parse(...)` and `client.beta.chat.completions.parse(...)` send the
-model's JSON schema and validate the answer into the model; `client.responses.parse(...)`
-does the same with the class passed as `text_format`, and puts the validated object on
-`output_parsed` (None when the answer has no text).
+What it does
 
-DashScope's Responses API does not enforce structured output: it ignores `text.format` and
-answers in prose, which `responses.parse` then fails to validate. A `parse` call with a
-`response_format` aimed at DashScope stays on Chat Completions and is reported. A client whose
-endpoint is unknown is rewritten only with --unsafe-fixes. A `response_format` dict literal is
-RSP009's (it becomes `text={"format": ...}`, which `responses.parse` accepts too).
+`client.chat.completions.parse(...)` and `client.beta.chat.completions.parse(...)` become
+`client.responses.parse(...)`, the class passed as `response_format` is passed as
+`text_format`, and `.choices[0].message.parsed` on the result becomes `.output_parsed`. A
+`response_format` dict literal is RSP009's (it becomes `text={"format": ...}`, which
+`responses.parse` accepts too).
+
+Why
+
+Both send the model's JSON schema and validate the answer into the model;
+`client.responses.parse(...)` does it with the class passed as `text_format`, and puts the
+validated object on `output_parsed` (None when the answer has no text).
 
 https://platform.openai.com/docs/guides/structured-outputs ·
 https://www.alibabacloud.com/help/en/model-studio/qwen-structured-output
+
+Example
 
     - completion = client.beta.chat.completions.parse(model=MODEL, messages=messages, response_format=City)
     - city = completion.choices[0].message.parsed
     + completion = client.responses.parse(model=MODEL, input=messages, text_format=City)
     + city = completion.output_parsed
+
+Fix safety
+
+Part of migrating the call (RSP001 decides). DashScope's Responses API does not enforce
+structured output: it ignores `text.format` and answers in prose, which `responses.parse` then
+fails to validate. A `parse` call with a `response_format` aimed at DashScope stays on Chat
+Completions and is reported. A client whose endpoint is unknown is rewritten only with
+--unsafe-fixes.
+
+Known problems
+
+`with_raw_response.parse()` and other wrapped forms are not rewritten by this version.
+
+Options
+
+- `--unsafe-fixes`: also rewrite a `parse` call whose client's endpoint is unknown.
+- `--ignore RSP023` keeps every `parse` call on Chat Completions.
 """
 
 from __future__ import annotations

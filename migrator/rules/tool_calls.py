@@ -1,9 +1,7 @@
 """RSP014 tool-calls: `<result>.choices[0].message.tool_calls` becomes the `function_call` items
 of `<result>.output`, and each tool call's fields take their Responses names.
 
-A Response has no message object holding the tool calls: each call is an output item of type
-`function_call`, with the fields one level up (`name`, `arguments`) and the id to answer with
-in `call_id` (the item's own `id` is a different identifier). So
+What it does
 
 - `<result>.choices[0].message.tool_calls` becomes
   `[item for item in <result>.output if item.type == "function_call"]`, or
@@ -12,22 +10,44 @@ in `call_id` (the item's own `id` is a different identifier). So
 - on each tool call, `tc.function.name` becomes `tc.name`, `tc.function.arguments` becomes
   `tc.arguments` and `tc.id` becomes `tc.call_id`.
 
-The tool calls are followed where the tool can see every read of them: a `for` loop or a
-comprehension over the list, directly or through `enumerate()` (the loop variable read only
-in its body), an index such as `[0]`, `len(...)`, a truth test, `... or []`, and a name the
-list or one call is assigned to once. Any other read (the call object passed to a function, `tc.type`, `tc.function` on its
-own) leaves the call on Chat Completions.
+The same holds for the message kept in a name (`message.tool_calls`), which RSP002 then makes
+hold the response.
 
-Chat gives `None` when there are no tool calls; the list is empty instead, so truth tests
-keep their meaning but `... is None` checks would not: they are reported, not rewritten.
+Why
+
+A Response has no message object holding the tool calls: each call is an output item of type
+`function_call`, with the fields one level up (`name`, `arguments`) and the id to answer with
+in `call_id` (the item's own `id` is a different identifier).
 
 OpenAI: https://developers.openai.com/api/docs/guides/function-calling
 DashScope: https://www.alibabacloud.com/help/en/model-studio/compatibility-with-openai-responses-api
+
+Example
 
     - for tc in completion.choices[0].message.tool_calls:
     -     print(tc.id, tc.function.name, tc.function.arguments)
     + for tc in [item for item in completion.output if item.type == "function_call"]:
     +     print(tc.call_id, tc.name, tc.arguments)
+
+Fix safety
+
+Part of migrating the call (RSP001 decides). The tool calls are followed where the tool can see
+every read of them: a `for` loop or a comprehension over the list, directly or through
+`enumerate()` (the loop variable read only in its body), an index such as `[0]`, `len(...)`, a
+truth test, `... or []`, and a name the list or one call is assigned to once. Any other read
+(the call object passed to a function, `tc.type`, `tc.function` on its own) leaves the call on
+Chat Completions.
+
+Chat gives `None` when there are no tool calls; the list is empty instead, so truth tests
+keep their meaning but `... is None` checks would not: they are reported, not rewritten.
+
+Known problems
+
+None known.
+
+Options
+
+`--ignore RSP014` keeps calls whose tool calls are read on Chat Completions.
 """
 
 from __future__ import annotations

@@ -1,8 +1,7 @@
 """RSP015 tool-messages: tool results, assistant tool calls and replies of calls with tools take
 their Responses input form in the message list.
 
-Responses input has no tool role and no `tool_calls` on messages; a tool exchange is two kinds
-of items, linked by `call_id`:
+What it does
 
 - a tool result `{"role": "tool", "tool_call_id": X, "content": Y}` becomes
   `{"type": "function_call_output", "call_id": X, "output": Y}` (a `name` key is dropped: the
@@ -14,6 +13,11 @@ of items, linked by `call_id`:
   (or the message kept in a name, which RSP002 makes hold the response), becomes appending its
   text (when there is any) and its function calls rebuilt as dicts.
 
+Why
+
+Responses input has no tool role and no `tool_calls` on messages; a tool exchange is two kinds
+of items, linked by `call_id`.
+
 Why rebuilt dicts and not `history.extend(<result>.output)`: every result must be preceded by
 its `function_call` in the input (DashScope and OpenAI both refuse it otherwise), and the
 dicts are the form DashScope's own function-calling sample sends back, while its API reference
@@ -21,12 +25,10 @@ does not list every output item (reasoning, the output message with its ids and 
 accepted input. The dicts carry exactly what the Chat message carried (text and tool calls);
 Chat never sent the reasoning back either, so the model sees the same context.
 
-These conversions are made only when every call that sends the list is migrated: the calls
-that send one list are linked (`CompletionCall.migrate_with`), so the engine migrates them all
-or none. A list also handed to something that is not such a call is reported instead.
-
 OpenAI: https://developers.openai.com/api/docs/guides/function-calling
 DashScope: https://help.aliyun.com/zh/model-studio/qwen-api-via-openai-responses
+
+Example
 
     - messages.append({"role": "tool", "tool_call_id": tc.id, "content": result})
     + messages.append({"type": "function_call_output", "call_id": tc.call_id, "output": result})
@@ -38,6 +40,21 @@ DashScope: https://help.aliyun.com/zh/model-studio/qwen-api-via-openai-responses
     +     for item in completion.output
     +     if item.type == "function_call"
     + )
+
+Fix safety
+
+These conversions are made only when every call that sends the list is migrated: the calls
+that send one list are linked (`CompletionCall.migrate_with`), so the engine migrates them all
+or none. A list also handed to something that is not such a call is reported instead.
+
+Known problems
+
+None known.
+
+Options
+
+`--ignore RSP015` keeps calls whose messages hold tool exchanges, or whose reply with tool calls
+is appended, on Chat Completions.
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
 """RSP019 type-names: Chat Completions type names used in annotations take their Responses names.
 
+What it does
+
 | `openai.types.chat`          | `openai.types.responses` |
 |------------------------------|--------------------------|
 | `ChatCompletion`             | `Response`               |
@@ -7,20 +9,41 @@
 | `ChatCompletionMessageParam` | `ResponseInputItemParam` |
 | `ChatCompletionToolParam`    | `FunctionToolParam`      |
 
-An import (`from openai.types.chat import ...`, or from one of its submodules) is rewritten only
-in a file where every Chat Completions call is migrated and every use of each imported name is
-an annotation (`completion: ChatCompletion = ...`, `messages: list[ChatCompletionMessageParam]`).
-Annotations do nothing at run time, so the rewrite cannot change behavior; a name also used at
-run time (`isinstance`, `cast`, a type alias), inside a string, or in a file whose calls stay on
-Chat Completions is reported instead. An alias (`import ChatCompletion as CC`) keeps its alias,
-so only the import changes. Names with no Responses counterpart stay and are not reported.
+The import (`from openai.types.chat import ...`, or from one of its submodules, at module level
+or under `if TYPE_CHECKING:`) and the annotations that use the names are rewritten. An alias
+(`import ChatCompletion as CC`) keeps its alias, so only the import changes.
+
+Why
+
+The results of migrated calls are Responses types; annotations that keep the Chat names are
+wrong for a type checker.
 
 OpenAI SDK: https://github.com/openai/openai-python/tree/main/src/openai/types/responses
+
+Example
 
     - from openai.types.chat import ChatCompletion
     + from openai.types.responses import Response
     - completion: ChatCompletion = client.chat.completions.create(model=MODEL, messages=messages)
     + completion: Response = client.responses.create(model=MODEL, input=messages)
+
+Fix safety
+
+An import is rewritten only in a file where every Chat Completions call is migrated and every
+use of each imported name is an annotation (`completion: ChatCompletion = ...`,
+`messages: list[ChatCompletionMessageParam]`). Annotations do nothing at run time, so the
+rewrite cannot change behavior; a name also used at run time (`isinstance`, `cast`, a type
+alias), inside a string, or in a file whose calls stay on Chat Completions is reported instead.
+
+Known problems
+
+Names with no Responses counterpart stay and are not reported, but an import that also brings
+one of them is reported, to move by hand. A name written in a string annotation or in
+`__all__` is not rewritten (the import is reported).
+
+Options
+
+`--ignore RSP019` leaves the imports and annotations as they are (the calls still migrate).
 """
 
 from __future__ import annotations

@@ -1,11 +1,35 @@
 """RSP006 usage-fields: token counts on a migrated result take their Responses names.
 
-`usage.prompt_tokens` is `usage.input_tokens` and `usage.completion_tokens` is
+What it does
+
+`usage.prompt_tokens` becomes `usage.input_tokens` and `usage.completion_tokens` becomes
 `usage.output_tokens`; `total_tokens` keeps its name, and so do the cached and reasoning token
-details under their new parents. The numbers mean the same.
+details under their new parents (`usage.prompt_tokens_details.cached_tokens` →
+`usage.input_tokens_details.cached_tokens`, `usage.completion_tokens_details.reasoning_tokens`
+→ `usage.output_tokens_details.reasoning_tokens`).
+
+Why
+
+The numbers mean the same; Responses names them after the input and the output.
+
+Example
 
     - print(completion.usage.prompt_tokens, completion.usage.completion_tokens)
     + print(completion.usage.input_tokens, completion.usage.output_tokens)
+
+Fix safety
+
+Part of migrating the call (RSP001 decides). Only these reads are rewritten: any other read of
+`usage` (another detail, `usage` passed on whole) keeps the call. The usage of a stream is
+RSP022's.
+
+Known problems
+
+None known.
+
+Options
+
+`--ignore RSP006` keeps calls whose token counts are read on Chat Completions.
 """
 
 from __future__ import annotations
