@@ -1,4 +1,11 @@
-"""`migrator rules` and `migrator explain CODE`: the rules and one rule's documentation."""
+"""`migrator rules` and `migrator explain CODE`: the rules and one rule's documentation.
+
+A rule's documentation is its module's docstring, printed as it is: a first line
+`RSPnnn slug: what it does`, then the sections named in `SECTIONS`, in that order, each heading
+a line of its own between blank lines, the example as `-` / `+` lines indented four spaces.
+`scripts/rule_table.py` makes docs/rules/RSPnnn.md of the same text (tests/test_docs.py checks
+that the two say the same).
+"""
 
 from __future__ import annotations
 
@@ -25,6 +32,42 @@ def print_rules(console: Console, rules: Sequence[type]) -> None:
     console.print(table, soft_wrap=False)
 
 
+#: The headings of every rule's documentation, in order.
+SECTIONS = ("What it does", "Why", "Example", "Fix safety", "Known problems", "Options")
+
+
+def section_headings(doc: str) -> list[tuple[int, str]]:
+    """(line index, heading) of each section heading in a rule's documentation: a line that is
+    one of `SECTIONS`, with a blank line (or the end) on either side."""
+    lines = doc.splitlines()
+    return [
+        (index, line)
+        for index, line in enumerate(lines)
+        if line in SECTIONS
+        and (index == 0 or not lines[index - 1].strip())
+        and (index + 1 == len(lines) or not lines[index + 1].strip())
+    ]
+
+
 def print_explain(console: Console, rule: type) -> None:
-    # The doc opens with the code and name itself.
-    console.print(Text(rule.doc() or f"{rule.code} {rule.slug}: {rule.summary}"), soft_wrap=True)
+    # The doc opens with the code and name itself. Color only styles it: the text is the same.
+    text = Text(rule.doc() or f"{rule.code} {rule.slug}: {rule.summary}")
+    if colored(console):
+        _style(text)
+    console.print(text, soft_wrap=True)
+
+
+def _style(text: Text) -> None:
+    """Bold headings (and the first paragraph), the example's removed lines red, added lines green."""
+    headings = {index for index, _ in section_headings(text.plain)}
+    first_paragraph, section, offset = True, None, 0
+    for index, line in enumerate(text.plain.splitlines(keepends=True)):
+        end = offset + len(line.rstrip("\n"))
+        first_paragraph = first_paragraph and bool(line.strip())
+        if first_paragraph or index in headings:
+            text.stylize("bold", offset, end)
+        if index in headings:
+            section = line.strip()
+        elif section == "Example" and line.startswith(("    -", "    +")):
+            text.stylize("red" if line[4] == "-" else "green", offset, end)
+        offset += len(line)
