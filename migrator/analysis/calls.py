@@ -8,8 +8,10 @@ which calls are ours.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING, Protocol
 
 import libcst as cst
 
@@ -18,6 +20,10 @@ from migrator.analysis.content import ContentReader
 from migrator.analysis.modules import absolute_name
 from migrator.analysis.providers import Provider, Target, classify_base_url
 from migrator.analysis.unpacking import UnpackedDict, unpacked_dict, virtual_arguments
+
+if TYPE_CHECKING:
+    from migrator.analysis.project import ProjectIndex
+    from migrator.analysis.streams.reads import Kind, LoopNames
 
 #: The SDK's client classes (`openai.Client` and `openai.AsyncClient` are aliases of them), and
 #: whether each is async.
@@ -155,6 +161,19 @@ class Unfollowed:
     reason: str
 
 
+class StreamLoopPlan(Protocol):
+    """What the analysis reads of RSP022's plan for a streaming call (`LoopPlan` in
+    `migrator/rules/stream_loops.py`, which the analysis cannot import)."""
+
+    #: The loop over the call's chunks.
+    loop: cst.For
+    names: LoopNames
+    #: The statements of each kind's branch of the rewritten loop.
+    branches: dict[Kind, list[cst.BaseStatement]]
+    #: Statements other rules ask to run on the `response.created` event.
+    on_created: list[str]
+
+
 @dataclass(eq=False)
 class CompletionCall:
     """A `<client>.chat.completions.<method>(...)` call and the plan for it."""
@@ -183,7 +202,7 @@ class CompletionCall:
     together: list[tuple[CompletionCall, str]] = field(default_factory=list)
     #: Set by RSP022 for a `stream=True` call whose loop over chunks it rewrites: its plan
     #: (`migrator/rules/stream_loops.py` LoopPlan), which other rules may read and add to.
-    stream_loop: object | None = None
+    stream_loop: StreamLoopPlan | None = None
 
     @property
     def arguments(self) -> list[cst.Arg]:
@@ -233,7 +252,9 @@ class CompletionCall:
 
 
 class Analysis:
-    def __init__(self, tree: SourceTree, project=None, module: str | None = None, is_package: bool = False) -> None:
+    def __init__(
+        self, tree: SourceTree, project: ProjectIndex | None = None, module: str | None = None, is_package: bool = False
+    ) -> None:
         self.tree = tree
         #: Clients other modules of the project export (a `ProjectIndex`), when known.
         self.project = project
@@ -267,15 +288,15 @@ class Analysis:
             return None
         if isinstance(expr, cst.Call) and self.tree.qualified_name(expr.func) in _ENV_GETTERS:
             positional = [a for a in expr.args if a.keyword is None and not a.star]
-            variable = again(positional[0].value) if positional else None
+            name = again(positional[0].value) if positional else None
             default = positional[1].value if len(positional) > 1 else _kwarg_value(expr, "default")
-            value = again(default)
-            if variable is not None and value is not None:
-                return Constant(value.value, env_var=variable.value)
+            default_value = again(default)
+            if name is not None and default_value is not None:
+                return Constant(default_value.value, env_var=name.value)
         if env_defaults and isinstance(expr, cst.BooleanOperation) and isinstance(expr.operator, cst.Or):
-            variable, default = self._env_variable(expr.left), again(expr.right)
-            if variable is not None and default is not None:
-                return Constant(default.value, env_var=default.env_var or variable)
+            variable, fallback = self._env_variable(expr.left), again(expr.right)
+            if variable is not None and fallback is not None:
+                return Constant(fallback.value, env_var=fallback.env_var or variable)
         return None
 
     def _env_variable(self, expr: cst.BaseExpression) -> str | None:
@@ -303,6 +324,7 @@ class Analysis:
             bindings = self.tree.bindings_of(expr)
             if len(bindings) == 1 and bindings[0].kind == "param":
                 param = self.tree.parent(bindings[0].node)
+                assert isinstance(param, cst.Param)  # (a parameter's name is bound in its Param)
                 default = self.constant_string(param.default) if param.default is not None else None
                 if default is None:
                     return [], False
@@ -311,7 +333,8 @@ class Analysis:
                 return [(default.value, f"the default of parameter `{expr.value}`{owner}")], False
         if isinstance(expr, cst.Attribute):
             values = self.instance_attribute_values(expr)
-            found, complete = [], bool(values)
+            found: list[tuple[str, str]] = []
+            complete = bool(values)
             for value in values:
                 strings, whole = self.candidate_strings(value, depth + 1)
                 where = f"`{self.tree.code(expr)}`"
@@ -323,14 +346,21 @@ class Analysis:
             return found, complete
         return [], False
 
-    def _constant_fstring(self, fstring: cst.FormattedString, again, env_defaults: bool) -> Constant | None:
-        pieces = []
+    def _constant_fstring(
+        self,
+        fstring: cst.FormattedString,
+        again: Callable[[cst.BaseExpression], Constant | None],
+        env_defaults: bool,
+    ) -> Constant | None:
+        pieces: list[Constant | None] = []
         for part in fstring.parts:
             if isinstance(part, cst.FormattedStringText):
                 if "\\" in part.value:
                     return None  # an escape sequence: not worth decoding here
                 pieces.append(Constant(part.value.replace("{{", "{").replace("}}", "}")))
-            elif part.conversion is None and part.format_spec is None and part.equal is None:
+                continue
+            assert isinstance(part, cst.FormattedStringExpression)  # (the other kind of part)
+            if part.conversion is None and part.format_spec is None and part.equal is None:
                 pieces.append(again(part.expression))
             else:
                 return None  # `{x!r}`, `{x:>10}`, `{x=}` format the value
@@ -608,7 +638,8 @@ class Analysis:
             return None
         node, wrapper = func.value, None
         if isinstance(node, cst.Attribute) and node.attr.value in RESPONSE_WRAPPERS:
-            node, wrapper = node.value, node.attr.value
+            wrapper = node.attr.value
+            node = node.value
         if not (isinstance(node, cst.Attribute) and node.attr.value == "completions"):
             return None
         chat = node.value
@@ -685,6 +716,7 @@ class Analysis:
             )
             return []
         binding = self.tree.binding_at(target)
+        assert binding is not None  # (the target of an assignment is a binding of its name)
         if binding.is_class_attribute:
             # Rewriting the reads a name lookup sees would leave `self.<name>` on Chat's shape.
             site.block(
@@ -729,7 +761,8 @@ class Analysis:
         return None
 
     def _chain(self, base: cst.BaseExpression) -> ResultUse:
-        chain, path = [base], []
+        chain: list[cst.BaseExpression] = [base]
+        path: list[str | int] = []
         node = base
         while True:
             parent = self.tree.parent(node)
@@ -780,28 +813,30 @@ def _joined(pieces: list[Constant | None], env_defaults: bool = False) -> Consta
     of the string, not all of it)."""
     if any(piece is None or (piece.env_var and not env_defaults) for piece in pieces):
         return None
-    variable = next((piece.env_var for piece in pieces if piece.env_var), None)
-    return Constant("".join(piece.value for piece in pieces), env_var=variable)
+    constants = [piece for piece in pieces if piece is not None]  # (all of them, as just shown)
+    variable = next((piece.env_var for piece in constants if piece.env_var), None)
+    return Constant("".join(piece.value for piece in constants), env_var=variable)
 
 
 def _merge(clients: list[Client | None]) -> Client | None:
     if not clients or any(c is None for c in clients):
         return None
-    first = clients[0]
-    if all(c == first for c in clients):
+    known = [c for c in clients if c is not None]  # (all of them, as just shown)
+    first = known[0]
+    if all(c == first for c in known):
         return first
-    providers = {c.target.provider for c in clients}
+    providers = {c.target.provider for c in known}
     # One value that stays on Chat Completions (another provider, Azure, a region without
     # Responses) keeps the call whatever the others are: that is the decisive reason.
-    staying = next((c.target for c in clients if c.target.provider is Provider.OTHER or c.target.unsupported), None)
+    staying = next((c.target for c in known if c.target.provider is Provider.OTHER or c.target.unsupported), None)
     if staying is not None:
         target = Target(staying.provider, f"it may be {staying.evidence}", staying.unsupported)
     elif len(providers) == 1:
         target = first.target
     else:
         target = Target(Provider.UNKNOWN, "several clients with different base URLs")
-    is_async = first.is_async if all(c.is_async == first.is_async for c in clients) else None
-    return Client(is_async, target, all(c.proven for c in clients))
+    is_async = first.is_async if all(c.is_async == first.is_async for c in known) else None
+    return Client(is_async, target, all(c.proven for c in known))
 
 
 def _kwarg_value(call: cst.Call, name: str) -> cst.BaseExpression | None:

@@ -15,6 +15,7 @@ Anything else is a `Refusal` naming the exact use that stops the chain.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -66,13 +67,17 @@ class Refusal:
 
 def find_conversations(tree: SourceTree, sites: list[CompletionCall]) -> tuple[list[Chain], list[Refusal]]:
     uses = {id(use.chain[-1]): use for site in sites for use in site.uses}
-    chains, refusals = [], []
+    chains: list[Chain] = []
+    refusals: list[Refusal] = []
     for holder, list_sites in _lists_passed_as_messages(tree, sites).items():
         if isinstance(holder, InstanceList):
             result = _prove_instance(tree, holder, list_sites, uses)
         else:
             result = _prove(tree, holder, list_sites, uses)
-        (chains if isinstance(result, Chain) else refusals).extend([result] if result else [])
+        if isinstance(result, Chain):
+            chains.append(result)
+        elif result is not None:
+            refusals.append(result)
     return chains, refusals
 
 
@@ -150,13 +155,17 @@ def _sort_uses(tree: SourceTree, name: str, references, list_sites, uses):
 def _classify(tree: SourceTree, reference: cst.Name | cst.Attribute, list_sites, uses):
     """('call' | 'reply' | 'turn' | 'refused' | 'other', detail) for one read of the list."""
     parent = tree.parent(reference)
-    is_messages = isinstance(parent, cst.Arg) and parent.keyword is not None and parent.keyword.value == "messages"
-    if is_messages and any(site.call is tree.parent(parent) for site in list_sites):
+    if (
+        isinstance(parent, cst.Arg)
+        and parent.keyword is not None
+        and parent.keyword.value == "messages"
+        and any(site.call is tree.parent(parent) for site in list_sites)
+    ):
         return "call", None
-    statement = _append_statement(tree, reference)
-    if statement is None:
+    appended = _append_statement(tree, reference)
+    if appended is None:
         return "other", f"`{tree.quote(reference)}` is also used in `{tree.quote(_context(tree, reference))}`"
-    added = statement.body[0].value.args[0].value
+    statement, added = appended
     try:
         reply_site = _reply_of(tree, added, uses, list_sites)
     except _NotFollowed as refused:
@@ -171,17 +180,20 @@ def _classify(tree: SourceTree, reference: cst.Name | cst.Attribute, list_sites,
 def _context(tree: SourceTree, reference: cst.CSTNode) -> cst.CSTNode:
     """The expression to quote for a use: `len(history)` rather than `history`."""
     node = tree.parent(reference) or reference
-    while isinstance(node, (cst.Arg, cst.Element, cst.Attribute)) and tree.parent(node) is not None:
-        node = tree.parent(node)
+    while isinstance(node, (cst.Arg, cst.Element, cst.Attribute)) and (parent := tree.parent(node)) is not None:
+        node = parent
     return node
 
 
-def _append_statement(tree: SourceTree, reference: cst.CSTNode) -> cst.SimpleStatementLine | None:
-    """The statement if the reference is exactly `<list>.append(<one arg>)` on its own line."""
+def _append_statement(
+    tree: SourceTree, reference: cst.CSTNode
+) -> tuple[cst.SimpleStatementLine, cst.BaseExpression] | None:
+    """The statement and what it appends if the reference is exactly `<list>.append(<one arg>)`
+    on its own line."""
     attribute = tree.parent(reference)
-    call = tree.parent(attribute)
-    expr = tree.parent(call)
-    line = tree.parent(expr)
+    call = tree.parent(attribute) if attribute is not None else None
+    expr = tree.parent(call) if call is not None else None
+    line = tree.parent(expr) if expr is not None else None
     if (
         isinstance(attribute, cst.Attribute)
         and attribute.attr.value == "append"
@@ -194,12 +206,16 @@ def _append_statement(tree: SourceTree, reference: cst.CSTNode) -> cst.SimpleSta
         and isinstance(line, cst.SimpleStatementLine)
         and len(line.body) == 1
     ):
-        return line
+        return line, call.args[0].value
     return None
 
 
-def _reply_of(tree: SourceTree, added: cst.BaseExpression, uses, list_sites) -> tuple[CompletionCall, str] | None:
-    """(call, name holding its result) if `added` is the assistant reply of one of the calls."""
+def _reply_of(
+    tree: SourceTree, added: cst.BaseExpression, uses, list_sites
+) -> tuple[list[CompletionCall], str | None] | None:
+    """(the calls it may be the reply of, the name holding their result) if `added` is the
+    assistant reply of one of the calls; the name is None for a reply added up from a stream's
+    text deltas."""
     use = uses.get(id(added))
     if use is not None and use.path in REPLY_PATHS:
         return _single_site(use, list_sites)
@@ -215,10 +231,12 @@ def _reply_of(tree: SourceTree, added: cst.BaseExpression, uses, list_sites) -> 
                 raise _NotFollowed(streamed)
             if streamed is not None:
                 return [streamed], None
-        elif (use is None or use.path == (MESSAGE_NAME, "content")) and _is_content_of_name(content):
+        elif (use is None or use.path == (MESSAGE_NAME, "content")) and (
+            holder := _content_of_name(content)
+        ) is not None:
             # `message = resp.choices[0].message`, then `"content": message.content`: the chain
             # takes the id from the result's own name (RSP002 may make `message` the text)
-            message = _content_variable_use(tree, content.value, uses)
+            message = _content_variable_use(tree, holder, uses)
             if message is not None and message.path == REPLY_PATH:
                 return _single_site(message, list_sites)
         if use is not None and use.path == CONTENT_PATH:
@@ -310,8 +328,11 @@ def _index(body: list, node: cst.CSTNode) -> int:
     return next(index for index, item in enumerate(body) if item is node)
 
 
-def _is_content_of_name(node: cst.BaseExpression) -> bool:
-    return isinstance(node, cst.Attribute) and node.attr.value == "content" and isinstance(node.value, cst.Name)
+def _content_of_name(node: cst.BaseExpression) -> cst.Name | None:
+    """`message` if `node` is `message.content`."""
+    if isinstance(node, cst.Attribute) and node.attr.value == "content" and isinstance(node.value, cst.Name):
+        return node.value
+    return None
 
 
 def _content_variable_use(tree: SourceTree, name: cst.Name, uses) -> ResultUse | None:
@@ -322,14 +343,14 @@ def _content_variable_use(tree: SourceTree, name: cst.Name, uses) -> ResultUse |
     return None
 
 
-def _single_site(use: ResultUse, list_sites) -> tuple[CompletionCall, str] | None:
+def _single_site(use: ResultUse, list_sites) -> tuple[list[CompletionCall], str] | None:
     if not isinstance(use.base, cst.Name):
         return None
     candidates = [site for site in use.sites if site in list_sites]
     return (candidates, use.base.value) if candidates else None
 
 
-def _role(message: cst.BaseExpression) -> str | None:
+def _role(message: cst.BaseExpression) -> str | bytes | None:
     if not isinstance(message, cst.Dict):
         return None
     for element in message.elements:
@@ -357,8 +378,10 @@ def _shape(tree: SourceTree, binding: Binding, list_sites, replies, turn_appends
     if len(containers) != 1:
         return Refusal(name, list_sites[0].call, f"the calls that read `{name}` are in different blocks")
     container = tree.parent(next(iter(site_lines.values())))
-    function = tree.enclosing(list_sites[0].call, (cst.FunctionDef, cst.Lambda))
-    if function is not None and function is not tree.enclosing(binding.node, (cst.FunctionDef, cst.Lambda)):
+    # (a statement line's or a `for` loop's parent: `_is_result_assignment` holds for each)
+    assert isinstance(container, (cst.IndentedBlock, cst.Module))
+    function = _enclosing_function(tree, list_sites[0].call)
+    if function is not None and function is not _enclosing_function(tree, binding.node):
         return Refusal(
             name,
             list_sites[0].call,
@@ -410,7 +433,9 @@ def _instance_shape(tree: SourceTree, owned: InstanceList, list_sites, replies) 
     chain = Chain(name, owned.cls, list(list_sites), owner=owned)
     unanswered = list(list_sites)
     for statement, (candidates, result_name) in replies:
-        body = tree.parent(statement).body
+        block = tree.parent(statement)
+        assert isinstance(block, (cst.IndentedBlock, cst.Module))  # (the parent of a statement line)
+        body = block.body
         position = next(index for index, node in enumerate(body) if node is statement)
         calls_before = [index for index in range(position) if id(body[index]) in site_of_line]
         if not calls_before:
@@ -432,11 +457,17 @@ def _instance_shape(tree: SourceTree, owned: InstanceList, list_sites, replies) 
     return chain
 
 
+def _enclosing_function(tree: SourceTree, node: cst.CSTNode) -> cst.FunctionDef | cst.Lambda | None:
+    return next((a for a in tree.ancestors(node) if isinstance(a, (cst.FunctionDef, cst.Lambda))), None)
+
+
 def _function_label(function: cst.FunctionDef | cst.Lambda) -> str:
     return f"`{function.name.value}()`" if isinstance(function, cst.FunctionDef) else "a lambda"
 
 
-def _between_problem(tree: SourceTree, name: str, site_line, between: list, result_name, references) -> str | None:
+def _between_problem(
+    tree: SourceTree, name: str, site_line, between: Sequence[cst.CSTNode], result_name, references
+) -> str | None:
     """What, between a call's statement and the append of its reply, may break the chain."""
     if any(_contains_node(node, _ESCAPES) for node in between):
         return "a `break`, `continue` or `return` may skip appending the reply"
@@ -447,7 +478,7 @@ def _between_problem(tree: SourceTree, name: str, site_line, between: list, resu
     return None
 
 
-def _mentions_list(tree: SourceTree, statements: list[cst.CSTNode], references) -> bool:
+def _mentions_list(tree: SourceTree, statements: Sequence[cst.CSTNode], references) -> bool:
     """Whether any of `statements` reads the list (a turn appended before the reply, say)."""
     inside = {id(node) for node in statements}
     return any(any(id(ancestor) in inside for ancestor in tree.ancestors(ref)) for ref in references)
@@ -458,9 +489,14 @@ def _is_statement(tree: SourceTree, assign: cst.Assign) -> bool:
     return isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1
 
 
-def _rebound_between(tree: SourceTree, site_line: cst.SimpleStatementLine, between: list) -> bool:
-    target = site_line.body[0].targets[0].target
-    others = tree.bindings_in_scope_of(tree.binding_at(target))
+def _rebound_between(tree: SourceTree, site_line: cst.CSTNode, between: Sequence[cst.CSTNode]) -> bool:
+    """Whether the name `site_line` (a `result = ...create(...)` statement, as
+    `_is_result_assignment` shows) assigns the call's result to is bound again in `between`."""
+    assign = site_line.body[0] if isinstance(site_line, cst.SimpleStatementLine) else None
+    assert isinstance(assign, cst.Assign)  # (a reply with a result name follows `name = <call>`)
+    binding = tree.binding_at(assign.targets[0].target)
+    assert binding is not None  # (the name a result is assigned to)
+    others = tree.bindings_in_scope_of(binding)
     return any(b.kind != "assign" or any(_statement_of(tree, b.node) is s for s in between) for b in others)
 
 

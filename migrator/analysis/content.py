@@ -22,6 +22,7 @@ Responses form at all. So the content of every message a migrated call sends is 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import libcst as cst
@@ -91,12 +92,16 @@ class Problem:
     message: str
     #: True when the content may well be fine but the tool cannot see it.
     unsafe: bool
+    #: Set only while content is being followed, on a problem whose `unsafe` is not decided
+    #: yet (see `_until_parts`); `ContentReader.read` decides it and clears this.
+    until_parts: bool = False
 
 
-#: For a problem found while following content: an assumption (`--unsafe-fixes` may take it)
-#: while the content may still be text, a hard stop once some of it is parts (then what the
-#: tool cannot see is parts too, which would go to Responses in Chat's form).
-_UNTIL_PARTS = None
+def _until_parts(node: cst.CSTNode, message: str) -> Problem:
+    """A problem found while following content: an assumption (`--unsafe-fixes` may take it)
+    while the content may still be text, a hard stop once some of it is parts (then what the
+    tool cannot see is parts too, which would go to Responses in Chat's form)."""
+    return Problem(node, message, False, until_parts=True)
 
 
 @dataclass
@@ -127,11 +132,18 @@ class ContentReader:
     """Answers what message contents are, for one file; `text_reads` are the ids of nodes that
     read the text of a Chat result (`<result>.choices[0].message.content`)."""
 
-    def __init__(self, tree: SourceTree, text_reads: frozenset[int] = frozenset(), attribute_values=None) -> None:
+    def __init__(
+        self,
+        tree: SourceTree,
+        text_reads: frozenset[int] = frozenset(),
+        attribute_values: Callable[[cst.Attribute], list[cst.BaseExpression]] | None = None,
+    ) -> None:
         self.tree = tree
         self.text_reads = text_reads
         #: `attribute_values(attr)`: the values assigned to `self.<attr>` in its class (analysis).
-        self.attribute_values = attribute_values or (lambda attr: [])
+        self.attribute_values: Callable[[cst.Attribute], list[cst.BaseExpression]] = attribute_values or (
+            lambda attr: []
+        )
         self._read: dict[int, Content] = {}
         self._text_bindings: dict[int, bool] = {}
 
@@ -144,7 +156,8 @@ class ContentReader:
             if not found.text:
                 self._parts(value, found, 0)
                 found.problems = [
-                    replace(p, unsafe=not found.parts) if p.unsafe is _UNTIL_PARTS else p for p in found.problems
+                    replace(p, unsafe=not found.parts, until_parts=False) if p.until_parts else p
+                    for p in found.problems
                 ]
             self._read[id(value)] = found
         return self._read[id(value)]
@@ -156,7 +169,7 @@ class ContentReader:
             said = f"the content `{via}` gets {quoted}" + (f", which {what}" if what else "")
         else:
             said = f"the content {quoted} {what}" if what else f"the content is {quoted}"
-        return Problem(value, f"{said}; {_CANNOT_SEE}", _UNTIL_PARTS)
+        return _until_parts(value, f"{said}; {_CANNOT_SEE}")
 
     def _describe(self, value: cst.BaseExpression) -> str:
         """What `value` is, as a predicate ("is a parameter of `ask()`"), or "" when nothing
@@ -168,7 +181,9 @@ class ContentReader:
                 name = f" of `{function.name.value}()`" if isinstance(function, cst.FunctionDef) else ""
                 return f"is a parameter{name} (annotate it `str` if it is always text)"
             if bindings and all(b.kind == "import" for b in bindings):
-                return f"is imported from `{bindings[0].qualified.rsplit('.', 1)[0]}`"
+                imported = bindings[0].qualified
+                assert imported is not None  # (an import binding records what it imports)
+                return f"is imported from `{imported.rsplit('.', 1)[0]}`"
             if not bindings:
                 return "is not defined in this file"
             loops = [self.tree.parent(b.node) for b in bindings if b.kind == "for"]
@@ -236,14 +251,17 @@ class ContentReader:
         if binding.kind in ("assign", "walrus", "with"):
             return binding.value is not None and self.is_text(binding.value, depth)
         if binding.kind == "annassign":
+            assert isinstance(statement, cst.AnnAssign)  # (an annotated name's parent)
             return _annotated_str(self.tree, statement.annotation) or (
                 binding.value is not None and self.is_text(binding.value, depth)
             )
         if binding.kind == "augassign":
             # `text += more` keeps a string a string; the name's other bindings say it is one.
             others = [b for b in self.tree.bindings_in_scope_of(binding) if b.kind != "augassign"]
+            assert isinstance(statement, cst.AugAssign)  # (an augmented name's parent)
             return bool(others) and isinstance(statement.operator, cst.AddAssign)
         if binding.kind == "param":
+            assert isinstance(statement, cst.Param)  # (a parameter's name is bound in its Param)
             return statement.annotation is not None and _annotated_str(self.tree, statement.annotation)
         if binding.kind == "for":
             loop = statement if isinstance(statement, (cst.For, cst.CompFor)) else None
@@ -259,11 +277,13 @@ class ContentReader:
         if isinstance(expr, cst.Name):
             bindings = self.tree.bindings_of(expr)
             if len(bindings) == 1 and bindings[0].kind == "param":  # `questions: list[str]`
-                return _annotated_texts(self.tree, self.tree.parent(bindings[0].node).annotation)
+                param = self.tree.parent(bindings[0].node)
+                assert isinstance(param, cst.Param)  # (a parameter's name is bound in its Param)
+                return _annotated_texts(self.tree, param.annotation)
             return (
                 bool(bindings)
                 and all(b.kind in ("assign", "annassign") and b.value is not None for b in bindings)
-                and all(self._texts(b.value, depth + 1) for b in bindings)
+                and all(b.value is not None and self._texts(b.value, depth + 1) for b in bindings)
                 and not any(self._changed(r) for b in bindings for r in self.tree.references(b))
             )
         return False
@@ -324,24 +344,24 @@ class ContentReader:
             return
         if any(b.is_class_attribute for b in bindings):
             found.problems.append(
-                Problem(
-                    name,
-                    f"the content parts `{name.value}` are a class attribute, which the tool cannot follow",
-                    _UNTIL_PARTS,
+                _until_parts(
+                    name, f"the content parts `{name.value}` are a class attribute, which the tool cannot follow"
                 )
             )
             return
         for binding in bindings:
             if binding.kind in ("assign", "annassign") and binding.value is not None:
                 self._parts(binding.value, found, depth + 1, name.value)
-            elif binding.kind == "augassign" and isinstance(self.tree.parent(binding.node).operator, cst.AddAssign):
-                self._parts(self.tree.parent(binding.node).value, found, depth + 1, name.value)
+            elif (
+                binding.kind == "augassign"
+                and isinstance(augmented := self.tree.parent(binding.node), cst.AugAssign)
+                and isinstance(augmented.operator, cst.AddAssign)
+            ):
+                self._parts(augmented.value, found, depth + 1, name.value)
             else:
                 found.problems.append(
-                    Problem(
-                        binding.node,
-                        f"the content parts `{name.value}` are bound in a way the tool cannot follow",
-                        _UNTIL_PARTS,
+                    _until_parts(
+                        binding.node, f"the content parts `{name.value}` are bound in a way the tool cannot follow"
                     )
                 )
             for reference in self.tree.references(binding):
@@ -390,11 +410,10 @@ class ContentReader:
             return  # the number of parts, or whether there are any: the same after conversion
         context = tree.enclosing(reference, (cst.BaseSmallStatement, cst.BaseCompoundStatement)) or reference
         found.problems.append(
-            Problem(
+            _until_parts(
                 reference,
                 f"the content parts `{name}` are also used in `{tree.quote(_header(context), 50)}`, "
                 "which would see the parts change form",
-                _UNTIL_PARTS,
             )
         )
 
@@ -411,7 +430,7 @@ class ContentReader:
         name = function.name.value
         returns = [r for r in tree.nodes(cst.Return) if tree.enclosing(r, (cst.FunctionDef, cst.Lambda)) is function]
         if not returns or any(r.value is None for r in returns):
-            found.problems.append(Problem(call, f"`{name}()` does not return its parts in every path", _UNTIL_PARTS))
+            found.problems.append(_until_parts(call, f"`{name}()` does not return its parts in every path"))
             return True
         if isinstance(bindings[0].scope, cst.Module) and not name.startswith("_"):
             found.problems.append(
@@ -427,11 +446,10 @@ class ContentReader:
             holder = _content_holder(tree, parent) if isinstance(parent, cst.Call) else None
             if holder is None:
                 found.problems.append(
-                    Problem(
+                    _until_parts(
                         reference,
                         f"`{name}()` makes content parts and is also used in "
                         f"`{tree.quote(tree.parent(reference) or reference, 50)}`, which would see them change form",
-                        _UNTIL_PARTS,
                     )
                 )
             elif all(h is not holder for h in found.holders):

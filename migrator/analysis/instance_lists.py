@@ -83,8 +83,11 @@ def _gather(tree: SourceTree, cls: cst.ClassDef, name: str) -> InstanceList:
         parent = tree.parent(node)
         if isinstance(parent, cst.AssignTarget):
             assign = tree.parent(parent)
+            assert isinstance(assign, cst.Assign)  # (an assignment target's parent)
             if len(assign.targets) == 1 and parent.target is node:
-                found.assignments.append((assign, tree.enclosing(node, (cst.FunctionDef,))))
+                method = tree.enclosing(node, (cst.FunctionDef,))
+                assert isinstance(method, cst.FunctionDef)  # (`owning_class` found the method)
+                found.assignments.append((assign, method))
             else:
                 found.foreign.append(node)
         elif _is_store(tree, node):
@@ -100,7 +103,9 @@ def _gather(tree: SourceTree, cls: cst.ClassDef, name: str) -> InstanceList:
 def _is_store(tree: SourceTree, node: cst.CSTNode) -> bool:
     parent = tree.parent(node)
     if isinstance(parent, cst.AssignTarget):
-        return len(tree.parent(parent).targets) != 1 or parent.target is not node
+        assign = tree.parent(parent)
+        assert isinstance(assign, cst.Assign)  # (an assignment target's parent)
+        return len(assign.targets) != 1 or parent.target is not node
     return isinstance(parent, (cst.AugAssign, cst.AnnAssign, cst.Del)) or _is_other_target(tree, node)
 
 

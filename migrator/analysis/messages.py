@@ -39,7 +39,7 @@ class ListedMessage:
 
     node: cst.BaseExpression
     #: The `cst.Element` of a list literal, or the `.append(...)` / `.insert(...)` call.
-    holder: cst.CSTNode
+    holder: cst.BaseElement | cst.Call
 
 
 def messages_problems(
@@ -100,7 +100,9 @@ def list_references(tree: SourceTree, value: cst.BaseExpression) -> list[cst.Nam
 def function_item_kind(message: cst.BaseExpression) -> str | None:
     """ "tool" for a tool result, "tool_calls" for an assistant message with tool calls."""
     keys = _keys(message)
-    role = literal_string(keys["role"].value) if keys and "role" in keys else None
+    if not keys or "role" not in keys:
+        return None
+    role = literal_string(keys["role"].value)
     if role == "tool":
         return "tool"
     if role == "assistant" and "tool_calls" in keys:
@@ -242,9 +244,10 @@ def tool_call_fields(element: cst.BaseElement) -> dict[str, cst.BaseExpression] 
 
 def _can_expand(message: ListedMessage) -> bool:
     """One message can become several items in a list literal or an `.append(...)`."""
-    if isinstance(message.holder, cst.Element):
+    holder = message.holder
+    if not isinstance(holder, cst.Call):  # an element of a list literal
         return True
-    return isinstance(message.holder.func, cst.Attribute) and message.holder.func.attr.value == "append"
+    return isinstance(holder.func, cst.Attribute) and holder.func.attr.value == "append"
 
 
 def _local_list_messages(tree: SourceTree, name: cst.Name, is_reply) -> tuple[list[ListedMessage], list[Problem]]:

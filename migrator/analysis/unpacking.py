@@ -29,7 +29,9 @@ class UnpackedDict:
 
     @property
     def literal(self) -> cst.Dict:
-        return self.binding.value
+        literal = self.binding.value
+        assert isinstance(literal, cst.Dict)  # (`unpacked_dict` made sure of it)
+        return literal
 
 
 def unpacked_dict(tree: SourceTree, call: cst.Call) -> UnpackedDict | str | None:
@@ -37,17 +39,14 @@ def unpacked_dict(tree: SourceTree, call: cst.Call) -> UnpackedDict | str | None
     stars = [arg for arg in call.args if arg.star]
     if not stars:
         return None
-    if len(stars) != 1 or stars[0].star != "**" or not isinstance(stars[0].value, cst.Name):
+    arg = stars[0]
+    if len(stars) != 1 or arg.star != "**" or not isinstance(arg.value, cst.Name):
         return "only a single `**name` argument can be expanded"
-    arg, name = stars[0], stars[0].value.value
+    name = arg.value.value
     bindings = tree.bindings_of(arg.value)
-    if (
-        len(bindings) != 1
-        or bindings[0].kind not in ("assign", "annassign")
-        or not isinstance(bindings[0].value, cst.Dict)
-    ):
+    binding = bindings[0] if len(bindings) == 1 else None
+    if binding is None or binding.kind not in ("assign", "annassign") or not isinstance(binding.value, cst.Dict):
         return f"`{name}` is not a dict literal assigned once"
-    binding = bindings[0]
     entries = _literal_entries(binding.value)
     if entries is None:
         return f"`{name}` has keys that are not string literals"
@@ -55,14 +54,15 @@ def unpacked_dict(tree: SourceTree, call: cst.Call) -> UnpackedDict | str | None
     call_line = _own_line(tree, call, whole=False)
     if definition is None or call_line is None or tree.parent(definition) is not tree.parent(call_line):
         return f"`{name}` is not built in the block of the call"
-    body = list(tree.parent(definition).body)
+    block = tree.parent(definition)
+    assert isinstance(block, (cst.IndentedBlock, cst.Module))  # (`_own_line` made sure of it)
+    body = list(block.body)
     start, end = body.index(definition), body.index(call_line)
     if start > end:
         return f"`{name}` is built after the call"
     updates = []
     for line in body[start + 1 : end]:
-        update = _key_update(line, name)
-        if update is None:
+        if not isinstance(line, cst.SimpleStatementLine) or (update := _key_update(line, name)) is None:
             return f"`{tree.quote(line)}` runs between building `{name}` and the call"
         updates.append((line, update))
     entries += [(key, value, target) for _, (key, value, target) in updates]
@@ -85,7 +85,7 @@ def virtual_arguments(unpacked: UnpackedDict) -> list[tuple[cst.Arg, cst.CSTNode
 
 
 def _literal_entries(literal: cst.Dict) -> list[tuple[str, cst.BaseExpression, cst.CSTNode]] | None:
-    entries = []
+    entries: list[tuple[str, cst.BaseExpression, cst.CSTNode]] = []
     for element in literal.elements:
         if not isinstance(element, cst.DictElement) or not isinstance(element.key, cst.SimpleString):
             return None
@@ -110,7 +110,7 @@ def _own_line(tree: SourceTree, node: cst.CSTNode, *, whole: bool = True) -> cst
     return line
 
 
-def _key_update(line: cst.CSTNode, name: str):
+def _key_update(line: cst.CSTNode, name: str) -> tuple[str, cst.BaseExpression, cst.Subscript] | None:
     """(key, value, target) for a `name["key"] = value` line, else None."""
     if not (isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1 and isinstance(line.body[0], cst.Assign)):
         return None
@@ -139,7 +139,7 @@ def _context(tree: SourceTree, reference: cst.Name) -> cst.CSTNode:
     return reference
 
 
-def _calls_in(entries) -> bool:
+def _calls_in(entries: list[tuple[str, cst.BaseExpression, cst.CSTNode]]) -> bool:
     return any(_has_call(value) for _, value, _ in entries)
 
 
@@ -165,7 +165,7 @@ def _has_call(node: cst.CSTNode) -> bool:
     return bool(found)
 
 
-def reading_call(tree: SourceTree, reference: cst.Name) -> cst.Call | None:
+def reading_call(tree: SourceTree, reference: cst.CSTNode) -> cst.Call | None:
     """The call whose expanded `**params` passes `reference` on (as the value of one of its keys)."""
     parent = tree.parent(reference)
     if isinstance(parent, cst.DictElement) and parent.value is reference:
@@ -180,7 +180,7 @@ def reading_call(tree: SourceTree, reference: cst.Name) -> cst.Call | None:
         return None
     for use in tree.references(holder):
         arg = tree.parent(use)
-        call = tree.parent(arg)
+        call = tree.parent(arg) if arg is not None else None
         if isinstance(arg, cst.Arg) and arg.star == "**" and isinstance(call, cst.Call):
             unpacked = unpacked_dict(tree, call)
             if isinstance(unpacked, UnpackedDict) and any(value is reference for _, value, _ in unpacked.entries):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import libcst as cst
 
 from migrator.syntax import (
+    Binding,
     SourceTree,
     is_inside,
     is_truth_tested,
@@ -29,7 +30,8 @@ from migrator.analysis.streams.reads import LoopNames, Unmappable, names_in, usa
 def consumer(tree: SourceTree, site: CompletionCall) -> tuple[cst.For, list[cst.CSTNode]] | None:
     """The loop over the call's chunks, and the nodes where the analysis blocked the call for
     uses this rule follows; None when no loop reads the chunks."""
-    expr = tree.parent(site.call) if isinstance(tree.parent(site.call), cst.Await) else site.call
+    awaited = tree.parent(site.call)
+    expr = awaited if isinstance(awaited, cst.Await) else site.call
     parent = tree.parent(expr)
     if isinstance(parent, cst.For) and parent.iter is expr:
         return parent, [expr]
@@ -47,7 +49,7 @@ def consumer(tree: SourceTree, site: CompletionCall) -> tuple[cst.For, list[cst.
     # Names are not flow-sensitive: the analysis also blocked the call at loops over the same
     # name that another assignment feeds (`stream = ...` reused down a script).
     foreign = _foreign_references(tree, target)
-    return loop, [loop.iter, *(r for r in tree.references(tree.binding_at(target)) if r in foreign)]
+    return loop, [loop.iter, *(r for r in tree.references(_bound_at(tree, target)) if r in foreign)]
 
 
 def _assigned_name(parent: cst.CSTNode | None, expr: cst.BaseExpression) -> cst.Name | None:
@@ -59,11 +61,19 @@ def _assigned_name(parent: cst.CSTNode | None, expr: cst.BaseExpression) -> cst.
     return None
 
 
-def _loop_after(tree, target: cst.Name) -> cst.For | None:
+def _bound_at(tree: SourceTree, name: cst.Name) -> Binding:
+    """The binding `name` makes, for a name in a binding position (an assignment's target, a loop
+    variable, `with ... as name`): the scope walk records one for each."""
+    binding = tree.binding_at(name)
+    assert binding is not None
+    return binding
+
+
+def _loop_after(tree: SourceTree, target: cst.Name) -> cst.For | None:
     """The `for ... in <target>:` loop that follows the assignment in the same block with nothing
     in between touching the name: only this assignment can feed it."""
     statement = statement_of(tree, target)
-    block = tree.parent(statement)
+    block = tree.parent(statement) if statement is not None else None
     siblings = list(getattr(block, "body", ()))
     if statement not in siblings:
         return None
@@ -79,39 +89,47 @@ def _loop_in_with(tree: SourceTree, name: cst.Name) -> cst.For | None:
     """The one loop over `name` in the body of `with <call> as name:`; every other use of the
     stream there must be `.close()` (the analysis does not follow `with ... as name`)."""
     statement = tree.enclosing(name, (cst.With,))
-    binding = tree.binding_at(name)
+    assert isinstance(statement, cst.With)  # (`name` is its `as` name)
+    binding = _bound_at(tree, name)
     inside = [r for r in tree.references(binding) if is_inside(tree, r, statement.body)]
     outside = [r for r in tree.references(binding) if r not in inside and r not in _foreign_references(tree, name)]
     if any(b.node is not name and is_inside(tree, b.node, statement.body) for b in tree.bindings_in_scope_of(binding)):
         raise Unmappable(name, f"`{name.value}` is assigned again inside the `with` block")
-    loops = [r for r in inside if isinstance(tree.parent(r), cst.For) and tree.parent(r).iter is r]
+    loops = [r for r in inside if isinstance(parent := tree.parent(r), cst.For) and parent.iter is r]
     for reference in [r for r in inside if r not in loops] + outside:
         if read_chain(tree, reference)[1] != ("close", "()") or reference in outside:
             raise Unmappable(reference, f"`{_line(tree, reference)}` uses the stream; migrate this call by hand")
     if len(loops) > 1:
         raise Unmappable(loops[1], f"`{name.value}` is looped over twice")
-    return tree.parent(loops[0]) if loops else None
+    if not loops:
+        return None
+    loop = tree.parent(loops[0])
+    assert isinstance(loop, cst.For)  # (found so above)
+    return loop
 
 
-def _foreign_references(tree: SourceTree, name: cst.Name) -> set[cst.Name]:
+def _foreign_references(tree: SourceTree, name: cst.Name) -> set[cst.BaseExpression]:
     """References of `name` that other bindings of it provably feed: the loop right after another
-    assignment, and anything inside another `with ... as <name>:` block."""
-    binding = tree.binding_at(name)
-    foreign = set()
+    assignment (its iterable), and anything inside another `with ... as <name>:` block."""
+    binding = _bound_at(tree, name)
+    foreign: set[cst.BaseExpression] = set()
     for other in tree.bindings_in_scope_of(binding):
         if other is binding:
             continue
+        # (`Binding.node` is the Name bound, for every kind of binding)
+        assert isinstance(other.node, cst.Name)
         if other.kind in ("assign", "annassign"):
             loop = _loop_after(tree, other.node)
             if loop is not None:
                 foreign.add(loop.iter)
         elif other.kind == "with":
-            body = tree.enclosing(other.node, (cst.With,)).body
-            foreign.update(r for r in tree.references(other) if is_inside(tree, r, body))
+            statement = tree.enclosing(other.node, (cst.With,))
+            assert isinstance(statement, cst.With)  # (the name is its `as` name)
+            foreign.update(r for r in tree.references(other) if is_inside(tree, r, statement.body))
     return foreign
 
 
-def _line(tree, node: cst.CSTNode) -> str:
+def _line(tree: SourceTree, node: cst.CSTNode) -> str:
     text = " ".join(tree.code(statement_of(tree, node) or node).split())
     return text if len(text) <= 60 else text[:59] + "…"
 
@@ -120,28 +138,27 @@ def loop_names(tree: SourceTree, loop: cst.For) -> tuple[LoopNames, list]:
     if not isinstance(loop.target, cst.Name):
         raise Unmappable(loop.target, "the loop unpacks the chunks; migrate this loop by hand")
     loop_var = loop.target.value
-    binding = tree.binding_at(loop.target)
+    binding = _bound_at(tree, loop.target)
     for reference in tree.references(binding):
         if not is_inside(tree, reference, loop.body) and not rebound_by_other_loop(tree, reference):
             raise Unmappable(reference, f"`{loop_var}` is read after the loop; migrate this loop by hand")
     aliases, holders, renames = set(), set(), []
-    for assign, path in _part_assignments(tree, loop.body, loop_var):
-        name = assign.target if isinstance(assign, cst.NamedExpr) else assign.targets[0].target
+    for assign, name, path in _part_assignments(tree, loop.body, loop_var):
         outside = [
             r
-            for r in tree.references(tree.binding_at(name))
+            for r in tree.references(_bound_at(tree, name))
             if not is_inside(tree, r, loop.body) and not _set_earlier_in_its_loop(tree, r)
         ]
         others = [
             b
-            for b in tree.bindings_in_scope_of(tree.binding_at(name))
+            for b in tree.bindings_in_scope_of(_bound_at(tree, name))
             if b.node is not name and not _in_other_loop(tree, b.node, loop)
         ]
-        all_others = [b for b in tree.bindings_in_scope_of(tree.binding_at(name)) if b.node is not name]
+        all_others = [b for b in tree.bindings_in_scope_of(_bound_at(tree, name)) if b.node is not name]
         if not outside and not others:
             aliases.add(name.value)
         elif path == ("usage",) and all(_is_none_assignment(b) for b in all_others):
-            inside = [r for r in tree.references(tree.binding_at(name)) if is_inside(tree, r, loop.body)]
+            inside = [r for r in tree.references(_bound_at(tree, name)) if is_inside(tree, r, loop.body)]
             if inside:
                 raise Unmappable(
                     inside[0], f"`{name.value}` holds the usage and is read inside the loop; migrate by hand"
@@ -154,10 +171,14 @@ def loop_names(tree: SourceTree, loop: cst.For) -> tuple[LoopNames, list]:
     return LoopNames(loop_var, aliases, holders, event), renames
 
 
-def _part_assignments(tree, body: cst.BaseSuite, loop_var: str) -> list[tuple[cst.Assign | cst.NamedExpr, tuple]]:
+def _part_assignments(
+    tree: SourceTree, body: cst.BaseSuite, loop_var: str
+) -> list[tuple[cst.Assign | cst.NamedExpr, cst.Name, tuple]]:
     """`name = <part of the chunk>` statements (and `if name := <part>:` tests) of the body,
-    outside nested compound statements other than `if`, with the chunk path each assigns."""
-    found, parts = [], {loop_var: ()}
+    outside nested compound statements other than `if`, with the name and the chunk path each
+    assigns."""
+    found: list[tuple[cst.Assign | cst.NamedExpr, cst.Name, tuple]] = []
+    parts: dict[str, tuple] = {loop_var: ()}
 
     def path_of(node) -> tuple | None:
         if isinstance(node, cst.Name):
@@ -179,7 +200,7 @@ def _part_assignments(tree, body: cst.BaseSuite, loop_var: str) -> list[tuple[cs
                     path = path_of(named.value)
                     if isinstance(named.target, cst.Name) and path is not None:
                         parts[named.target.value] = path
-                        found.append((named, path))
+                        found.append((named, named.target, path))
                 walk(_body(statement.body))
                 walk(
                     _body(statement.orelse.body)
@@ -188,15 +209,14 @@ def _part_assignments(tree, body: cst.BaseSuite, loop_var: str) -> list[tuple[cs
                 )
             elif isinstance(statement, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
                 for small in statement.body:
-                    if (
-                        isinstance(small, cst.Assign)
-                        and len(small.targets) == 1
-                        and isinstance(small.targets[0].target, cst.Name)
-                    ):
+                    if not (isinstance(small, cst.Assign) and len(small.targets) == 1):
+                        continue
+                    target = small.targets[0].target
+                    if isinstance(target, cst.Name):
                         path = path_of(small.value)
                         if path is not None:
-                            parts[small.targets[0].target.value] = path
-                            found.append((small, path))
+                            parts[target.value] = path
+                            found.append((small, target, path))
 
     walk(_body(body))
     return found
@@ -231,14 +251,16 @@ def _is_none_assignment(binding) -> bool:
     return binding.kind == "assign" and isinstance(binding.value, cst.Name) and binding.value.value == "None"
 
 
-def _holder_renames(tree, references: list[cst.Name], name: str) -> list[tuple[cst.Attribute, str]]:
+def _holder_renames(tree: SourceTree, references: list[cst.Name], name: str) -> list[tuple[cst.Attribute, str]]:
     """The renames that reads of a usage held in `name` after the loop need."""
-    renames = []
+    renames: list[tuple[cst.Attribute, str]] = []
     for reference in references:
         chain, path = read_chain(tree, reference)
         renamed = usage_rename(path[:1]) or usage_rename(path[:2])
         if renamed is not None:
-            renames.append((chain[1], renamed[0]))
+            read = chain[1]
+            assert isinstance(read, cst.Attribute)  # (a usage field's name starts the path)
+            renames.append((read, renamed[0]))
         elif not path and (is_truth_tested(tree, reference) or none_comparison(tree, reference) is not None):
             continue
         else:
@@ -248,7 +270,7 @@ def _holder_renames(tree, references: list[cst.Name], name: str) -> list[tuple[c
     return renames
 
 
-def _set_earlier_in_its_loop(tree, reference: cst.Name) -> bool:
+def _set_earlier_in_its_loop(tree: SourceTree, reference: cst.Name) -> bool:
     """True when an enclosing loop's body assigns the name before the statement that reads it
     (another loop with its own `delta = chunk.choices[0].delta`)."""
     for loop in (a for a in tree.ancestors(reference) if isinstance(a, cst.For)):
@@ -264,11 +286,11 @@ def _set_earlier_in_its_loop(tree, reference: cst.Name) -> bool:
     return False
 
 
-def _in_other_loop(tree, node: cst.CSTNode, loop: cst.For) -> bool:
+def _in_other_loop(tree: SourceTree, node: cst.CSTNode, loop: cst.For) -> bool:
     return any(isinstance(a, cst.For) and a is not loop and not is_inside(tree, loop, a) for a in tree.ancestors(node))
 
 
-def name_is_free(tree, loop: cst.For, name: str) -> bool:
+def name_is_free(tree: SourceTree, loop: cst.For, name: str) -> bool:
     """True when no variable of the function (or module) around the loop is called `name`."""
     scope = tree.enclosing(loop, (cst.FunctionDef, cst.Lambda)) or tree.module
     for node in tree.names_valued(name):  # (the Names in `scope`, from the tree's index)

@@ -21,7 +21,7 @@ from dataclasses import replace
 
 import libcst as cst
 
-from migrator.syntax import bare_code
+from migrator.syntax import SourceTree, bare_code
 from migrator.analysis.streams.reads import (
     EMPTY,
     NONE,
@@ -46,7 +46,7 @@ EVENT_TESTS = {
     Kind.USAGE: 'EVENT.type in ("response.completed", "response.incomplete")',
 }
 #: What is known of a chunk of each kind: field → the values it may have.
-FACTS = {
+FACTS: dict[Kind, dict[str, set[str | bool]]] = {
     Kind.TEXT: {
         "choices": {True},
         "content": {TEXT},
@@ -75,7 +75,7 @@ FACTS = {
 class Specializer(ChunkReads):
     """The body of one Chat loop, evaluated for one kind of chunk."""
 
-    def __init__(self, tree, names: LoopNames, kind: Kind, include_usage: bool) -> None:
+    def __init__(self, tree: SourceTree, names: LoopNames, kind: Kind, include_usage: bool) -> None:
         self.tree = tree
         self.names = names
         self.kind = kind
@@ -120,11 +120,9 @@ class Specializer(ChunkReads):
     def check_reads(self, node: cst.CSTNode, state: State) -> None:
         """Raise for the first chunk read inside `node` that has no equivalent (with its hint)."""
         for name in names_in(node):
-            top = name
-            while (
-                isinstance(self.tree.parent(top), (cst.Attribute, cst.Subscript)) and self.tree.parent(top).value is top
-            ):
-                top = self.tree.parent(top)
+            top: cst.BaseExpression = name
+            while isinstance(parent := self.tree.parent(top), (cst.Attribute, cst.Subscript)) and parent.value is top:
+                top = parent
             path = self.path(top, state) if top is not name or self.mentions(name) else None
             if path is not None:
                 self.check_path(path, top, state)
@@ -146,10 +144,10 @@ class Specializer(ChunkReads):
         if not kept:
             return [], ends, state
         kept[-1] = kept[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
-        new = (
+        rebuilt = (
             line.with_changes(body=kept) if isinstance(line, cst.SimpleStatementLine) else cst.SimpleStatementLine(kept)
         )
-        return self.keep([new], line), ends, state
+        return self.keep([rebuilt], line), ends, state
 
     def small(self, small: cst.BaseSmallStatement, state: State) -> cst.BaseSmallStatement | None:
         """The statement for this kind; None when it does nothing here."""
@@ -157,6 +155,7 @@ class Specializer(ChunkReads):
             return self.holder_assignment(small, state)
         translate = Translate(self, state)
         new = small.visit(translate)
+        assert isinstance(new, cst.BaseSmallStatement)  # (`Translate` only replaces expressions)
         if does_nothing_with_empty(new):
             return None
         if translate.emptied:

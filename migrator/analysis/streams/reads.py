@@ -11,14 +11,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from enum import Enum
+from typing import TypeGuard
 
 import libcst as cst
 
-from migrator.syntax import descendants, fill, subscript_key
+from migrator.syntax import SourceTree, descendants, fill, subscript_key
 
 TEXT, EMPTY, NONE, OBJECT = "text", "empty", "none", "object"
 DELTA = ("choices", 0, "delta")
-FIELDS = {DELTA + ("content",): "content", DELTA + ("reasoning_content",): "reasoning"}
+FIELDS: dict[tuple[str | int, ...], str] = {
+    DELTA + ("content",): "content",
+    DELTA + ("reasoning_content",): "reasoning",
+}
 OBJECTS = {(), ("choices",), ("choices", 0), DELTA}
 USAGE_RENAMES = {"prompt_tokens": "input_tokens", "completion_tokens": "output_tokens", "total_tokens": "total_tokens"}
 USAGE_DETAIL_RENAMES = {
@@ -106,7 +110,7 @@ def usage_rename(path: tuple) -> tuple | None:
 class ChunkReads:
     """What one kind of chunk holds, and how its reads look on the event."""
 
-    tree: object
+    tree: SourceTree
     names: LoopNames
     kind: Kind
 
@@ -216,7 +220,11 @@ class ChunkReads:
     def truth(self, node: cst.BaseExpression, state: State) -> Truth:
         if not self.mentions(node):
             return Truth(frozenset({True, False}), node, state, state)
-        if isinstance(node, cst.NamedExpr) and node.target.value in self.names.aliases:
+        if (
+            isinstance(node, cst.NamedExpr)
+            and isinstance(node.target, cst.Name)
+            and node.target.value in self.names.aliases
+        ):
             return self.named_part(node, state)
         if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not):
             inner = self.truth(node.expression, state)
@@ -249,9 +257,11 @@ class ChunkReads:
         inner = self.truth(node.value, state)
         if not inner.decided:
             raise Unmappable(node, f"whether `{self.code(node.value)}` holds cannot be told on {self.kind.value}")
+        target = node.target
+        assert isinstance(target, cst.Name)  # (`truth` made sure of it)
 
         def bound(where: State) -> State:
-            return replace(where, aliases={**where.aliases, node.target.value: path})
+            return replace(where, aliases={**where.aliases, target.value: path})
 
         return Truth(inner.values, None, bound(inner.if_true), bound(inner.if_false))
 
@@ -349,6 +359,7 @@ class ChunkReads:
         """`node` with the chunk reads inside it replaced (`node` itself is not special)."""
         translate = Translate(self, state, root=node)
         new = node.visit(translate)
+        assert isinstance(new, cst.BaseExpression)  # (`Translate` replaces expressions by expressions)
         if translate.emptied:
             raise Unmappable(node, f"`{self.code(node)}` reads text that is empty on {self.kind.value}")
         return new
@@ -387,7 +398,10 @@ class Translate(cst.CSTTransformer):
         self.replacements[node] = keep_outer_parens(node, new)
         return False
 
-    def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode) -> cst.CSTNode:
+    # LibCST's stub types `on_leave` as giving back a node of the type it was given; this gives
+    # an expression in place of an expression (a read of the chunk becomes `event.delta`, `""`,
+    # `True`, ...), which the parent's field takes as well.
+    def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode) -> cst.CSTNode:  # type: ignore[override]
         return self.replacements.get(original, updated)
 
     def special(self, node: cst.BaseExpression) -> cst.BaseExpression | None:
@@ -431,6 +445,7 @@ class Translate(cst.CSTTransformer):
     def nested(self, node: cst.BaseExpression, state: State) -> cst.BaseExpression:
         inner = Translate(self.spec, state)
         new = node.visit(inner)
+        assert isinstance(new, cst.BaseExpression)  # (`Translate` replaces expressions by expressions)
         self.emptied |= inner.emptied
         return new
 
@@ -448,7 +463,7 @@ def names_in(node: cst.CSTNode) -> list[cst.Name]:
     return descendants(node, cst.Name)
 
 
-def _is_call_of(node: cst.CSTNode, name: str) -> bool:
+def _is_call_of(node: cst.CSTNode, name: str) -> TypeGuard[cst.Call]:
     return isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == name
 
 
