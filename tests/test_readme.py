@@ -1,4 +1,5 @@
-"""The README's rule table is the registry's, and every fixture folder it links exists."""
+"""The README's rule table is the registry's, every fixture folder it links exists, and the two
+commands of "Try it" are the ones CI runs."""
 
 from __future__ import annotations
 
@@ -20,3 +21,12 @@ def test_linked_fixture_folders_exist():
     for line in rule_table.table().splitlines()[2:]:
         folder = line.rsplit("](", 1)[1].rstrip(") |")
         assert (ROOT / folder).is_dir(), folder
+
+
+def test_try_it_commands():
+    readme = (ROOT / "README.md").read_text()
+    for command in (
+        "python3 -m venv .venv && . .venv/bin/activate && pip install . && migrator diff fixtures/demo",
+        "python3 -m venv .venv && . .venv/bin/activate && pip install -e '.[test]' && python -m pytest",
+    ):
+        assert f"\n{command}\n" in readme, command
