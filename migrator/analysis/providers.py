@@ -16,10 +16,7 @@ from urllib.parse import urlsplit
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
-    # mypy checks this branch (python_version = "3.10"), but tomli is installed only on Python
-    # < 3.11 (pyproject's dependencies): from a newer environment it is not found; from a 3.10
-    # one it is, and the ignore is unused.
-    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
+    import tomli as tomllib
 
 
 class Provider(str, Enum):
