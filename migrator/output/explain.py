@@ -16,9 +16,10 @@ from rich.table import Table
 from rich.text import Text
 
 from migrator.output.console import colored
+from migrator.rules import Rule
 
 
-def print_rules(console: Console, rules: Sequence[type]) -> None:
+def print_rules(console: Console, rules: Sequence[type[Rule]]) -> None:
     if not colored(console):
         # Plain aligned lines when piped: no wrapping, so `migrator rules | grep` sees whole rows.
         width = max((len(rule.slug) for rule in rules), default=0)
@@ -49,7 +50,7 @@ def section_headings(doc: str) -> list[tuple[int, str]]:
     ]
 
 
-def print_explain(console: Console, rule: type) -> None:
+def print_explain(console: Console, rule: type[Rule]) -> None:
     # The doc opens with the code and name itself. Color only styles it: the text is the same.
     text = Text(rule.doc() or f"{rule.code} {rule.slug}: {rule.summary}")
     if colored(console):
