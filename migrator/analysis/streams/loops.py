@@ -30,8 +30,8 @@ from migrator.analysis.streams.reads import (
     ChunkReads,
     Kind,
     LoopNames,
-    State,
-    Translate,
+    ChunkFacts,
+    EventReads,
     Unmappable,
     names_in,
 )
@@ -88,7 +88,7 @@ class Specializer(ChunkReads):
         facts = {k: frozenset(v) for k, v in FACTS[self.kind].items()}
         if not self.include_usage:
             facts["usage"] = frozenset()
-        state = State(facts)
+        state = ChunkFacts(facts)
         statements, _, _ = self.block(_statements(body), state)
         while statements and _is_continue(statements[-1]):
             statements = statements[:-1]  # the end of the branch is the end of the body
@@ -96,7 +96,7 @@ class Specializer(ChunkReads):
 
     # -- statements ------------------------------------------------------------------
 
-    def block(self, statements, state: State) -> tuple[list, bool, State]:
+    def block(self, statements, state: ChunkFacts) -> tuple[list, bool, ChunkFacts]:
         """The statements as they run for this kind, whether they always end the iteration, and
         the state after them."""
         out = []
@@ -107,7 +107,7 @@ class Specializer(ChunkReads):
                 return out, True, state
         return out, False, state
 
-    def statement(self, statement, state: State) -> tuple[list, bool, State]:
+    def statement(self, statement, state: ChunkFacts) -> tuple[list, bool, ChunkFacts]:
         if isinstance(statement, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
             return self.line(statement, state)
         if isinstance(statement, cst.If):
@@ -117,7 +117,7 @@ class Specializer(ChunkReads):
             raise Unmappable(statement, f"{self.describe(statement)} reads the chunk; migrate this loop by hand")
         return self.keep([statement], statement), False, state
 
-    def check_reads(self, node: cst.CSTNode, state: State) -> None:
+    def check_reads(self, node: cst.CSTNode, state: ChunkFacts) -> None:
         """Raise for the first chunk read inside `node` that has no equivalent (with its hint)."""
         for name in names_in(node):
             top: cst.BaseExpression = name
@@ -127,7 +127,9 @@ class Specializer(ChunkReads):
             if path is not None:
                 self.check_path(path, top, state)
 
-    def line(self, line: cst.SimpleStatementLine | cst.SimpleStatementSuite, state: State) -> tuple[list, bool, State]:
+    def line(
+        self, line: cst.SimpleStatementLine | cst.SimpleStatementSuite, state: ChunkFacts
+    ) -> tuple[list, bool, ChunkFacts]:
         kept, ends = [], False
         for small in line.body:
             if isinstance(small, cst.Pass):
@@ -149,13 +151,13 @@ class Specializer(ChunkReads):
         )
         return self.keep([rebuilt], line), ends, state
 
-    def small(self, small: cst.BaseSmallStatement, state: State) -> cst.BaseSmallStatement | None:
+    def small(self, small: cst.BaseSmallStatement, state: ChunkFacts) -> cst.BaseSmallStatement | None:
         """The statement for this kind; None when it does nothing here."""
         if isinstance(small, cst.Assign) and self._holder_target(small) is not None:
             return self.holder_assignment(small, state)
-        translate = Translate(self, state)
+        translate = EventReads(self, state)
         new = small.visit(translate)
-        assert isinstance(new, cst.BaseSmallStatement)  # (`Translate` only replaces expressions)
+        assert isinstance(new, cst.BaseSmallStatement)  # (`EventReads` only replaces expressions)
         if does_nothing_with_empty(new):
             return None
         if translate.emptied:
@@ -166,7 +168,7 @@ class Specializer(ChunkReads):
             )
         return new
 
-    def if_statement(self, node: cst.If, state: State) -> tuple[list, bool, State]:
+    def if_statement(self, node: cst.If, state: ChunkFacts) -> tuple[list, bool, ChunkFacts]:
         truth = self.truth(node.test, state)
         if truth.values == {True}:
             return self.block(_statements(node.body), truth.if_true)
@@ -190,7 +192,7 @@ class Specializer(ChunkReads):
         new = node.with_changes(test=truth.residual, body=_indented(node.body, body or [_pass()]), orelse=orelse)
         return self.keep([new], node), body_ends and rest_ends, after
 
-    def orelse(self, orelse, state: State) -> tuple[list, bool, State]:
+    def orelse(self, orelse, state: ChunkFacts) -> tuple[list, bool, ChunkFacts]:
         if orelse is None:
             return [], False, state
         if isinstance(orelse, cst.If):
@@ -212,14 +214,14 @@ class Specializer(ChunkReads):
         target = assign.targets[0].target if len(assign.targets) == 1 else None
         return target.value if isinstance(target, cst.Name) and target.value in self.names.holders else None
 
-    def bind_alias(self, assign: cst.Assign, state: State) -> State:
+    def bind_alias(self, assign: cst.Assign, state: ChunkFacts) -> ChunkFacts:
         path = self.getattr_field(assign.value, state) or self.path(assign.value, state)
         if path is None:
             raise Unmappable(assign, f"`{self.code(assign)}`: a name holding part of the chunk must hold nothing else")
         self.check_path(path, assign.value, state)
         return replace(state, aliases={**state.aliases, self._alias_target(assign): path})
 
-    def holder_assignment(self, assign: cst.Assign, state: State) -> cst.Assign:
+    def holder_assignment(self, assign: cst.Assign, state: ChunkFacts) -> cst.Assign:
         if self.path(assign.value, state) != ("usage",):
             raise Unmappable(assign, f"`{self.code(assign)}`: the name is read after the loop as the usage")
         if state.facts["usage"] != {OBJECT}:
@@ -263,11 +265,11 @@ def _is_continue(statement) -> bool:
     )
 
 
-def _meet(a: State, b: State) -> State:
+def _meet(a: ChunkFacts, b: ChunkFacts) -> ChunkFacts:
     """What holds after either of two paths: the facts of both, the aliases they agree on."""
     facts = {k: frozenset(a.facts[k]) | frozenset(b.facts[k]) for k in a.facts}
     aliases = {k: v for k, v in a.aliases.items() if b.aliases.get(k) == v}
-    return State(facts, aliases)
+    return ChunkFacts(facts, aliases)
 
 
 def does_nothing_with_empty(small: cst.BaseSmallStatement) -> bool:

@@ -1,8 +1,8 @@
 """Reading the fields of a Chat chunk for one kind of chunk: paths, values and tests.
 
-`ChunkReads` knows what a chunk of each kind holds (`State.facts`): whether it has choices,
+`ChunkReads` knows what a chunk of each kind holds (`ChunkFacts.facts`): whether it has choices,
 whether `delta.content` / `delta.reasoning_content` is text, empty or None, whether there is
-usage. From that it decides tests on chunk fields (`Truth`), and rewrites reads that stay into
+usage. From that it decides tests on chunk fields (`TestOutcome`), and rewrites reads that stay into
 reads of the event (`delta.content` on a text chunk is `event.delta`). Anything it cannot
 decide or rewrite raises `Unmappable`. Used by `migrator.analysis.streams.loops`.
 """
@@ -58,25 +58,25 @@ class Unmappable(Exception):
 
 
 @dataclass(frozen=True)
-class State:
+class ChunkFacts:
     """What holds at a point of the body: field facts, and the chunk parts local names hold."""
 
     facts: dict = field(default_factory=dict)
     aliases: dict = field(default_factory=dict)
 
-    def narrowed(self, name: str, values) -> State:
+    def narrowed(self, name: str, values) -> ChunkFacts:
         return replace(self, facts={**self.facts, name: frozenset(values)})
 
 
 @dataclass(frozen=True)
-class Truth:
+class TestOutcome:
     """How a test comes out: its possible values, the test to keep when it depends on something
     other than the chunk (None: decided, or undecidable), and the state on each outcome."""
 
     values: frozenset
     residual: cst.BaseExpression | None
-    if_true: State
-    if_false: State
+    if_true: ChunkFacts
+    if_false: ChunkFacts
 
     @property
     def decided(self) -> bool:
@@ -125,7 +125,7 @@ class ChunkReads:
                 return True
         return False
 
-    def path(self, node: cst.BaseExpression, state: State) -> tuple | None:
+    def path(self, node: cst.BaseExpression, state: ChunkFacts) -> tuple | None:
         """The chunk path `node` reads (`("choices", 0, "delta", "content")`), None if no chunk part."""
         if isinstance(node, cst.Name):
             parent = self.tree.parent(node)
@@ -149,7 +149,7 @@ class ChunkReads:
             return None if base is None else base + ("()",)
         return None
 
-    def check_path(self, path: tuple, node: cst.CSTNode, state: State) -> None:
+    def check_path(self, path: tuple, node: cst.CSTNode, state: ChunkFacts) -> None:
         """Raise unless `path` is something this kind of chunk has."""
         if path[:1] == ("choices",) and len(path) > 1 and state.facts["choices"] == {False}:
             raise Unmappable(
@@ -174,7 +174,7 @@ class ChunkReads:
                 return f"`{self.code(node)}`: {HINTS[step]}; migrate this loop by hand"
         return f"`{self.code(node)}` has no equivalent on Responses events; migrate this loop by hand"
 
-    def value(self, node: cst.BaseExpression, state: State) -> cst.BaseExpression | None:
+    def value(self, node: cst.BaseExpression, state: ChunkFacts) -> cst.BaseExpression | None:
         """The replacement of a chunk read used as a value; None to look inside `node` instead
         (`delta.content.strip()`: the field is replaced, the method call stays)."""
         path = self.path(node, state)
@@ -200,7 +200,7 @@ class ChunkReads:
             )
         raise Unmappable(node, f"`{self.code(node)}` is passed on whole; Responses events have another shape")
 
-    def field_value(self, node: cst.BaseExpression, name: str, state: State) -> cst.BaseExpression:
+    def field_value(self, node: cst.BaseExpression, name: str, state: ChunkFacts) -> cst.BaseExpression:
         values = state.facts[name]
         if values == {TEXT}:
             return self.event("EVENT.delta")
@@ -217,9 +217,9 @@ class ChunkReads:
 
     # -- tests -----------------------------------------------------------------------
 
-    def truth(self, node: cst.BaseExpression, state: State) -> Truth:
+    def truth(self, node: cst.BaseExpression, state: ChunkFacts) -> TestOutcome:
         if not self.mentions(node):
-            return Truth(frozenset({True, False}), node, state, state)
+            return TestOutcome(frozenset({True, False}), node, state, state)
         if (
             isinstance(node, cst.NamedExpr)
             and isinstance(node.target, cst.Name)
@@ -229,7 +229,7 @@ class ChunkReads:
         if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not):
             inner = self.truth(node.expression, state)
             residual = node.with_changes(expression=_operand(inner.residual)) if inner.residual is not None else None
-            return Truth(frozenset(not v for v in inner.values), residual, inner.if_false, inner.if_true)
+            return TestOutcome(frozenset(not v for v in inner.values), residual, inner.if_false, inner.if_true)
         if isinstance(node, cst.BooleanOperation):
             return self.boolean(node, state)
         if isinstance(node, cst.Comparison):
@@ -245,9 +245,9 @@ class ChunkReads:
             self.check_path(path, node, state)
             if path in FIELDS or path in OBJECTS or path == ("usage",):
                 return self.field_truth(path, state)
-        return Truth(frozenset({True, False}), self.translate(node, state), state, state)
+        return TestOutcome(frozenset({True, False}), self.translate(node, state), state, state)
 
-    def named_part(self, node: cst.NamedExpr, state: State) -> Truth:
+    def named_part(self, node: cst.NamedExpr, state: ChunkFacts) -> TestOutcome:
         """`if text := chunk.choices[0].delta.content:`: the test of the field, and the name
         holding it from then on."""
         path = self.getattr_field(node.value, state) or self.path(node.value, state)
@@ -260,24 +260,26 @@ class ChunkReads:
         target = node.target
         assert isinstance(target, cst.Name)  # (`truth` made sure of it)
 
-        def bound(where: State) -> State:
+        def bound(where: ChunkFacts) -> ChunkFacts:
             return replace(where, aliases={**where.aliases, target.value: path})
 
-        return Truth(inner.values, None, bound(inner.if_true), bound(inner.if_false))
+        return TestOutcome(inner.values, None, bound(inner.if_true), bound(inner.if_false))
 
-    def field_truth(self, path: tuple, state: State) -> Truth:
+    def field_truth(self, path: tuple, state: ChunkFacts) -> TestOutcome:
         if path == ("choices",):
             values = state.facts["choices"]
-            return Truth(frozenset(values), None, state.narrowed("choices", {True}), state.narrowed("choices", {False}))
+            return TestOutcome(
+                frozenset(values), None, state.narrowed("choices", {True}), state.narrowed("choices", {False})
+            )
         if path in OBJECTS:
-            return Truth(frozenset({True}), None, state, state)
+            return TestOutcome(frozenset({True}), None, state, state)
         name = FIELDS.get(path, "usage")
         values = state.facts[name]
         truthy = {v for v in values if v in (TEXT, OBJECT)}
         outcomes = frozenset(v in (TEXT, OBJECT) for v in values)
-        return Truth(outcomes, None, state.narrowed(name, truthy), state.narrowed(name, set(values) - truthy))
+        return TestOutcome(outcomes, None, state.narrowed(name, truthy), state.narrowed(name, set(values) - truthy))
 
-    def boolean(self, node: cst.BooleanOperation, state: State) -> Truth:
+    def boolean(self, node: cst.BooleanOperation, state: ChunkFacts) -> TestOutcome:
         is_and = isinstance(node.operator, cst.And)
         left = self.truth(node.left, state)
         stop = not is_and
@@ -289,18 +291,18 @@ class ChunkReads:
         if right.values == {stop}:
             if left.residual is not None and not _is_pure(left.residual):
                 raise Unmappable(node, f"`{self.code(node.left)}` would no longer run; migrate this loop by hand")
-            return Truth(frozenset({stop}), None, state, state)
+            return TestOutcome(frozenset({stop}), None, state, state)
         if right.decided:  # `a and True` is `a`
             if_true, if_false = (right.if_true, left.if_false) if is_and else (left.if_true, right.if_false)
-            return Truth(left.values, left.residual, if_true, if_false)
+            return TestOutcome(left.values, left.residual, if_true, if_false)
         residual = None
         if left.residual is not None and right.residual is not None:
             residual = node.with_changes(left=_operand(left.residual, node), right=_operand(right.residual, node))
         if is_and:
-            return Truth(frozenset({True, False}), residual, right.if_true, state)
-        return Truth(frozenset({True, False}), residual, state, right.if_false)
+            return TestOutcome(frozenset({True, False}), residual, right.if_true, state)
+        return TestOutcome(frozenset({True, False}), residual, state, right.if_false)
 
-    def comparison(self, node: cst.Comparison, state: State) -> Truth:
+    def comparison(self, node: cst.Comparison, state: ChunkFacts) -> TestOutcome:
         if len(node.comparisons) == 1:
             target = node.comparisons[0]
             for side, other in ((node.left, target.comparator), (target.comparator, node.left)):
@@ -315,11 +317,11 @@ class ChunkReads:
                     return (
                         truth
                         if nonempty
-                        else Truth(frozenset(not v for v in truth.values), None, truth.if_false, truth.if_true)
+                        else TestOutcome(frozenset(not v for v in truth.values), None, truth.if_false, truth.if_true)
                     )
-        return Truth(frozenset({True, False}), self.translate(node, state), state, state)
+        return TestOutcome(frozenset({True, False}), self.translate(node, state), state, state)
 
-    def constant_comparison(self, name: str, operator, constant: cst.BaseExpression, state: State) -> Truth:
+    def constant_comparison(self, name: str, operator, constant: cst.BaseExpression, state: ChunkFacts) -> TestOutcome:
         """`field is None`, `field != ""` and the like, for each value the field may have."""
         negated = isinstance(operator, (cst.IsNot, cst.NotEqual))
         if not negated and not isinstance(operator, (cst.Is, cst.Equal)):
@@ -330,9 +332,9 @@ class ChunkReads:
         values = state.facts[name]
         holds = {v for v in values if (v == match) != negated}
         outcomes = frozenset((v == match) != negated for v in values)
-        return Truth(outcomes, None, state.narrowed(name, holds), state.narrowed(name, set(values) - holds))
+        return TestOutcome(outcomes, None, state.narrowed(name, holds), state.narrowed(name, set(values) - holds))
 
-    def has_attribute(self, node: cst.Call, state: State) -> Truth:
+    def has_attribute(self, node: cst.Call, state: ChunkFacts) -> TestOutcome:
         path = self.path(node.args[0].value, state)
         attribute = node.args[1].value
         name = attribute.evaluated_value if isinstance(attribute, cst.SimpleString) else None
@@ -341,12 +343,12 @@ class ChunkReads:
             without = state.narrowed("has_reasoning", {False}).narrowed(
                 "reasoning", {NONE} & set(state.facts["reasoning"])
             )
-            return Truth(frozenset(values), None, state.narrowed("has_reasoning", {True}), without)
+            return TestOutcome(frozenset(values), None, state.narrowed("has_reasoning", {True}), without)
         if path is not None and (path + (name,) in (*FIELDS, ("usage",)) or path + (name,) in OBJECTS):
-            return Truth(frozenset({True}), None, state, state)
+            return TestOutcome(frozenset({True}), None, state, state)
         raise Unmappable(node, f"`{self.code(node)}` has no equivalent on Responses events; migrate this loop by hand")
 
-    def getattr_field(self, node: cst.BaseExpression, state: State) -> tuple | None:
+    def getattr_field(self, node: cst.BaseExpression, state: ChunkFacts) -> tuple | None:
         """The field `getattr(delta, "reasoning_content", None)` reads (a missing field reads as None)."""
         if not (_is_call_of(node, "getattr") and len(node.args) == 3 and _is_none_or_empty(node.args[2].value)):
             return None
@@ -355,11 +357,11 @@ class ChunkReads:
         name = attribute.evaluated_value if isinstance(attribute, cst.SimpleString) else None
         return path + (name,) if path is not None and path + (name,) in FIELDS else None
 
-    def translate(self, node: cst.BaseExpression, state: State) -> cst.BaseExpression:
+    def translate(self, node: cst.BaseExpression, state: ChunkFacts) -> cst.BaseExpression:
         """`node` with the chunk reads inside it replaced (`node` itself is not special)."""
-        translate = Translate(self, state, root=node)
+        translate = EventReads(self, state, root=node)
         new = node.visit(translate)
-        assert isinstance(new, cst.BaseExpression)  # (`Translate` replaces expressions by expressions)
+        assert isinstance(new, cst.BaseExpression)  # (`EventReads` replaces expressions by expressions)
         if translate.emptied:
             raise Unmappable(node, f"`{self.code(node)}` reads text that is empty on {self.kind.value}")
         return new
@@ -374,10 +376,10 @@ class ChunkReads:
         return f"`{self.code(statement).split(':')[0]}`"
 
 
-class Translate(cst.CSTTransformer):
+class EventReads(cst.CSTTransformer):
     """Chunk reads in an expression or statement → event reads, for one kind of chunk."""
 
-    def __init__(self, specializer: ChunkReads, state: State, root: cst.CSTNode | None = None) -> None:
+    def __init__(self, specializer: ChunkReads, state: ChunkFacts, root: cst.CSTNode | None = None) -> None:
         super().__init__()
         self.spec = specializer
         self.state = state
@@ -442,10 +444,10 @@ class Translate(cst.CSTTransformer):
             return keep_outer_parens(node, self.nested(node.left, left.if_true if is_or else left.if_false))
         return keep_outer_parens(node, self.nested(node.right, left.if_false if is_or else left.if_true))
 
-    def nested(self, node: cst.BaseExpression, state: State) -> cst.BaseExpression:
-        inner = Translate(self.spec, state)
+    def nested(self, node: cst.BaseExpression, state: ChunkFacts) -> cst.BaseExpression:
+        inner = EventReads(self.spec, state)
         new = node.visit(inner)
-        assert isinstance(new, cst.BaseExpression)  # (`Translate` replaces expressions by expressions)
+        assert isinstance(new, cst.BaseExpression)  # (`EventReads` replaces expressions by expressions)
         self.emptied |= inner.emptied
         return new
 
