@@ -13,7 +13,7 @@ A chat class often keeps its history on the instance:
 `instance_list(tree, expr)` gathers everything this file does with `self.messages` for such an
 expression: where it is assigned, where it is read, and what reaches the same attribute name from
 outside the class's own methods (`bot.messages`, a subclass, `getattr(bot, "messages")`). The
-message checks (`migrator/conversation.py`) and the chain proof (`migrator/history.py`) both
+message checks (`migrator/analysis/messages.py`) and the chain proof (`migrator/analysis/chains.py`) both
 ask it, so they see the same uses. Like a module-level list, code in other modules is not seen.
 """
 

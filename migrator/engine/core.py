@@ -4,12 +4,12 @@ One run: rules plan, the engine decides which calls migrate, rules apply. The ed
 (`ctx.tree.edit`) are held, tagged with the rule's code, and registered together at the end, so
 that the passes below can follow them; none costs anything when it has nothing to do.
 
-- Suppressions (`migrator/suppressions.py`), only in files with a `# migrator: ignore` marker:
+- Suppressions (`migrator/engine/suppressions.py`), only in files with a `# migrator: ignore` marker:
   a suppressed edit or finding that belongs to a migrated call keeps that call on Chat
   Completions (silently) and the run starts again, until none does; other suppressed edits are
   dropped, suppressed findings left out.
-- `--todo-comments` (`migrator/todo.py`): calls left for a human get a TODO line above them.
-- Layout (`migrator/layout.py`): a statement whose lines the rewrite made too long is laid out
+- `--todo-comments` (`migrator/engine/todo_pass.py`): calls left for a human get a TODO line above them.
+- Layout (`migrator/engine/layout_pass.py`): a statement whose lines the rewrite made too long is laid out
   as black would; with `--black` the whole changed file goes through black.
 """
 
@@ -30,6 +30,7 @@ from migrator.analysis import (
     MODEL,
     CompletionCall,
     ResultUse,
+    UnpackedDict,
     decisive_blocks,
     describe_escape,
 )
@@ -187,6 +188,10 @@ def _decide(ctx: FileContext) -> None:
         _check_extra_body(site)
         if site.method != "create" and not site.method_claimed:
             site.block("RSP001", site.call.func, f"`chat.completions.{site.method}()` is not rewritten by this version")
+        if isinstance(site.unpacked, UnpackedDict) and not ctx.settings.rule_enabled("RSP020"):
+            # Only RSP020 writes the keywords `**params` stands for: without it, rewriting them
+            # would leave Chat's parameters in the dict.
+            site.block("RSP001", site.unpacked.arg, "`**` arguments are expanded by RSP020, which is turned off")
         for arg in site.arguments:
             if arg.keyword is None:
                 reason = f": {site.unpacked}" if isinstance(site.unpacked, str) and arg.star == "**" else ""

@@ -1,5 +1,5 @@
 """Files in and out: discovery (which files a run looks at), reading and writing them exactly
-(source_files: atomic writes, encodings, line endings and modes kept), the run itself (run:
+(source_files: atomic writes, encodings, line endings and modes kept), the run itself (processing:
 prefilter, project index, worker processes), notebooks and other text files. Nothing here prints:
 `run` yields one `Outcome` per file and the command line hands it to `migrator.output`."""
 

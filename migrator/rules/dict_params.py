@@ -32,9 +32,8 @@ the finding.
 
 Known problems
 
-Do not turn this rule off: with --ignore RSP020, this version still migrates such a call but
-leaves the dict as it was (`messages`, `max_tokens` and all), or fails on the file with an
-internal error.
+With --ignore RSP020, a call that spreads `**params` stays on Chat Completions (the finding
+says RSP020 is off): only this rule writes the keywords the dict stands for.
 
 Options
 
