@@ -12,7 +12,7 @@ from typing import ClassVar, Protocol
 
 import libcst as cst
 
-from migrator.analysis import Analysis, CompletionCall, ResultUse
+from migrator.analysis import Analysis, CompletionCall, ProjectIndex, ResultUse
 from migrator.findings import Severity
 from migrator.settings import Settings
 from migrator.syntax import SourceTree
@@ -73,7 +73,7 @@ class FileContext:
         tree: SourceTree,
         settings: Settings,
         filename: str,
-        project=None,
+        project: ProjectIndex | None = None,
         suppressions: Suppressions | None = None,
         kept: frozenset[cst.Call] = frozenset(),
     ) -> None:

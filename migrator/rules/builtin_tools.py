@@ -50,6 +50,8 @@ Options
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import libcst as cst
 
 from migrator.syntax import (
@@ -100,9 +102,9 @@ class BuiltinTools(Rule):
                 added = [web_search, *(tool for tool in added if tool != WEB_SEARCH)]
             if added:
                 self._check_tools_arg(ctx, site)
-            self.plans[id(site)] = (added, HANDLED_KEYS & entries.keys())
+            self.plans[id(site)] = (added, entries.keys() & HANDLED_KEYS)
 
-    def _plan_switches(self, ctx: FileContext, site: CompletionCall, entries: dict) -> list[str]:
+    def _plan_switches(self, ctx: FileContext, site: CompletionCall, entries: dict[str, cst.DictElement]) -> list[str]:
         added = []
         for key, tool in SWITCHES.items():
             if key not in entries:
@@ -155,6 +157,7 @@ class BuiltinTools(Rule):
         choice = site.kwarg("tool_choice") or site.kwarg("function_call")
         constant = ctx.analysis.constant_string(choice.value) if choice is not None else None
         if choice is not None and (constant is None or constant.value != "auto"):
+            assert choice.keyword is not None  # (found by its keyword)
             site.block(
                 self.code,
                 choice,
@@ -225,7 +228,9 @@ def _flat_location(ctx: FileContext, location: cst.BaseExpression) -> str | None
     inner = entries["approximate"].value
     if not isinstance(inner, cst.Dict) or dict_entries(inner) is None:
         return None
-    fields = ['"type": "approximate"', *(f"{ctx.tree.code(e.key)}: {ctx.tree.code(e.value)}" for e in inner.elements)]
+    # (every element is a DictElement: dict_entries gives None otherwise)
+    elements = [e for e in inner.elements if isinstance(e, cst.DictElement)]
+    fields = ['"type": "approximate"', *(f"{ctx.tree.code(e.key)}: {ctx.tree.code(e.value)}" for e in elements)]
     return "{" + ", ".join(fields) + "}"
 
 
@@ -234,11 +239,15 @@ def _tools_layout(ctx: FileContext, site: CompletionCall) -> tuple[int, int, int
     tools = site.kwarg("tools") or site.kwarg("functions")
     if tools is not None:
         return line_layout(ctx.tree, tools.value)
-    column, block, indent = line_layout(ctx.tree, site.kwarg("web_search_options") or site.kwarg("extra_body"))
+    replaced = site.kwarg("web_search_options") or site.kwarg("extra_body")
+    assert replaced is not None  # (what the tools come from, or the keys dropped are in)
+    column, block, indent = line_layout(ctx.tree, replaced)
     return column + len("tools="), block, indent
 
 
-def _edit_call(call: cst.Call, new_tools: list, dropped: set[str], layout: tuple[int, int, int, int]) -> cst.Call:
+def _edit_call(
+    call: cst.Call, new_tools: list[cst.BaseExpression], dropped: set[str], layout: tuple[int, int, int, int]
+) -> cst.Call:
     elements = [cst.Element(tool) for tool in new_tools]
     tools = kwarg(call, "tools")
     if elements and tools is not None and isinstance(tools.value, cst.List):
@@ -254,16 +263,24 @@ def _edit_call(call: cst.Call, new_tools: list, dropped: set[str], layout: tuple
     return remove_kwarg_keys(call, "extra_body", dropped)
 
 
-def _add_tools(call: cst.Call, tools: cst.List, dropped: set[str]) -> cst.Call:
+def _add_tools(call: cst.Call, tools: cst.BaseExpression, dropped: set[str]) -> cst.Call:
     """`tools=` where `web_search_options` or the emptied `extra_body` was, else before `extra_body`."""
     if kwarg(call, "web_search_options") is not None:
         return replace_kwarg(call, "web_search_options", "tools", tools)
     extra_body = kwarg(call, "extra_body")
-    if extra_body is not None and set(dict_entries(extra_body.value)) <= dropped:
+    if extra_body is not None and set(_entries(extra_body.value)) <= dropped:
         return replace_kwarg(call, "extra_body", "tools", tools)
     return add_kwarg(call, "tools", tools, before="extra_body")
 
 
-def _one_line_list(elements: list) -> cst.List:
+def _entries(extra_body: cst.BaseExpression) -> dict[str, cst.DictElement]:
+    """The entries of `extra_body` when the call gains tools from its keys (`enable_search`):
+    then it is a dict literal with string keys (`CompletionCall.extra_body_entries`)."""
+    entries = dict_entries(extra_body) if isinstance(extra_body, cst.Dict) else None
+    assert entries is not None
+    return entries
+
+
+def _one_line_list(elements: Sequence[cst.BaseElement]) -> cst.List:
     comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
     return cst.List([e.with_changes(comma=comma) for e in elements[:-1]] + [elements[-1]])

@@ -147,7 +147,9 @@ class ChatCompletionsCreate(Rule):
                 site.claim_use(use)
 
     def _plan_target(self, site: CompletionCall) -> None:
-        target = site.client.target
+        client = site.client
+        assert client is not None  # (`_plan_site` asks only for a site with a client)
+        target = client.target
         if target.provider is Provider.OTHER:
             site.block(
                 self.code,
@@ -159,7 +161,7 @@ class ChatCompletionsCreate(Rule):
             site.block(self.code, site.receiver, f"the client's {target.evidence}: {target.unsupported}", kind=PROVIDER)
         elif target.provider is Provider.UNKNOWN:
             site.block(self.code, site.receiver, f"the client's endpoint is unknown: {target.evidence}", unsafe=True)
-        if not site.client.proven:
+        if not client.proven:
             site.block(self.code, site.receiver, "the client is only assumed to be an OpenAI SDK client", unsafe=True)
 
     def _plan_model(self, ctx: FileContext, site: CompletionCall) -> None:
@@ -200,11 +202,13 @@ class ChatCompletionsCreate(Rule):
                 unsafe=True,
             )
 
-    def _plan_openai_model(self, site: CompletionCall, arg: cst.Arg, candidates) -> None:
+    def _plan_openai_model(self, site: CompletionCall, arg: cst.Arg, candidates: list[tuple[str, str]]) -> None:
         """A client that looks like OpenAI's but sends another provider's model talks to that
         provider through a setting the code does not show (OPENAI_BASE_URL, a proxy):
         `OpenAI()` sending "qwen-vl-max" is not on OpenAI."""
-        target = site.client.target
+        client = site.client
+        assert client is not None  # (`_plan_model` asks only for a site with a client)
+        target = client.target
         for value, origin in candidates:
             if model_maker(value) == "other":
                 where = f" ({origin})" if origin else ""
@@ -260,7 +264,9 @@ class ChatCompletionsCreate(Rule):
 
 def _to_responses(node: cst.Attribute) -> cst.Attribute:
     """`<receiver>.chat.completions` (or `<receiver>.beta.chat.completions`) → `<receiver>.responses`."""
-    receiver = node.value.value
+    chat = node.value
+    assert isinstance(chat, cst.Attribute)  # (`site.chat_completions` is `<receiver>.chat.completions`)
+    receiver = chat.value
     if isinstance(receiver, cst.Attribute) and receiver.attr.value == "beta":
         receiver = receiver.value
     return cst.Attribute(value=receiver, attr=cst.Name("responses"))

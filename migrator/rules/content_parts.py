@@ -55,6 +55,7 @@ Options
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Callable
 
@@ -111,7 +112,7 @@ class ContentParts(Rule):
             for message in senders.messages.get(id(site), []):
                 self._plan_message(ctx, site, message, senders)
 
-    def _plan_message(self, ctx: FileContext, site: CompletionCall, message: cst.Dict, senders) -> None:
+    def _plan_message(self, ctx: FileContext, site: CompletionCall, message: cst.Dict, senders: _Senders) -> None:
         entries = dict_entries(message)
         content = entries.get("content") if entries else None
         role = literal_string(entries["role"].value) if entries and "role" in entries else None
@@ -139,7 +140,7 @@ class ContentParts(Rule):
                 message_text, unsafe = planned
                 site.block(self.code, part, message_text, unsafe=unsafe)
 
-    def _link(self, ctx: FileContext, site: CompletionCall, found: Content, senders) -> bool:
+    def _link(self, ctx: FileContext, site: CompletionCall, found: Content, senders: _Senders) -> bool:
         """Calls that send the same parts migrate together; parts sent elsewhere keep the call."""
         for holder in found.holders:
             others = senders.sites.get(id(holder), [])
@@ -202,7 +203,7 @@ def plan_part(ctx: FileContext, part: cst.BaseExpression, provider: Provider) ->
         return f"the content part `{tree.quote(part, 40)}` is not a literal dict, so it cannot be converted", False
     entries = dict_entries(part)
     kind = literal_string(entries["type"].value) if entries and "type" in entries else None
-    if kind is None:
+    if entries is None or kind is None:
         return "a content part whose `type` is not a literal string cannot be converted", False
     if kind in _RESPONSES_PARTS:
         return None
@@ -222,7 +223,9 @@ def plan_part(ctx: FileContext, part: cst.BaseExpression, provider: Provider) ->
     return _image_part(ctx, part, entries) if kind == "image_url" else _file_part(part, entries)
 
 
-def _text_part(part: cst.Dict, entries, provider: Provider) -> Conversion | tuple[str, bool]:
+def _text_part(
+    part: cst.Dict, entries: dict[str, cst.DictElement], provider: Provider
+) -> Conversion | tuple[str, bool]:
     allowed = {"type", "text"} | (DASHSCOPE_TEXT_KEYS if provider is Provider.DASHSCOPE else set())
     extra = _extra_keys(entries, allowed)
     if extra:
@@ -242,7 +245,7 @@ def _text_part(part: cst.Dict, entries, provider: Provider) -> Conversion | tupl
     return Conversion(part, change, f"content part `text` → `input_text`{kept}")
 
 
-def _image_part(ctx: FileContext, part: cst.Dict, entries) -> Conversion | tuple[str, bool]:
+def _image_part(ctx: FileContext, part: cst.Dict, entries: dict[str, cst.DictElement]) -> Conversion | tuple[str, bool]:
     extra = _extra_keys(entries, {"type", "image_url"})
     if extra:
         return f"the image part's {extra} has no Responses equivalent; it would be lost", False
@@ -259,15 +262,17 @@ def _image_part(ctx: FileContext, part: cst.Dict, entries) -> Conversion | tuple
         return f"{extra} in the image part has no Responses equivalent; it would be lost", False
     kind = entries["type"].value
     detail = "`detail` kept" if "detail" in inner else '`"detail": "auto"`, Chat\'s default, written out'
+    # (`inner` is the literal `image` holds; a key of `dict_entries` is a string literal)
+    assert image is not None and isinstance(image.key, cst.SimpleString)
+    key = image.key
 
     def change(node: cst.Dict) -> cst.Dict:
-        elements = []
+        elements: list[cst.BaseDictElement] = []
         for element in node.elements:
             if element is image:
                 elements.append(element.with_changes(value=inner["url"].value))
                 elements.append(
-                    inner.get("detail")
-                    or cst.DictElement(string("detail", like=element.key), string("auto", like=element.key))
+                    inner.get("detail") or cst.DictElement(string("detail", like=key), string("auto", like=key))
                 )
             else:
                 elements.append(element)
@@ -281,20 +286,22 @@ def _image_part(ctx: FileContext, part: cst.Dict, entries) -> Conversion | tuple
 def _image_url_string(part: cst.Dict, image: cst.DictElement, kind: cst.BaseExpression) -> Conversion:
     """`{"type": "image_url", "image_url": "https://..."}` (the URL as a string, which some code
     sends): the URL stays where it is, the detail is Chat's default."""
+    key = image.key
+    assert isinstance(key, cst.SimpleString)  # (an entry of `dict_entries`: its key is a string literal)
 
     def change(node: cst.Dict) -> cst.Dict:
-        elements = []
+        elements: list[cst.BaseDictElement] = []
         for element in node.elements:
             elements.append(element)
             if element is image:
-                elements.append(cst.DictElement(string("detail", like=element.key), string("auto", like=element.key)))
+                elements.append(cst.DictElement(string("detail", like=key), string("auto", like=key)))
         return _with_type(with_elements(node, elements), "input_image", kind)
 
     message = 'content part `image_url` → `input_image` (`"detail": "auto"`, Chat\'s default, written out)'
     return Conversion(part, change, message)
 
 
-def _file_part(part: cst.Dict, entries) -> Conversion | tuple[str, bool]:
+def _file_part(part: cst.Dict, entries: dict[str, cst.DictElement]) -> Conversion | tuple[str, bool]:
     extra = _extra_keys(entries, {"type", "file"})
     if extra:
         return f"the file part's {extra} has no Responses equivalent; it would be lost", False
@@ -305,17 +312,19 @@ def _file_part(part: cst.Dict, entries) -> Conversion | tuple[str, bool]:
     if extra:
         return f"{extra} in the file part has no Responses equivalent; it would be lost", False
     kind = entries["type"].value
+    assert holder is not None and isinstance(holder.value, cst.Dict)  # (`inner` is the literal it holds)
+    fields = holder.value.elements
 
     def change(node: cst.Dict) -> cst.Dict:
-        elements = []
+        elements: list[cst.BaseDictElement] = []
         for element in node.elements:
-            elements.extend(holder.value.elements if element is holder else [element])
+            elements.extend(fields if element is holder else [element])
         return _with_type(with_elements(node, elements), "input_file", kind)
 
     return Conversion(part, change, "content part `file` → `input_file` (its fields moved out of `file`)")
 
 
-def _dashscope_refusal(kind: str, entries) -> str:
+def _dashscope_refusal(kind: str, entries: dict[str, cst.DictElement]) -> str:
     if kind == "file":
         return (
             "file input on DashScope's Responses API is documented only for the qwen3.5-ocr model; "
@@ -332,7 +341,9 @@ def _dashscope_refusal(kind: str, entries) -> str:
     )
 
 
-def _inner(entries: dict, key: str) -> tuple[cst.DictElement | None, dict | None]:
+def _inner(
+    entries: dict[str, cst.DictElement], key: str
+) -> tuple[cst.DictElement | None, dict[str, cst.DictElement] | None]:
     """The `key` entry of a part and the entries of the literal dict it holds (None if not one):
     the `{"url": ...}` of an image part, the `{"file_id": ...}` of a file part."""
     element = entries.get(key)
@@ -340,7 +351,7 @@ def _inner(entries: dict, key: str) -> tuple[cst.DictElement | None, dict | None
     return element, inner
 
 
-def _extra_keys(entries: dict, allowed: set[str]) -> str:
+def _extra_keys(entries: dict[str, cst.DictElement], allowed: AbstractSet[str]) -> str:
     """The keys beyond `allowed`, as words for a finding ("" when none)."""
     extra = sorted(set(entries) - allowed)
     return ", ".join(f"`{key}`" for key in extra)

@@ -42,6 +42,8 @@ None.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import libcst as cst
 
 from migrator.syntax import statement_of
@@ -57,59 +59,79 @@ class DictParams(Rule):
     triggers = ("completions",)  # acts only on `**params` of a create call
 
     def __init__(self) -> None:
-        self.expanded: list[CompletionCall] = []
+        self.expanded: list[UnpackedDict] = []
 
     def decide(self, ctx: FileContext) -> None:
         # Registered before any rule applies, so every later edit of the call sees the keywords.
         for site in ctx.migrated_sites:
             if isinstance(site.unpacked, UnpackedDict):
-                self.expanded.append(site)
+                self.expanded.append(site.unpacked)
                 _expand(ctx, site, site.unpacked)
 
     def apply(self, ctx: FileContext) -> None:
-        for site in self.expanded:
-            name = site.unpacked.binding.name
+        for unpacked in self.expanded:
+            name = unpacked.binding.name
             ctx.report(
-                site.unpacked.arg,
+                unpacked.arg,
                 self.code,
                 f"`**{name}` → its keys as keyword arguments (the lines that built `{name}` are removed)",
             )
 
 
+@dataclass
+class _Built:
+    """What the lines that build the dict hold, noted as they are rebuilt (before the call)."""
+
+    #: Each key's (already rewritten) value.
+    values: dict[str, cst.BaseExpression] = field(default_factory=dict)
+    #: The blank and comment lines above the dropped lines.
+    leading: list[cst.EmptyLine] = field(default_factory=list)
+    #: The dict literal, as rewritten.
+    literal: cst.Dict | None = None
+
+
 def _expand(ctx: FileContext, site: CompletionCall, unpacked: UnpackedDict) -> None:
-    built: dict = {"values": {}, "leading": []}
+    built = _Built()
     for statement in unpacked.statements:
         ctx.tree.edit(statement, lambda line: _take_values(line, built))
     ctx.tree.edit(site.call, lambda call: _with_keywords(call, unpacked, built))
-    ctx.tree.edit(
-        statement_of(ctx.tree, site.call),
-        lambda line: line.with_changes(leading_lines=[*built["leading"], *line.leading_lines]),
-    )
+    call_line = statement_of(ctx.tree, site.call)
+    assert call_line is not None  # (a call is part of a statement)
+    ctx.tree.edit(call_line, lambda line: line.with_changes(leading_lines=[*built.leading, *line.leading_lines]))
 
 
-def _take_values(line: cst.SimpleStatementLine, built: dict) -> cst.RemovalSentinel:
+def _take_values(line: cst.SimpleStatementLine, built: _Built) -> cst.RemovalSentinel:
     """Note the (already rewritten) values a dict-building line holds, then drop the line."""
     statement = line.body[0]
-    built["leading"].extend(line.leading_lines)
-    if _is_update(statement):
-        key = statement.targets[0].target.slice[0].slice.value.evaluated_value
-        built["values"][key] = statement.value
-    else:
-        built["literal"] = statement.value
+    built.leading.extend(line.leading_lines)
+    target = statement.targets[0].target if isinstance(statement, cst.Assign) else None
+    if isinstance(statement, cst.Assign) and isinstance(target, cst.Subscript):  # `params["key"] = value`
+        index = target.slice[0].slice
+        assert isinstance(index, cst.Index)  # (`unpacked_dict` took only a string key)
+        built.values[_key(index.value)] = statement.value
+    else:  # `params = {...}` or `params: dict = {...}`
+        assert isinstance(statement, (cst.Assign, cst.AnnAssign)) and isinstance(statement.value, cst.Dict)
+        built.literal = statement.value
         for element in statement.value.elements:
-            built["values"][element.key.evaluated_value] = element.value
+            assert isinstance(element, cst.DictElement)  # (`unpacked_dict` took only string keys)
+            built.values[_key(element.key)] = element.value
     return cst.RemovalSentinel.REMOVE
 
 
-def _is_update(statement: cst.BaseSmallStatement) -> bool:
-    return isinstance(statement, cst.Assign) and isinstance(statement.targets[0].target, cst.Subscript)
+def _key(literal: cst.BaseExpression) -> str:
+    """The key a string literal holds (`unpacked_dict` took only keys that are names)."""
+    assert isinstance(literal, cst.SimpleString)
+    key = literal.evaluated_value
+    assert isinstance(key, str)
+    return key
 
 
-def _with_keywords(call: cst.Call, unpacked: UnpackedDict, built: dict) -> cst.Call:
+def _with_keywords(call: cst.Call, unpacked: UnpackedDict, built: _Built) -> cst.Call:
     """`call` with its `**params` replaced by `key=value` arguments, laid out like the dict."""
     index = next(i for i, arg in enumerate(call.args) if arg.star == "**")
     star = call.args[index]
-    literal = built["literal"]
+    literal = built.literal
+    assert literal is not None  # (the line that binds the dict comes before the call, so is rebuilt first)
     opening, closing = literal.lbrace.whitespace_after, literal.rbrace.whitespace_before
     multiline = isinstance(opening, cst.ParenthesizedWhitespace)
     separator = cst.Comma(whitespace_after=opening if multiline else cst.SimpleWhitespace(" "))
@@ -127,14 +149,14 @@ def _with_keywords(call: cst.Call, unpacked: UnpackedDict, built: dict) -> cst.C
     keys = [key for key, _, _ in unpacked.entries]
     new_args = [
         cst.Arg(
-            built["values"][key],
+            built.values[key],
             keyword=cst.Name(key),
             equal=equal,
             comma=separator if position < len(keys) - 1 else last_comma,
         )
         for position, key in enumerate(keys)
     ]
-    changes = {"args": [*call.args[:index], *new_args, *rest]}
+    changes: dict[str, object] = {"args": [*call.args[:index], *new_args, *rest]}
     if multiline and index == 0:
         changes["whitespace_before_args"] = opening
     return call.with_changes(**changes)

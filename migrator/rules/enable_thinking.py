@@ -85,11 +85,13 @@ class EnableThinking(Rule):
     def _rewrite(self, ctx: FileContext, site: CompletionCall, entries: dict[str, cst.DictElement]) -> None:
         effort = None
         if "enable_thinking" in entries:
-            effort = ctx.settings.thinking_effort if _flag(entries["enable_thinking"].value) else "none"
+            flag = entries["enable_thinking"].value
+            assert isinstance(flag, cst.Name)  # (`plan` blocks a call whose flag is not True / False)
+            effort = ctx.settings.thinking_effort if _flag(flag) else "none"
             ctx.report(
                 entries["enable_thinking"],
                 self.code,
-                f'`enable_thinking: {entries["enable_thinking"].value.value}` → `reasoning={{"effort": "{effort}"}}`',
+                f'`enable_thinking: {flag.value}` → `reasoning={{"effort": "{effort}"}}`',
             )
         if "thinking_budget" in entries:
             ctx.report(
@@ -131,7 +133,12 @@ def _sets_reasoning(site: CompletionCall) -> bool:
 
 def _edit_call(call: cst.Call, reasoning: cst.BaseExpression | None) -> cst.Call:
     """Put `reasoning` where `extra_body` was if nothing else is left in it, else just before it."""
-    entries = dict_entries(kwarg(call, "extra_body").value)
+    # (`apply` found the thinking keys in the call's `extra_body`: a dict literal with string keys)
+    extra_body = kwarg(call, "extra_body")
+    entries = (
+        dict_entries(extra_body.value) if extra_body is not None and isinstance(extra_body.value, cst.Dict) else None
+    )
+    assert entries is not None
     if reasoning is not None and set(entries) <= HANDLED_KEYS:
         return replace_kwarg(call, "extra_body", "reasoning", reasoning)
     if reasoning is not None:

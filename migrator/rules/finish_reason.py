@@ -47,7 +47,7 @@ from __future__ import annotations
 import libcst as cst
 
 from migrator.syntax import fill, literal_string, parenthesize_unless_whole
-from migrator.analysis import ResultUse
+from migrator.analysis import CompletionCall, ResultUse
 from migrator.rules.base import FileContext
 from migrator.analysis import Provider
 from migrator.rules.base import Rule
@@ -106,7 +106,9 @@ class FinishReason(Rule):
         for use in ctx.migrated_uses():
             if use.node_for(FINISH_REASON) is None:
                 continue
-            comparison, reason, negated = _comparison(ctx, use)
+            found = _comparison(ctx, use)
+            assert found is not None  # (`plan` blocks every call whose result is read otherwise)
+            comparison, reason, negated = found
             template = CONDITIONS[reason][negated]
             ctx.tree.edit(comparison, lambda _, t=template, c=comparison, r=use.base: _condition(ctx, c, t, r))
             operator = "!=" if negated else "=="
@@ -144,7 +146,7 @@ def _condition(ctx: FileContext, original: cst.Comparison, template: str, result
     return condition.with_changes(lpar=original.lpar, rpar=original.rpar) if original.lpar else condition
 
 
-def _not_openai(site) -> bool:
+def _not_openai(site: CompletionCall) -> bool:
     return site.client is None or site.client.target.provider is not Provider.OPENAI
 
 

@@ -58,6 +58,9 @@ Options
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TypeVar
+
 import libcst as cst
 
 from migrator.syntax import (
@@ -121,31 +124,31 @@ class FunctionTools(Rule):
                 site.claim("parallel_tool_calls")
 
     def _plan_tools(self, ctx: FileContext, site: CompletionCall) -> cst.List | None:
-        given = [arg for name in TOOL_PARAMS if (arg := site.kwarg(name)) is not None]
-        for arg in given:
-            site.claim(arg.keyword.value)
+        given = [(name, arg) for name in TOOL_PARAMS if (arg := site.kwarg(name)) is not None]
+        for name, _ in given:
+            site.claim(name)
         if len(given) > 1:
-            site.block(self.code, given[1], "both `tools` and legacy `functions` are set; merge them by hand")
+            site.block(self.code, given[1][1], "both `tools` and legacy `functions` are set; merge them by hand")
             return None
         if not given:
             return None
-        arg = given[0]
-        tools = self._tool_list(ctx, site, arg)
+        name, arg = given[0]
+        tools = self._tool_list(ctx, site, name, arg)
         if tools is not None:
             self.tool_lists[id(site)] = tools
             for element in tools.elements:
-                problem, unsafe = _tool_problem(ctx, element, arg.keyword.value == "functions", _provider(site))
+                problem, unsafe = _tool_problem(ctx, element, name == "functions", _provider(site))
                 if problem:
                     site.block(self.code, element, problem, unsafe=unsafe)
         return tools
 
-    def _tool_list(self, ctx: FileContext, site: CompletionCall, arg: cst.Arg) -> cst.List | None:
+    def _tool_list(self, ctx: FileContext, site: CompletionCall, name: str, arg: cst.Arg) -> cst.List | None:
         """The list literal the argument is, or the one it names; blocks the site otherwise."""
-        name = arg.keyword.value
         if isinstance(arg.value, cst.List):
             return arg.value
-        value = assigned_value(ctx.tree, arg.value) if isinstance(arg.value, cst.Name) else None
-        if not isinstance(value, cst.List):
+        list_name = arg.value if isinstance(arg.value, cst.Name) else None
+        value = assigned_value(ctx.tree, list_name) if list_name is not None else None
+        if list_name is None or not isinstance(value, cst.List):
             site.block(
                 self.code,
                 arg,
@@ -154,16 +157,19 @@ class FunctionTools(Rule):
             )
             return None
         calls = {s.call: s for s in ctx.sites}
-        for reference in ctx.tree.references(ctx.tree.bindings_of(arg.value)[0]):
+        for reference in ctx.tree.references(ctx.tree.bindings_of(list_name)[0]):
             parent = ctx.tree.parent(reference)
-            is_arg = isinstance(parent, cst.Arg) and parent.keyword is not None and parent.keyword.value == name
-            passed_to = ctx.tree.parent(parent) if is_arg else None
-            if passed_to not in calls:
+            passed_to = (
+                ctx.tree.parent(parent)
+                if isinstance(parent, cst.Arg) and parent.keyword is not None and parent.keyword.value == name
+                else None
+            )
+            if not isinstance(passed_to, cst.Call) or passed_to not in calls:
                 context = ctx.tree.parent(parent) if isinstance(parent, cst.Arg) else parent
                 site.block(
                     self.code,
                     reference,
-                    f"`{arg.value.value}` is also used in `{ctx.tree.quote(context or reference)}`, so its definition "
+                    f"`{list_name.value}` is also used in `{ctx.tree.quote(context or reference)}`, so its definition "
                     "cannot take the Responses shape; convert the tools by hand",
                 )
                 return None
@@ -172,15 +178,16 @@ class FunctionTools(Rule):
         return value
 
     def _plan_choice(self, ctx: FileContext, site: CompletionCall, tools: cst.List | None) -> None:
-        given = [arg for name in TOOL_PARAMS.values() if (arg := site.kwarg(name)) is not None]
-        for arg in given:
-            site.claim(arg.keyword.value)
+        given = [(name, arg) for name in TOOL_PARAMS.values() if (arg := site.kwarg(name)) is not None]
+        for name, _ in given:
+            site.claim(name)
         if len(given) > 1:
-            site.block(self.code, given[1], "both `tool_choice` and legacy `function_call` are set; keep one")
+            site.block(self.code, given[1][1], "both `tool_choice` and legacy `function_call` are set; keep one")
         elif given:
-            problem, unsafe = _choice_problem(ctx, given[0], _provider(site), tools)
+            name, arg = given[0]
+            problem, unsafe = _choice_problem(ctx, name, arg.value, _provider(site), tools)
             if problem:
-                site.block(self.code, given[0], problem, unsafe=unsafe)
+                site.block(self.code, arg, problem, unsafe=unsafe)
 
     def decide(self, ctx: FileContext) -> None:
         """A shared tool list changes shape only if every call passing it is migrated."""
@@ -253,7 +260,9 @@ def _provider(site: CompletionCall) -> Provider:
     return site.client.target.provider if site.client else Provider.UNKNOWN
 
 
-def _tool_problem(ctx: FileContext, element, legacy: bool, provider: Provider) -> tuple[str | None, bool]:
+def _tool_problem(
+    ctx: FileContext, element: cst.BaseElement, legacy: bool, provider: Provider
+) -> tuple[str | None, bool]:
     if isinstance(element, cst.StarredElement):
         return "a starred element hides which tools it adds; convert them by hand", False
     value = element.value
@@ -277,15 +286,16 @@ def _tool_problem(ctx: FileContext, element, legacy: bool, provider: Provider) -
     return _fields_problem(inner_entries, FUNCTION_KEYS if kind == "function" else CUSTOM_KEYS, kind), False
 
 
-def _fields_problem(entries: dict, allowed: frozenset, kind: str) -> str | None:
+def _fields_problem(entries: Mapping[str, cst.DictElement], allowed: frozenset[str], kind: str) -> str | None:
     if "name" not in entries:
         return f"a {kind} tool without a `name` cannot be checked"
     unknown = sorted(set(entries) - allowed)
     return f"the {kind} tool key `{unknown[0]}` has no Responses equivalent" if unknown else None
 
 
-def _choice_problem(ctx: FileContext, arg: cst.Arg, provider: Provider, tools: cst.List | None):
-    name, value = arg.keyword.value, arg.value
+def _choice_problem(
+    ctx: FileContext, name: str, value: cst.BaseExpression, provider: Provider, tools: cst.List | None
+) -> tuple[str | None, bool]:
     constant = ctx.analysis.constant_string(value)
     if constant is not None:
         if constant.value not in CHOICE_STRINGS[name]:
@@ -319,13 +329,16 @@ def _choice_kind(choice: cst.Dict) -> str | None:
     kind = literal_string(entries["type"].value) if "type" in entries else None
     if kind not in ("function", "custom", "allowed_tools") or set(entries) != {"type", kind}:
         return None
-    inner = dict_entries(entries[kind].value) if isinstance(entries[kind].value, cst.Dict) else None
+    inner_value = entries[kind].value
+    inner = dict_entries(inner_value) if isinstance(inner_value, cst.Dict) else None
     if inner is None:
         return None
     if kind != "allowed_tools":
         return kind if set(inner) == {"name"} else None
-    refs = inner.get("tools")
-    if set(inner) != {"mode", "tools"} or not isinstance(refs.value, cst.List):
+    if set(inner) != {"mode", "tools"}:
+        return None
+    refs = inner["tools"]
+    if not isinstance(refs.value, cst.List):
         return None
     ref_kinds = [_choice_kind(e.value) if isinstance(e.value, cst.Dict) else None for e in refs.value.elements]
     return kind if all(k in ("function", "custom") for k in ref_kinds) else None
@@ -336,50 +349,56 @@ def _choice_kind(choice: cst.Dict) -> str | None:
 
 def _flat_tool_list(tools: cst.List, legacy: bool) -> cst.List:
     flat = _legacy_function if legacy else _flat_tool
-    return tools.with_changes(elements=[e.with_changes(value=flat(e.value)) for e in tools.elements])
+    return tools.with_changes(elements=[e.with_changes(value=flat(_literal(e.value))) for e in tools.elements])
 
 
 def _flat_tool(tool: cst.Dict) -> cst.Dict:
-    kind = literal_string(dict_entries(tool)["type"].value)
+    kind = literal_string(_entries(tool)["type"].value)
+    assert kind is not None  # (`_tool_problem` took only "function" and "custom")
     flat = _hoisted(tool, kind)
     return _completed(flat) if kind == "function" else flat
 
 
 def _legacy_function(function: cst.Dict) -> cst.Dict:
-    return _completed(prepend_element(function, dict_element("type", string("function"))))
+    return _completed(_dict(prepend_element(function, dict_element("type", string("function")))))
 
 
 def _completed(tool: cst.Dict) -> cst.Dict:
     """Add what Chat left to defaults that Responses does not share: `parameters` and `strict`."""
-    entries = dict_entries(tool)
+    entries = _entries(tool)
     added = []
     if "parameters" not in entries:
         added.append(dict_element("parameters", expression(EMPTY_PARAMETERS)))
     if "strict" not in entries:
         added.append(dict_element("strict", cst.Name("False")))
-    return append_elements(tool, added) if added else tool
+    return _dict(append_elements(tool, added)) if added else tool
 
 
 def _hoisted(outer: cst.Dict, key: str) -> cst.Dict:
     """`{"type": T, key: {fields}}` → `{"type": T, fields}`, re-indented to the outer level;
     comments between the fields stay with them."""
-    entries = dict_entries(outer)
-    inner = entries[key].value
+    entries = _entries(outer)
+    inner = _literal(entries[key].value)
     outer_indent, inner_indent = indentation(outer), indentation(inner)
     if outer_indent is None or inner_indent is None:
         return with_elements(outer, [entries["type"], *inner.elements])
     shift = inner_indent - outer_indent
-    fields = [dedent(element, shift) for element in inner.elements]
-    fields[-1] = fields[-1].with_changes(comma=ending_like(fields[-1].comma, outer.elements[-1].comma))
-    after_type = cst.Comma(whitespace_after=dedent(inner.lbrace.whitespace_after, shift))
-    closing = _closing(dedent(inner.rbrace.whitespace_before, shift), outer.rbrace.whitespace_before)
+    fields = [_dedented(element, shift) for element in inner.elements]
+    last_comma = outer.elements[-1].comma
+    # (`ending_like` gives `last_comma` back when it is no comma: MaybeSentinel.DEFAULT)
+    ending = ending_like(fields[-1].comma, last_comma) if isinstance(last_comma, cst.Comma) else last_comma
+    fields[-1] = fields[-1].with_changes(comma=ending)
+    after_type = cst.Comma(whitespace_after=_dedented(inner.lbrace.whitespace_after, shift))
+    closing = _closing(_dedented(inner.rbrace.whitespace_before, shift), outer.rbrace.whitespace_before)
     return outer.with_changes(
         elements=[entries["type"].with_changes(comma=after_type), *fields],
         rbrace=outer.rbrace.with_changes(whitespace_before=closing),
     )
 
 
-def _closing(inner, outer):
+def _closing(
+    inner: cst.BaseParenthesizableWhitespace, outer: cst.BaseParenthesizableWhitespace
+) -> cst.BaseParenthesizableWhitespace:
     """The whitespace before the outer closing brace, keeping a comment that followed the inner one."""
     if not (isinstance(inner, cst.ParenthesizedWhitespace) and isinstance(outer, cst.ParenthesizedWhitespace)):
         return outer
@@ -389,29 +408,65 @@ def _closing(inner, outer):
 
 def _flat_choice(choice: cst.Dict, legacy: bool) -> cst.Dict:
     if legacy:  # {"name": N}
-        return prepend_element(choice, dict_element("type", string("function")))
-    kind = literal_string(dict_entries(choice)["type"].value)
+        return _dict(prepend_element(choice, dict_element("type", string("function"))))
+    kind = literal_string(_entries(choice)["type"].value)
+    assert kind is not None  # (`_choice_kind` took only "function", "custom" and "allowed_tools")
     flat = _hoisted(choice, kind)
     if kind != "allowed_tools":
         return flat
-    refs = dict_entries(flat)["tools"]
-    new_refs = refs.value.with_changes(
-        elements=[e.with_changes(value=_flat_choice(e.value, False)) for e in refs.value.elements]
+    refs = _entries(flat)["tools"]
+    listed = refs.value
+    assert isinstance(listed, cst.List)  # (`_choice_kind` took only a list literal)
+    new_refs = listed.with_changes(
+        elements=[e.with_changes(value=_flat_choice(_literal(e.value), False)) for e in listed.elements]
     )
     return flat.with_changes(elements=[e.with_changes(value=new_refs) if e is refs else e for e in flat.elements])
 
 
 def _tools_message(tools: cst.List, legacy: bool) -> str:
     what = "legacy `functions` → `tools`" if legacy else "tools → the flat Responses shape"
-    if any(_adds_strict(element.value, legacy) for element in tools.elements):
+    if any(_adds_strict(_literal(element.value), legacy) for element in tools.elements):
         what += ' (`"strict": False` keeps Chat\'s non-strict schemas)'
     return what
 
 
 def _adds_strict(tool: cst.Dict, legacy: bool) -> bool:
-    entries = dict_entries(tool)
+    entries = _entries(tool)
     if not legacy:
         if literal_string(entries["type"].value) != "function":
             return False
-        entries = dict_entries(entries["function"].value)
+        entries = _entries(_literal(entries["function"].value))
     return "strict" not in entries
+
+
+# -- what planning made sure of -----------------------------------------------------------
+# A call is migrated only when `_tool_problem` and `_choice_problem` found every tool and the
+# tool choice in a shape this rule rewrites: dict literals with string keys all the way down.
+
+_Node = TypeVar("_Node", bound=cst.CSTNode)
+
+
+def _literal(value: cst.BaseExpression) -> cst.Dict:
+    """A tool, a tool's `function` / `custom`, a tool choice or one of its tool references."""
+    assert isinstance(value, cst.Dict)
+    return value
+
+
+def _entries(literal: cst.Dict) -> dict[str, cst.DictElement]:
+    entries = dict_entries(literal)
+    assert entries is not None
+    return entries
+
+
+def _dict(changed: cst.List | cst.Dict) -> cst.Dict:
+    """What `prepend_element` / `append_elements` give for a dict literal: a dict literal
+    (migrator/syntax types them `List | Dict` for either)."""
+    assert isinstance(changed, cst.Dict)
+    return changed
+
+
+def _dedented(node: _Node, shift: int) -> _Node:
+    """`dedent`, which gives a node of the type it is given (migrator/syntax types it `CSTNode`)."""
+    moved = dedent(node, shift)
+    assert isinstance(moved, type(node))
+    return moved

@@ -64,6 +64,7 @@ from __future__ import annotations
 import libcst as cst
 
 from migrator.syntax import add_kwarg, dict_entries, expression, kwarg, set_kwarg_value
+from migrator.analysis import CompletionCall
 from migrator.rules.base import FileContext
 from migrator.findings import Severity
 from migrator.analysis import Chain, find_conversations
@@ -116,7 +117,7 @@ class HistoryChain(Rule):
     def _rewrite(self, ctx: FileContext, chain: Chain, id_holder: _LocalId | _InstanceId) -> None:
         config = ctx.tree.module.config_for_parsing
         for statement, result_name in chain.replies:
-            appended_to = statement.body[0].value.func.value
+            appended_to = _appended_to(statement)
             clear = cst.parse_statement(f"{ctx.tree.code(appended_to)}.clear()  {CLEAR_COMMENT}\n", config)
             if result_name is None:  # streamed: the id is remembered in the loop over events
                 ctx.tree.edit(statement, lambda old, c=clear: c.with_changes(leading_lines=old.leading_lines))
@@ -129,11 +130,13 @@ class HistoryChain(Rule):
                 ),
             )
         for site in chain.streamed:
-            holder = id_holder.code(site.kwarg("messages").value)
+            holder = id_holder.code(_sent_list(site))
+            # (a streamed reply is added up in the loop over the chunks, which RSP022 rewrites)
+            assert site.stream_loop is not None
             site.stream_loop.on_created.append(f"{holder} = {{event}}.response.id")
         chained = chain.sites if chain.chains_first_call else chain.sites[1:]
         for site in chained:
-            previous = expression(id_holder.code(site.kwarg("messages").value))
+            previous = expression(id_holder.code(_sent_list(site)))
             ctx.tree.edit(site.call, lambda call, p=previous: add_kwarg(call, "previous_response_id", p))
         if chain.loop is not None:
             start = cst.parse_statement(f"{id_holder.code(None)} = None\n", config)
@@ -147,7 +150,9 @@ class HistoryChain(Rule):
             # Wherever the list starts afresh, so does the chain.
             for assign, _ in chain.owner.assignments:
                 start = cst.parse_statement(f"{id_holder.code(assign.targets[0].target)} = None\n", config)
-                ctx.tree.edit(ctx.tree.parent(assign), lambda line, s=start: cst.FlattenSentinel([line, s]))
+                assign_line = ctx.tree.parent(assign)
+                assert assign_line is not None  # (the statement line of the assignment)
+                ctx.tree.edit(assign_line, lambda line, s=start: cst.FlattenSentinel([line, s]))
         if ctx.settings.session_cache:
             self._add_session_cache(ctx, chain)
 
@@ -174,13 +179,36 @@ def _with_session_cache(call: cst.Call) -> cst.Call:
     headers = kwarg(call, "default_headers")
     if headers is None:
         return add_kwarg(call, "default_headers", expression(f'{{"{SESSION_CACHE_HEADER}": "enable"}}'))
-    if SESSION_CACHE_HEADER in dict_entries(headers.value):
+    # (the edit is made only when `default_headers` is a dict literal with string keys)
+    assert isinstance(headers.value, cst.Dict)
+    entries_by_key = dict_entries(headers.value)
+    assert entries_by_key is not None
+    if SESSION_CACHE_HEADER in entries_by_key:
         return call
     entries = list(headers.value.elements)
-    new_entry = expression(f'{{"{SESSION_CACHE_HEADER}": "enable"}}').elements[0]
+    header = expression(f'{{"{SESSION_CACHE_HEADER}": "enable"}}')
+    assert isinstance(header, cst.Dict)  # (a dict literal)
+    new_entry = header.elements[0]
     if entries:
         entries[-1] = entries[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
     return set_kwarg_value(call, "default_headers", headers.value.with_changes(elements=[*entries, new_entry]))
+
+
+def _appended_to(statement: cst.SimpleStatementLine) -> cst.BaseExpression:
+    """The list of a reply's `<list>.append(<reply>)` line (`Chain.replies`)."""
+    expr = statement.body[0]
+    # (`find_conversations` takes only such a line, alone on its line)
+    assert (
+        isinstance(expr, cst.Expr) and isinstance(expr.value, cst.Call) and isinstance(expr.value.func, cst.Attribute)
+    )
+    return expr.value.func.value
+
+
+def _sent_list(site: CompletionCall) -> cst.BaseExpression:
+    """The list a call of the chain sends: its `messages=`."""
+    messages = site.kwarg("messages")
+    assert messages is not None  # (the chain is made of the calls that send the list)
+    return messages.value
 
 
 class _LocalId:
@@ -189,7 +217,7 @@ class _LocalId:
     def __init__(self, name: str) -> None:
         self.name = name
 
-    def code(self, list_expression: cst.CSTNode | None) -> str:
+    def code(self, list_expression: cst.BaseExpression | None) -> str:
         return self.name
 
 
@@ -199,7 +227,10 @@ class _InstanceId:
     def __init__(self, attr: str) -> None:
         self.attr = attr
 
-    def code(self, list_expression: cst.Attribute) -> str:
+    def code(self, list_expression: cst.BaseExpression | None) -> str:
+        # (the list of a chain with an owner is `<first parameter>.<attr>`, never absent: a
+        # chain with an owner has no loop, the one place that asks without a list)
+        assert isinstance(list_expression, cst.Attribute) and isinstance(list_expression.value, cst.Name)
         return f"{list_expression.value.value}.{self.attr}"
 
 

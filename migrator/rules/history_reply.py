@@ -86,6 +86,7 @@ def _is_appended_reply(ctx: FileContext, use: ResultUse) -> bool:
         and isinstance(call.func, cst.Attribute)
         and call.func.attr.value == "append"
         and len(call.args) == 1
+        and isinstance(arg, cst.Arg)
         and arg.keyword is None
     )
 
@@ -93,10 +94,10 @@ def _is_appended_reply(ctx: FileContext, use: ResultUse) -> bool:
 def _to_message_dict(node: cst.BaseExpression, steps: int) -> cst.BaseExpression:
     # node is `<result>.choices[0].message` or `<result>.choices[0].message.model_dump()`
     # (`steps` accesses below the message is the response).
-    message = node.func.value if isinstance(node, cst.Call) else node
+    message = descend(node, 2) if isinstance(node, cst.Call) else node  # (the call, then `.model_dump`)
     result = descend(message, steps)
     reply = expression('{"role": "assistant", "content": _.output_text}')
-    content = reply.elements[1]
-    return reply.with_changes(
-        elements=[reply.elements[0], content.with_changes(value=content.value.with_changes(value=result))]
-    )
+    assert isinstance(reply, cst.Dict)  # (the literal above)
+    role, content = reply.elements
+    assert isinstance(content, cst.DictElement)
+    return reply.with_changes(elements=[role, content.with_changes(value=content.value.with_changes(value=result))])

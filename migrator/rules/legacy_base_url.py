@@ -124,7 +124,7 @@ def _moved(text: str) -> str | None:
     return text.replace(_LEGACY_PATH, _NEW_PATH, 1)
 
 
-def _with_text(node: cst.CSTNode, new: str) -> cst.CSTNode:
+def _with_text(node: cst.SimpleString | cst.FormattedString, new: str) -> cst.SimpleString | cst.FormattedString:
     if isinstance(node, cst.SimpleString):
         return node.with_changes(value=f"{node.prefix}{node.quote}{new}{node.quote}")
     # The path holds no placeholder, so one text part holds all of it: only that part changes.

@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrator.syntax import assigned_value, rename_kwarg
+from migrator.syntax import SourceTree, assigned_value, rename_kwarg
 from migrator.analysis import CompletionCall
 from migrator.rules.base import FileContext
 from migrator.rules.base import Rule
@@ -57,21 +57,20 @@ class MaxOutputTokens(Rule):
 
     def plan(self, ctx: FileContext) -> None:
         for site in ctx.sites:
-            given = [arg for name in LIMIT_PARAMS if (arg := site.kwarg(name)) is not None]
-            for arg in given:
-                site.claim(arg.keyword.value)
+            given = [(name, arg) for name in LIMIT_PARAMS if (arg := site.kwarg(name)) is not None]
+            for name, _ in given:
+                site.claim(name)
             if len(given) > 1:
                 site.block(
                     self.code,
-                    given[1],
+                    given[1][1],
                     "both `max_tokens` and `max_completion_tokens` are set; keep the one you mean "
                     "(Responses has only `max_output_tokens`)",
                 )
             elif given:
-                self._check_value(ctx, site, given[0])
+                self._check_value(ctx, site, *given[0])
 
-    def _check_value(self, ctx: FileContext, site: CompletionCall, arg: cst.Arg) -> None:
-        name = arg.keyword.value
+    def _check_value(self, ctx: FileContext, site: CompletionCall, name: str, arg: cst.Arg) -> None:
         value = constant_int(ctx.tree, arg.value)
         if value is None:
             site.block(
@@ -98,7 +97,7 @@ class MaxOutputTokens(Rule):
                     ctx.report(arg, self.code, f"`{name}` → `max_output_tokens`")
 
 
-def constant_int(tree, expr: cst.BaseExpression, depth: int = 0) -> int | None:
+def constant_int(tree: SourceTree, expr: cst.BaseExpression, depth: int = 0) -> int | None:
     """The whole number an expression always has: a literal, or a name assigned one once."""
     if isinstance(expr, cst.Integer):
         return int(expr.evaluated_value)

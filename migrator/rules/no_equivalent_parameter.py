@@ -98,7 +98,7 @@ class NoEquivalentParameter(Rule):
                 if arg is None:
                     continue
                 site.claim(name)
-                if not _is_default(arg):
+                if not _is_default(name, arg.value):
                     site.block(self.code, arg, f"`{name}`: {text}")
             self._plan_extra_body(site)
 
@@ -125,8 +125,7 @@ class NoEquivalentParameter(Rule):
 DEFAULTS = ("n", "modalities")
 
 
-def _is_default(arg: cst.Arg) -> bool:
-    name, value = arg.keyword.value, arg.value
+def _is_default(name: str, value: cst.BaseExpression) -> bool:
     if name == "n":
         return isinstance(value, cst.Integer) and value.value == "1"
     if name == "modalities":

@@ -49,7 +49,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrator.syntax import SourceTree, is_written, none_comparison
+from migrator.syntax import SourceTree, descend, is_written, none_comparison
 from migrator.analysis import MESSAGE_NAME, MESSAGE_PATH, CompletionCall, ResultUse, Unfollowed
 from migrator.rules.base import FileContext
 from migrator.rules.base import Rule
@@ -106,16 +106,17 @@ class OutputText(Rule):
             ):
                 self._apply_message_name(ctx, use.chain[-1], reads)
 
-    def _apply_message_name(self, ctx: FileContext, message: cst.Attribute, reads: list[ResultUse]) -> None:
+    def _apply_message_name(self, ctx: FileContext, message: cst.BaseExpression, reads: list[ResultUse]) -> None:
         """Read only for its text, the name holds the text; read for more (its tool calls, appended
         to a history), the name holds the response, and its text is `.output_text`."""
         contents = [read.node_for(NAMED_CONTENT) for read in reads]
-        name = reads[0].base.value
+        holder = reads[0].base
+        assert isinstance(holder, cst.Name)  # (the name that holds the message object)
+        name = holder.value
         # (`message.role` needs no response either: RSP018 makes it "assistant")
         if all(content or read.path[:2] == (MESSAGE_NAME, "role") for content, read in zip(contents, reads)):
-            contents = list(filter(None, contents))
             ctx.tree.edit(message, _message_to_output_text)
-            for content in contents:
+            for content in filter(None, contents):
                 ctx.tree.edit(content, _name_alone)
             ctx.report(message, self.code, f"`.choices[0].message` → `.output_text`; `{name}.content` → `{name}`")
             return
@@ -142,18 +143,18 @@ def _names_holding(tree: SourceTree, value: cst.BaseExpression) -> list[cst.Name
 
 def _to_output_text(node: cst.Attribute) -> cst.Attribute:
     # node is `<result>.choices[0].message.content`: four steps down is `<result>`.
-    result = node.value.value.value.value
+    result = descend(node, 4)
     return cst.Attribute(value=result, attr=cst.Name("output_text"))
 
 
 def _message_to_output_text(node: cst.Attribute) -> cst.Attribute:
     # node is `<result>.choices[0].message`: three steps down is `<result>`.
-    return cst.Attribute(value=node.value.value.value, attr=cst.Name("output_text"))
+    return cst.Attribute(value=descend(node, 3), attr=cst.Name("output_text"))
 
 
 def _message_to_result(node: cst.Attribute) -> cst.BaseExpression:
     # node is `<result>.choices[0].message`: three steps down is `<result>`.
-    return node.value.value.value
+    return descend(node, 3)
 
 
 def _content_to_output_text(node: cst.Attribute) -> cst.Attribute:

@@ -75,8 +75,8 @@ class ReasoningContent(Rule):
     def plan(self, ctx: FileContext) -> None:
         for site in ctx.sites:
             for use in site.uses:
-                if use.node_for(REASONING_PATH) is not None:
-                    node = use.node_for(REASONING_PATH)
+                node = use.node_for(REASONING_PATH)
+                if node is not None:
                     if is_written(ctx.tree, node):
                         continue
                     site.claim_use(use)
@@ -101,7 +101,7 @@ class ReasoningContent(Rule):
             call = _attribute_call(ctx, use)
             if call is None:
                 continue
-            if call.func.value == "hasattr":
+            if _function_name(call) == "hasattr":
                 ctx.tree.edit(call, lambda n: keep_parens(n, fill(HAS, RESULT=descend(n.args[0].value, 3))))
                 ctx.report(
                     call, self.code, '`hasattr(..., "reasoning_content")` → whether `.output` has a `reasoning` item'
@@ -128,8 +128,14 @@ def _attribute_call(ctx: FileContext, use: ResultUse) -> cst.Call | None:
         and literal_string(call.args[1].value) == FIELD
     ):
         return None
-    allowed = (2,) if call.func.value == "hasattr" else (2, 3)
+    allowed = (2,) if _function_name(call) == "hasattr" else (2, 3)
     return call if len(call.args) in allowed else None
+
+
+def _function_name(call: cst.Call) -> str:
+    """`getattr` or `hasattr`, for a call `_attribute_call` gives."""
+    assert isinstance(call.func, cst.Name)  # (`is_builtin_call` made sure of it)
+    return call.func.value
 
 
 def _joined_or_default(ctx: FileContext, original: cst.Call, call: cst.Call) -> cst.BaseExpression:

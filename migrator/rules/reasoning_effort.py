@@ -75,7 +75,7 @@ class ReasoningEffort(Rule):
 
 
 def _effort_to_reasoning(call: cst.Call) -> cst.Call:
-    effort = kwarg(call, "reasoning_effort").value
+    effort = _value(call, "reasoning_effort")
     reasoning = cst.Dict([dict_element("effort", effort)])
     if kwarg(call, "reasoning") is not None:
         # --preserve-nonthinking (RSP003) added a default; the call's own setting wins.
@@ -85,9 +85,16 @@ def _effort_to_reasoning(call: cst.Call) -> cst.Call:
 
 def _verbosity_to_text(call: cst.Call) -> cst.Call:
     """Into the `text` dict the call already has (from `response_format`), or a new one."""
-    verbosity = kwarg(call, "verbosity").value
+    verbosity = _value(call, "verbosity")
     text = kwarg(call, "text")
     if text is not None and isinstance(text.value, cst.Dict):
         merged = append_elements(text.value, [dict_element("verbosity", verbosity)])
         return remove_kwarg(set_kwarg_value(call, "text", merged), "verbosity")
     return replace_kwarg(call, "verbosity", "text", cst.Dict([dict_element("verbosity", verbosity)]))
+
+
+def _value(call: cst.Call, name: str) -> cst.BaseExpression:
+    """The value of keyword `name`, which `apply` found in the call before editing it."""
+    arg = kwarg(call, name)
+    assert arg is not None
+    return arg.value

@@ -43,6 +43,8 @@ reports keep their calls either way).
 
 from __future__ import annotations
 
+from typing import TypeGuard
+
 import libcst as cst
 
 from migrator.syntax import descend, fill, is_written, keep_parens
@@ -90,23 +92,32 @@ class ResponseFields(Rule):
     def apply(self, ctx: FileContext) -> None:
         for use in ctx.migrated_uses():
             rewrite = _rewrite(ctx, use)
-            if rewrite == "created":
-                node = use.node_for(CREATED)
+            if rewrite is None:
+                continue
+            kind, node = rewrite
+            if kind == "created":
                 ctx.tree.edit(node, lambda n: keep_parens(n, fill("int(RESULT.created_at)", RESULT=descend(n, 1))))
                 ctx.report(node, self.code, "`.created` → `int(.created_at)` (a float on Responses)")
-            elif rewrite == "role":
-                node = use.node_for(ROLE) or use.node_for(NAMED_ROLE)
+            else:
                 field = ctx.tree.parent(node)
                 if _whole_replacement_field(field, node):
                     # f"{...role}: ..." → f"assistant: ..." (not f"{'assistant'}: ...")
                     ctx.tree.edit(field, lambda _field: cst.FormattedStringText("assistant"))
                 else:
                     ctx.tree.edit(node, lambda n: keep_parens(n, cst.SimpleString('"assistant"')))
-                read = ".choices[0].message.role" if use.node_for(ROLE) else f"{use.base.value}.role"
+                read = ".choices[0].message.role" if use.node_for(ROLE) else f"{_holder_name(use)}.role"
                 ctx.report(node, self.code, f'`{read}` → `"assistant"`')
 
 
-def _whole_replacement_field(field: cst.CSTNode | None, node: cst.BaseExpression) -> bool:
+def _holder_name(use: ResultUse) -> str:
+    """The name that holds the message object, for a `message.role` read."""
+    assert isinstance(use.base, cst.Name)  # (a use whose path starts with MESSAGE_NAME is read through one)
+    return use.base.value
+
+
+def _whole_replacement_field(
+    field: cst.CSTNode | None, node: cst.BaseExpression
+) -> TypeGuard[cst.FormattedStringExpression]:
     """`node` is all of an f-string's `{...}` field: no `!r`, no format spec, no `=`."""
     return (
         isinstance(field, cst.FormattedStringExpression)
@@ -117,11 +128,12 @@ def _whole_replacement_field(field: cst.CSTNode | None, node: cst.BaseExpression
     )
 
 
-def _rewrite(ctx: FileContext, use: ResultUse) -> str | None:
+def _rewrite(ctx: FileContext, use: ResultUse) -> tuple[str, cst.BaseExpression] | None:
+    """The rewrite the use takes ("created" or "role") and the node it replaces."""
     for name, path in (("created", CREATED), ("role", ROLE), ("role", NAMED_ROLE)):
         node = use.node_for(path)
         if node is not None and not is_written(ctx.tree, node):
-            return name
+            return name, node
     return None
 
 

@@ -136,8 +136,10 @@ def _format_type(value: cst.BaseExpression) -> str | None:
 
 
 def _move_to_text(call: cst.Call) -> cst.Call:
-    value = kwarg(call, "response_format").value
-    if _format_type(value) == "json_schema":
+    arg = kwarg(call, "response_format")
+    assert arg is not None  # (`apply` found it in the call)
+    value = arg.value
+    if isinstance(value, cst.Dict) and _format_type(value) == "json_schema":
         text = _flattened_schema(value)
     else:
         text = cst.Dict([dict_element("format", value)])
@@ -150,8 +152,11 @@ def _flattened_schema(outer: cst.Dict) -> cst.Dict:
     The `json_schema` dict's braces and layout become those of `format`, and the outer braces
     stay the outer ones, so a multi-line literal keeps its indentation.
     """
+    # (`_problem` blocks the call unless both are dict literals with string keys)
     entries = dict_entries(outer)
+    assert entries is not None
     inner = entries["json_schema"].value
+    assert isinstance(inner, cst.Dict)
     type_element = entries["type"]
     fields = [type_element, *inner.elements]
     separator = element_separator(inner)

@@ -55,11 +55,24 @@ Options
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TypeGuard
 
 import libcst as cst
 
-from migrator.syntax import dict_entries, is_inside, literal_bool, read_chain, rebound_by_other_loop, string
+from migrator.syntax import (
+    Binding,
+    Edit,
+    SourceTree,
+    descend,
+    dict_entries,
+    is_inside,
+    literal_bool,
+    read_chain,
+    rebound_by_other_loop,
+    string,
+)
 from migrator.analysis import CompletionCall
 from migrator.analysis import does_nothing_with_empty
 from migrator.analysis import usage_rename
@@ -73,6 +86,7 @@ EVENTS = {
     "content.delta": ("response.output_text.delta", {}, {"delta", "snapshot", "type"}),
     "content.done": ("response.output_text.done", {"content": "text"}, {"parsed", "type"}),
 }
+NO_EQUIVALENT = "it has no Responses equivalent known to migrator"
 UNMAPPED_EVENTS = {
     "chunk": "raw Chat chunks have no Responses equivalent",
     "refusal.delta": "refusals are content parts of type `refusal` on Responses",
@@ -90,7 +104,7 @@ STREAM_METHODS = ("get_final_completion", "until_done", "close")
 @dataclass
 class HelperPlan:
     #: (node, function producing its replacement)
-    edits: list = field(default_factory=list)
+    edits: list[tuple[cst.CSTNode, Edit]] = field(default_factory=list)
 
 
 class Unhandled(Exception):
@@ -130,8 +144,9 @@ class StreamHelper(Rule):
         if not isinstance(name, cst.Name):
             raise Unhandled(name, "the stream is not bound to a plain name")
         plan = HelperPlan()
-        body = tree.enclosing(item, (cst.With,)).body
+        body = _with_body(tree, item)
         binding = tree.binding_at(name)
+        assert binding is not None  # (the `as` name is bound there)
         for reference in tree.references(binding):
             if is_inside(tree, reference, body):
                 self._plan_stream_use(ctx, site, reference, plan)
@@ -167,7 +182,9 @@ class StreamHelper(Rule):
             raise Unhandled(chain[-1], f"`{tree.code(chain[-1])[:60]}` has no Responses equivalent known to migrator")
         if path[0] == "get_final_completion":
             plan.edits.append((chain[1], lambda n: n.with_changes(attr=cst.Name("get_final_response"))))
-            _plan_final(tree, chain[2], plan, _asks_for_usage(site))
+            final = chain[2]
+            assert isinstance(final, cst.Call)  # (the `()` of the path)
+            _plan_final(tree, final, plan, _asks_for_usage(site))
             for limit in filter(None, (site.kwarg("max_tokens"), site.kwarg("max_completion_tokens"))):
                 site.block(
                     self.code,
@@ -190,20 +207,26 @@ class StreamHelper(Rule):
             ctx.report(site.call.func, self.code, "`chat.completions.stream()` → `responses.stream()`, events renamed")
 
 
-def _in_other_with_binding(tree, reference: cst.Name, binding) -> bool:
+def _in_other_with_binding(tree: SourceTree, reference: cst.Name, binding: Binding) -> bool:
     """True inside another `with ... as <same name>:` block (names are not flow-sensitive)."""
     return any(
-        other is not binding
-        and other.kind == "with"
-        and is_inside(tree, reference, tree.enclosing(other.node, (cst.With,)).body)
+        other is not binding and other.kind == "with" and is_inside(tree, reference, _with_body(tree, other.node))
         for other in tree.bindings_in_scope_of(binding)
     )
 
 
-def _plan_loop(tree, loop: cst.For, plan: HelperPlan) -> None:
+def _with_body(tree: SourceTree, node: cst.CSTNode) -> cst.BaseSuite:
+    """The body of the `with` statement whose item (or `as` name) `node` is."""
+    statement = tree.enclosing(node, (cst.With,))
+    assert isinstance(statement, cst.With)
+    return statement.body
+
+
+def _plan_loop(tree: SourceTree, loop: cst.For, plan: HelperPlan) -> None:
     if not isinstance(loop.target, cst.Name):
         raise Unhandled(loop.target, "the loop unpacks the events")
     binding = tree.binding_at(loop.target)
+    assert binding is not None  # (the loop binds its target)
     for reference in tree.references(binding):
         if is_inside(tree, reference, loop.body):
             _plan_event_read(tree, loop, reference, plan)
@@ -213,21 +236,26 @@ def _plan_loop(tree, loop: cst.For, plan: HelperPlan) -> None:
         _check_dispatch(tree, loop.target.value, statement)
 
 
-def _plan_event_read(tree, loop: cst.For, reference: cst.Name, plan: HelperPlan) -> None:
+def _plan_event_read(tree: SourceTree, loop: cst.For, reference: cst.Name, plan: HelperPlan) -> None:
     chain, path = read_chain(tree, reference)
     if not path:
         raise Unhandled(
             reference, f"the event `{reference.value}` is passed on whole; Responses events have another shape"
         )
     if path[0] == "type":
-        for literal in _compared_types(tree, chain[1]):
-            new = EVENTS[literal.evaluated_value][0]
+        for literal, name in _compared_types(tree, chain[1]):
+            new = EVENTS[name][0]
             plan.edits.append((literal, lambda n, new=new: string(new, like=n)))
         return
     guards = [EVENTS[t] for t in _guarding_types(tree, loop, reference) if t in EVENTS]
     if not guards:
         raise Unhandled(chain[1], f"`{tree.code(chain[1])}` is read without checking `{reference.value}.type` first")
-    new_names = {renames.get(path[0], path[0] if path[0] in kept else None) for _, renames, kept in guards}
+    read = path[0]
+    # (an index read, `event[0]`, has no Responses equivalent either)
+    new_names = {
+        renames.get(read, read if read in kept else None) if isinstance(read, str) else None
+        for _, renames, kept in guards
+    }
     if None in new_names or len(new_names) != 1:
         raise Unhandled(chain[1], f"`{tree.code(chain[1])}` has no Responses equivalent on these events")
     new_name = new_names.pop()
@@ -235,9 +263,11 @@ def _plan_event_read(tree, loop: cst.For, reference: cst.Name, plan: HelperPlan)
         plan.edits.append((chain[1], lambda n, new=new_name: n.with_changes(attr=cst.Name(new))))
 
 
-def _compared_types(tree, node: cst.Attribute) -> list[cst.SimpleString]:
-    """The event-type literals `node` (`event.type`) is compared with; raises for the others."""
+def _compared_types(tree: SourceTree, node: cst.BaseExpression) -> list[tuple[cst.SimpleString, str]]:
+    """The event-type literals `node` (`event.type`) is compared with, and the types they name;
+    raises for the others."""
     parent = tree.parent(node)
+    assert parent is not None  # (a read in the loop body is part of a statement)
     comparison = parent if isinstance(parent, cst.Comparison) and parent.left is node else None
     if comparison is None or len(comparison.comparisons) != 1:
         raise Unhandled(node, f"`{tree.code(parent)[:60]}`: compare `.type` with `==` or `in` and string literals")
@@ -250,18 +280,22 @@ def _compared_types(tree, node: cst.Attribute) -> list[cst.SimpleString]:
         literals = [target.comparator]
     else:
         raise Unhandled(comparison, f"`{tree.code(comparison)[:60]}`: compare `.type` with `==` or `in`")
+    types = []
     for literal in literals:
         if not isinstance(literal, cst.SimpleString):
             raise Unhandled(comparison, f"`{tree.code(comparison)[:60]}`: compare `.type` with string literals")
         name = literal.evaluated_value
-        if name not in EVENTS:
-            hint = UNMAPPED_EVENTS.get(name, "it has no Responses equivalent known to migrator")
-            raise Unhandled(literal, f"`{name}` events: {hint}; migrate this loop by hand")
-    return literals
+        if not isinstance(name, str) or name not in EVENTS:
+            hint = UNMAPPED_EVENTS.get(name, NO_EQUIVALENT) if isinstance(name, str) else NO_EQUIVALENT
+            # (a bytes literal shows as `b'...'`)
+            raise Unhandled(literal, f"`{name!s}` events: {hint}; migrate this loop by hand")
+        types.append((literal, name))
+    return types
 
 
-def _guarding_types(tree, loop: cst.For, reference: cst.Name) -> list[str]:
-    """The event types an enclosing `if <event>.type == "...":` (or `in (...)`) branch allows."""
+def _guarding_types(tree: SourceTree, loop: cst.For, reference: cst.Name) -> list[str]:
+    """The event types an enclosing `if <event>.type == "...":` (or `in (...)`) branch allows
+    (none for a bytes literal, `b"..."`, which no event type equals)."""
     for ancestor in tree.ancestors(reference):
         if ancestor is loop:
             return []
@@ -281,19 +315,20 @@ def _guarding_types(tree, loop: cst.For, reference: cst.Name) -> list[str]:
                     values = [element.value for element in target.comparator.elements]
                 else:
                     values = []
-                if values and all(isinstance(v, cst.SimpleString) for v in values):
-                    return [v.evaluated_value for v in values]
+                strings = [v for v in values if isinstance(v, cst.SimpleString)]
+                if values and len(strings) == len(values):
+                    return [value for v in strings if isinstance(value := v.evaluated_value, str)]
     return []
 
 
-def _check_dispatch(tree, name: str, statement: cst.CSTNode) -> None:
+def _check_dispatch(tree: SourceTree, name: str, statement: cst.CSTNode) -> None:
     """A loop statement must act only on event types it names: `if event.type == ...:` chains
     without `else:` (other statements would run for every event, and the helpers send different ones)."""
     if isinstance(statement, cst.SimpleStatementLine) and all(isinstance(s, cst.Pass) for s in statement.body):
         return
     if not isinstance(statement, cst.If):
         raise Unhandled(statement, "this statement runs for every event, and Responses sends other events than Chat")
-    branch = statement
+    branch: cst.If | cst.Else | None = statement
     while isinstance(branch, cst.If):
         if not _tests_type(branch.test, name):
             raise Unhandled(branch.test, "the branch does not check the event type, so it would see other events")
@@ -313,7 +348,7 @@ def _compared_values(test: cst.Comparison) -> list[cst.BaseExpression]:
     return [target.comparator]
 
 
-def _check_empty_delta(tree, name: str, body: cst.BaseSuite) -> None:
+def _check_empty_delta(tree: SourceTree, name: str, body: cst.BaseSuite) -> None:
     """The Chat helper also sends a `content.delta` with an empty delta (for the first chunk, which
     has `content: ""`); Responses sends no such event, so the branch must do nothing with one."""
 
@@ -340,7 +375,7 @@ def _is_event_attribute(node: cst.Attribute, name: str, attributes: tuple[str, .
     return isinstance(node.value, cst.Name) and node.value.value == name and node.attr.value in attributes
 
 
-def _tests_type(test: cst.BaseExpression, name: str) -> bool:
+def _tests_type(test: cst.BaseExpression, name: str) -> TypeGuard[cst.Comparison]:
     return (
         isinstance(test, cst.Comparison)
         and _is_type_of(test.left, name)
@@ -357,15 +392,17 @@ def _is_type_of(node: cst.BaseExpression, name: str) -> bool:
     )
 
 
-def _plan_final(tree, call: cst.Call, plan: HelperPlan, has_usage: bool) -> None:
+def _plan_final(tree: SourceTree, call: cst.Call, plan: HelperPlan, has_usage: bool) -> None:
     """Reads of `stream.get_final_completion()`'s result, directly or through one name."""
-    expr = tree.parent(call) if isinstance(tree.parent(call), cst.Await) else call
+    awaited = tree.parent(call)
+    expr = awaited if isinstance(awaited, cst.Await) else call
     parent = tree.parent(expr)
     if isinstance(parent, cst.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name):
         binding = tree.binding_at(parent.targets[0].target)
+        assert binding is not None  # (the assignment binds its name)
         if len(tree.bindings_in_scope_of(binding)) != 1:
             raise Unhandled(parent, "the final completion's name is assigned more than once")
-        bases = tree.references(binding)
+        bases: Sequence[cst.BaseExpression] = tree.references(binding)
     elif isinstance(parent, cst.Expr):
         bases = []
     else:
@@ -374,14 +411,14 @@ def _plan_final(tree, call: cst.Call, plan: HelperPlan, has_usage: bool) -> None
         _plan_final_read(tree, base, plan, has_usage)
 
 
-def _plan_final_read(tree, base: cst.BaseExpression, plan: HelperPlan, has_usage: bool) -> None:
+def _plan_final_read(tree: SourceTree, base: cst.BaseExpression, plan: HelperPlan, has_usage: bool) -> None:
     chain, path = read_chain(tree, base)
     for prefix, attr in FINAL_PATHS.items():
         if path[: len(prefix)] == prefix:
             plan.edits.append(
                 (
                     chain[len(prefix)],
-                    lambda n, attr=attr, base=base: cst.Attribute(value=_root(n, 4), attr=cst.Name(attr)),
+                    lambda n, attr=attr, base=base: cst.Attribute(value=descend(n, 4), attr=cst.Name(attr)),
                 )
             )
             return
@@ -406,11 +443,9 @@ def _asks_for_usage(site: CompletionCall) -> bool:
     return entries is not None and "include_usage" in entries and literal_bool(entries["include_usage"].value) is True
 
 
-def _root(node: cst.BaseExpression, steps: int) -> cst.BaseExpression:
-    for _ in range(steps):
-        node = node.value
-    return node
-
-
-def _body(suite) -> list:
-    return [suite] if isinstance(suite, cst.SimpleStatementSuite) else list(suite.body)
+def _body(suite: cst.BaseSuite) -> list[cst.BaseStatement | cst.SimpleStatementSuite]:
+    """The statements of a block; a one-line body (`for event in stream: a; b`) as a whole."""
+    if isinstance(suite, cst.SimpleStatementSuite):
+        return [suite]
+    assert isinstance(suite, cst.IndentedBlock)  # (the other kind of suite)
+    return list(suite.body)

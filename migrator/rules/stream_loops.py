@@ -78,7 +78,7 @@ LABELS = {Kind.TEXT: "text deltas", Kind.REASONING: "reasoning deltas", Kind.USA
 class LoopPlan:
     loop: cst.For
     names: LoopNames
-    branches: dict[Kind, list] = field(default_factory=dict)
+    branches: dict[Kind, list[cst.BaseStatement]] = field(default_factory=dict)
     #: `usage.prompt_tokens`-style reads after the loop of a name holding the usage.
     renames: list[tuple[cst.Attribute, str]] = field(default_factory=list)
     #: Statements other rules ask to run on the `response.created` event, with `{event}` for
@@ -189,7 +189,7 @@ def _asks_for_usage(site: CompletionCall) -> bool:
 # -- writing the loop -------------------------------------------------------------------
 
 
-def _with_usage_local(statements: list, event: str) -> list:
+def _with_usage_local(statements: list[cst.BaseStatement], event: str) -> list[cst.BaseStatement]:
     """`usage = event.response.usage` first when the branch reads the usage more than once
     (as one would write it by hand; it also keeps the lines as short as they were)."""
 
@@ -205,7 +205,11 @@ def _with_usage_local(statements: list, event: str) -> list:
             return cst.Name("usage")
 
     usage = _Usage()
-    rewritten = [statement.visit(usage) for statement in statements]
+    rewritten = []
+    for statement in statements:
+        new = statement.visit(usage)
+        assert isinstance(new, cst.BaseStatement)  # (`_Usage` replaces attributes, never a statement)
+        rewritten.append(new)
     if usage.count < 2:
         return statements
     return [cst.parse_statement(f"usage = {event}.response.usage\n"), *rewritten]
@@ -224,27 +228,31 @@ def _rewrite_loop(loop: cst.For, plan: LoopPlan) -> cst.For:
         created = [cst.parse_statement(code.format(event=plan.names.event) + "\n") for code in plan.on_created]
         test = fill(CREATED_TEST, EVENT=cst.Name(plan.names.event))
         dispatch = cst.If(test=test, body=cst.IndentedBlock(body=created), orelse=dispatch)
-    body = [dispatch] if dispatch is not None else [cst.SimpleStatementLine([cst.Pass()])]
+    body: list[cst.BaseStatement] = [dispatch] if dispatch is not None else [cst.SimpleStatementLine([cst.Pass()])]
     body[0] = body[0].with_changes(leading_lines=_comments_above_first(loop.body, body[0]))
     if isinstance(loop.body, cst.IndentedBlock):
         new_body = loop.body.with_changes(body=body)
     else:  # a one-line loop: its comment stays on the header line
+        assert isinstance(loop.body, cst.SimpleStatementSuite)  # (the other kind of suite)
         new_body = cst.IndentedBlock(body=body, header=loop.body.trailing_whitespace)
     return loop.with_changes(target=cst.Name(plan.names.event), body=new_body)
 
 
-def _comments_above_first(original: cst.BaseSuite, dispatch: cst.BaseStatement) -> tuple:
+def _comments_above_first(original: cst.BaseSuite, dispatch: cst.BaseStatement) -> tuple[cst.EmptyLine, ...]:
     """The comment lines above the body's first statement, unless that statement still opens
     the first branch (which keeps them)."""
     first = original.body[0] if isinstance(original, cst.IndentedBlock) else None
-    lines = tuple(getattr(first, "leading_lines", ()))
+    # (a statement is a statement line or a compound statement: both have leading lines)
+    if not isinstance(first, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+        return ()
+    lines = tuple(first.leading_lines)
     if not any(line.comment is not None for line in lines):
         return ()
     branch = dispatch.body.body[0] if isinstance(dispatch, cst.If) else None
     return () if getattr(branch, "leading_lines", None) is first.leading_lines else lines
 
 
-def _without_leading_blank(statements: list) -> list:
+def _without_leading_blank(statements: list[cst.BaseStatement]) -> list[cst.BaseStatement]:
     first = statements[0]
     lines = getattr(first, "leading_lines", ())
     if lines and all(line.comment is None for line in lines):

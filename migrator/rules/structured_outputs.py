@@ -111,4 +111,6 @@ class StructuredOutputs(Rule):
 
 def to_text_format(call: cst.Call) -> cst.Call:
     """`response_format=Model` → `text_format=Model`."""
-    return replace_kwarg(call, "response_format", "text_format", kwarg(call, "response_format").value)
+    arg = kwarg(call, "response_format")
+    assert arg is not None  # (the edit is made for a call that has it)
+    return replace_kwarg(call, "response_format", "text_format", arg.value)

@@ -52,12 +52,14 @@ Options
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import libcst as cst
 
 from migrator.syntax import (
+    Binding,
+    Edit,
+    SourceTree,
     descend,
     fill,
     is_inside,
@@ -86,7 +88,7 @@ _SCOPES = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
 class _Plan:
     """What rewriting one use takes: edits, the field renames made, and blocking findings."""
 
-    edits: list[tuple[cst.CSTNode, Callable]] = field(default_factory=list)
+    edits: list[tuple[cst.CSTNode, Edit]] = field(default_factory=list)
     renames: set[str] = field(default_factory=set)
     blocks: list[tuple[cst.CSTNode, str]] = field(default_factory=list)
 
@@ -102,10 +104,11 @@ class ToolCalls(Rule):
     def plan(self, ctx: FileContext) -> None:
         for site in ctx.sites:
             for use in site.uses:
-                if _tool_calls(use) is None:
+                found = _tool_calls(use)
+                if found is None:
                     continue
                 if id(use) not in self.plans:
-                    self.plans[id(use)] = _plan_use(ctx, use)
+                    self.plans[id(use)] = _plan_use(ctx, use, *found)
                 plan = self.plans[id(use)]
                 if plan is None:
                     continue  # not understood: the engine reports the read
@@ -121,14 +124,16 @@ class ToolCalls(Rule):
             for node, edit in plan.edits:
                 ctx.tree.edit(node, edit)
             renames = f"; on each call {', '.join(sorted(plan.renames))}" if plan.renames else ""
+            found = _tool_calls(use)
+            assert found is not None  # (a use has a plan only when it reads the tool calls)
             ctx.report(
-                _tool_calls(use)[0],
+                found[0],
                 self.code,
                 f"`.choices[0].message.tool_calls` → the `function_call` items of `.output`{renames}",
             )
 
 
-def _tool_calls(use: ResultUse) -> tuple[cst.BaseExpression, tuple, int] | None:
+def _tool_calls(use: ResultUse) -> tuple[cst.BaseExpression, tuple[str | int, ...], int] | None:
     """The `...tool_calls` node of the use, the path to it, and how many accesses below it the
     response is (`<result>.choices[0].message.tool_calls`: 4; `message.tool_calls`: 1)."""
     for prefix in (TOOL_CALLS, NAMED_TOOL_CALLS):
@@ -138,16 +143,18 @@ def _tool_calls(use: ResultUse) -> tuple[cst.BaseExpression, tuple, int] | None:
     return None
 
 
-def _plan_use(ctx: FileContext, use: ResultUse) -> _Plan | None:
+def _plan_use(
+    ctx: FileContext, use: ResultUse, calls: cst.BaseExpression, prefix: tuple[str | int, ...], steps: int
+) -> _Plan | None:
+    """How to rewrite a use that reads the tool calls (`calls`, `prefix`, `steps`: see `_tool_calls`)."""
     tree = ctx.tree
     plan = _Plan()
-    calls, prefix, steps = _tool_calls(use)
     if len(use.path) > len(prefix):
         # `...tool_calls[0].function.name`: one call, read right here.
         index = use.path[len(prefix)]
         if not isinstance(index, int) and index != "[]":
             return None
-        if not _call_read(tree, use.node_for((*prefix, index)), plan, alias_ok=True):
+        if not _call_read(tree, use.chain[len(prefix) + 1], plan, alias_ok=True):
             return None
         plan.edits.append((calls, lambda node: _to_calls_list(node, steps)))
         return plan
@@ -168,7 +175,10 @@ def _plan_use(ctx: FileContext, use: ResultUse) -> _Plan | None:
 
 def _calls_node(node: cst.BaseExpression, or_empty: bool) -> cst.BaseExpression:
     """The `...tool_calls` node inside `node` (`node` itself, or the left of `... or []`)."""
-    return node.left if or_empty else node
+    if not or_empty:
+        return node
+    assert isinstance(node, cst.BooleanOperation)  # (`_unwrap_or_empty` found `... or []`)
+    return node.left
 
 
 def _to_calls_list(node: cst.BaseExpression, steps: int) -> cst.BaseExpression:
@@ -180,7 +190,7 @@ def _to_any(node: cst.BaseExpression, steps: int) -> cst.BaseExpression:
     return keep_parens(node, fill(ANY_TEMPLATE, RESULT=descend(node, steps)))
 
 
-def _unwrap_or_empty(tree, node: cst.BaseExpression) -> tuple[cst.BaseExpression, bool]:
+def _unwrap_or_empty(tree: SourceTree, node: cst.BaseExpression) -> tuple[cst.BaseExpression, bool]:
     """`(node or [])` as a whole, since the list form needs no default."""
     parent = tree.parent(node)
     if (
@@ -194,7 +204,7 @@ def _unwrap_or_empty(tree, node: cst.BaseExpression) -> tuple[cst.BaseExpression
     return node, False
 
 
-def _list_read(tree, node: cst.BaseExpression, plan: _Plan, *, alias_ok: bool) -> str | None:
+def _list_read(tree: SourceTree, node: cst.BaseExpression, plan: _Plan, *, alias_ok: bool) -> str | None:
     """How the tool-call list `node` is read: "truth", "list", or None when not understood."""
     parent = tree.parent(node)
     if is_truth_tested(tree, node):
@@ -225,13 +235,13 @@ def _list_read(tree, node: cst.BaseExpression, plan: _Plan, *, alias_ok: bool) -
     if references is None:
         return None
     for reference in references:
-        reference, _ = _unwrap_or_empty(tree, reference)
-        if _list_read(tree, reference, plan, alias_ok=False) is None:
+        read, _ = _unwrap_or_empty(tree, reference)
+        if _list_read(tree, read, plan, alias_ok=False) is None:
             return None
     return "list"
 
 
-def _call_read(tree, node: cst.BaseExpression, plan: _Plan, *, alias_ok: bool) -> bool:
+def _call_read(tree: SourceTree, node: cst.BaseExpression, plan: _Plan, *, alias_ok: bool) -> bool:
     """Whether every read of one tool call (`node`) is a field that has a Responses name."""
     chain, path = read_chain(tree, node)
     for fields, new_name in FIELD_RENAMES.items():
@@ -252,13 +262,14 @@ def _call_read(tree, node: cst.BaseExpression, plan: _Plan, *, alias_ok: bool) -
     return references is not None and all(_call_read(tree, ref, plan, alias_ok=False) for ref in references)
 
 
-def _loop_variable_ok(tree, loop: cst.For | cst.CompFor, target: cst.BaseExpression, plan: _Plan) -> bool:
+def _loop_variable_ok(tree: SourceTree, loop: cst.For | cst.CompFor, target: cst.BaseExpression, plan: _Plan) -> bool:
     """Whether the loop variable `target` is read only as a tool call, and only inside the loop."""
     if not isinstance(target, cst.Name):
         return False
     binding = tree.binding_at(target)
     if binding is None:
         return False
+    reads: list[cst.Name] | None
     if isinstance(loop, cst.CompFor):
         if len(tree.bindings_in_scope_of(binding)) != 1:
             return False
@@ -270,7 +281,7 @@ def _loop_variable_ok(tree, loop: cst.For | cst.CompFor, target: cst.BaseExpress
     return all(_call_read(tree, read, plan, alias_ok=False) for read in reads)
 
 
-def _loop_body_reads(tree, loop: cst.For, binding) -> list[cst.Name] | None:
+def _loop_body_reads(tree: SourceTree, loop: cst.For, binding: Binding) -> list[cst.Name] | None:
     """The reads of a `for` loop's variable; None if it is rebound in the body or read after it."""
     for other in tree.bindings_in_scope_of(binding):
         if other is not binding and is_inside(tree, other.node, loop.body):
@@ -285,9 +296,9 @@ def _loop_body_reads(tree, loop: cst.For, binding) -> list[cst.Name] | None:
     return reads
 
 
-def _covering_loop(tree, reference: cst.Name, name: str) -> cst.For | None:
+def _covering_loop(tree: SourceTree, reference: cst.Name, name: str) -> cst.For | None:
     """The innermost `for name in ...:` whose body holds `reference`, within its function."""
-    child = reference
+    child: cst.CSTNode = reference
     for ancestor in tree.ancestors(reference):
         if isinstance(ancestor, _SCOPES):
             return None
@@ -305,7 +316,7 @@ def _target_names(target: cst.BaseExpression) -> set[str]:
     return set()
 
 
-def _alias_references(tree, node: cst.BaseExpression) -> list[cst.Name] | None:
+def _alias_references(tree: SourceTree, node: cst.BaseExpression) -> list[cst.Name] | None:
     """The reads of `name` in `name = node`, when that is the only binding of `name` in its scope."""
     parent = tree.parent(node)
     if not (isinstance(parent, cst.Assign) and parent.value is node and len(parent.targets) == 1):

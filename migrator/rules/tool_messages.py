@@ -59,6 +59,8 @@ is appended, on Chat Completions.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import libcst as cst
 
 from migrator.syntax import dict_entries, fill, fill_statements, remove_dict_keys, string
@@ -142,7 +144,9 @@ class ToolMessages(Rule):
                     self._convert(ctx, message)
         for use in ctx.migrated_uses():
             if id(use) in self.replies:
-                statement, history, result = _reply_statement(ctx, use)
+                reply = _reply_statement(ctx, use)
+                assert reply is not None  # (`plan` took the uses it finds)
+                statement, history, result = reply
                 ctx.tree.edit(statement, lambda old, h=history, r=result: _reply_items(ctx, old, h, r))
                 ctx.report(
                     use.chain[-1],
@@ -153,7 +157,7 @@ class ToolMessages(Rule):
 
     def _convert(self, ctx: FileContext, message: ListedMessage) -> None:
         if function_item_kind(message.node) == "tool":
-            dropped = "; `name` dropped" if "name" in dict_entries(message.node) else ""
+            dropped = "; `name` dropped" if "name" in _entries(message.node) else ""
             ctx.tree.edit(message.node, _to_function_call_output)
             ctx.report(
                 message.node,
@@ -163,7 +167,9 @@ class ToolMessages(Rule):
             )
             return
         if isinstance(message.holder, cst.Element):
-            separator = _separator(ctx.tree.parent(message.holder), message.holder)
+            literal = ctx.tree.parent(message.holder)
+            assert isinstance(literal, cst.List)  # (the messages of a list literal)
+            separator = _separator(literal, message.holder)
             ctx.tree.edit(message.holder, lambda element: _expand_element(element, separator))
         else:
             ctx.tree.edit(message.holder, _expand_append)
@@ -175,7 +181,7 @@ class ToolMessages(Rule):
         )
 
 
-def _is_reply(ctx: FileContext):
+def _is_reply(ctx: FileContext) -> Callable[[cst.BaseExpression], bool]:
     def is_reply(expr: cst.BaseExpression) -> bool:
         return any(use.chain[-1] is expr and use.path in REPLY_PATHS for s in ctx.sites for use in s.uses)
 
@@ -187,16 +193,18 @@ def _offers_tools(site: CompletionCall) -> bool:
     return site.kwarg("tools") is not None and site.kwarg("functions") is None
 
 
-def _reply_statement(ctx: FileContext, use: ResultUse):
+def _reply_statement(
+    ctx: FileContext, use: ResultUse
+) -> tuple[cst.SimpleStatementLine, cst.BaseExpression, cst.Name] | None:
     """(statement, history list, result name) for `<history>.append(<result>.choices[0].message)`
     standing alone on its line in a block, else None."""
     if use.path not in REPLY_PATHS or not isinstance(use.base, cst.Name):
         return None
     tree = ctx.tree
     arg = tree.parent(use.chain[-1])
-    call = tree.parent(arg)
-    expr = tree.parent(call)
-    line = tree.parent(expr)
+    call = tree.parent(arg) if arg is not None else None
+    expr = tree.parent(call) if call is not None else None
+    line = tree.parent(expr) if expr is not None else None
     if not (
         isinstance(arg, cst.Arg)
         and arg.keyword is None
@@ -214,7 +222,9 @@ def _reply_statement(ctx: FileContext, use: ResultUse):
     return line, call.func.value, use.base
 
 
-def _reply_items(ctx: FileContext, old: cst.SimpleStatementLine, history, result) -> cst.FlattenSentinel:
+def _reply_items(
+    ctx: FileContext, old: cst.SimpleStatementLine, history: cst.BaseExpression, result: cst.Name
+) -> cst.FlattenSentinel[cst.BaseStatement]:
     first, second = fill_statements(REPLY_TEMPLATE, ctx.tree.module, HISTORY=history, RESULT=result)
     return cst.FlattenSentinel(
         [
@@ -227,26 +237,32 @@ def _reply_items(ctx: FileContext, old: cst.SimpleStatementLine, history, result
 def _to_function_call_output(node: cst.Dict) -> cst.Dict:
     elements = []
     for element in node.elements:
-        key = element.key.evaluated_value
+        # (`function_item_kind` found a dict literal with string keys)
+        assert isinstance(element, cst.DictElement) and isinstance(element.key, cst.SimpleString)
+        quoted = element.key
+        key = quoted.evaluated_value
         if key == "role":
             element = element.with_changes(
-                key=string("type", like=element.key), value=string("function_call_output", like=element.value)
+                key=string("type", like=quoted), value=string("function_call_output", like=element.value)
             )
         elif key in TOOL_RESULT_KEYS:
-            element = element.with_changes(key=string(TOOL_RESULT_KEYS[key], like=element.key))
+            element = element.with_changes(key=string(TOOL_RESULT_KEYS[key], like=quoted))
         elements.append(element)
     return remove_dict_keys(node.with_changes(elements=elements), {"name"})
 
 
-def _function_call_items(message: cst.Dict) -> list[cst.BaseExpression]:
+def _function_call_items(message: cst.BaseExpression) -> list[cst.BaseExpression]:
     """The Responses items of an assistant message with literal tool calls (`message` updated)."""
-    entries = dict_entries(message)
+    entries = _entries(message)
     items = []
     content = entries.get("content")
     if content is not None and assistant_text(content.value):
         items.append(fill(ASSISTANT_TEMPLATE, CONTENT=content.value))
-    for element in entries["tool_calls"].value.elements:
+    calls = entries["tool_calls"].value
+    assert isinstance(calls, cst.List)  # (`messages_problems` found a list literal)
+    for element in calls.elements:
         fields = tool_call_fields(element)
+        assert fields is not None  # (`messages_problems` checked each tool call)
         items.append(fill(CALL_TEMPLATE, ID=fields["id"], NAME=fields["name"], ARGUMENTS=fields["arguments"]))
     return items
 
@@ -271,6 +287,7 @@ def _separator(literal: cst.List, element: cst.Element) -> cst.Comma:
 
 def _expand_append(call: cst.Call) -> cst.Call:
     message = call.args[0].value
+    assert isinstance(message, cst.Dict)  # (`function_item_kind` found a dict literal)
     items = _function_call_items(message)
     if len(items) == 1:
         return call.with_changes(args=[call.args[0].with_changes(value=items[0])])
@@ -291,8 +308,9 @@ def _laid_out_like(message: cst.Dict, items: list[cst.BaseExpression]) -> cst.Li
     return cst.List(elements, lbracket=cst.LeftSquareBracket(whitespace_after=opening))
 
 
-def _list_readers(ctx: FileContext, value: cst.BaseExpression) -> list[tuple[cst.CSTNode, cst.Call]]:
-    """(reference, call) for every call that sends the list named `value`."""
+def _list_readers(ctx: FileContext, value: cst.BaseExpression) -> list[tuple[cst.Name | cst.Attribute, cst.CSTNode]]:
+    """(reference, call) for every call that sends the list named `value` (a class statement too, for
+    `class C(Base, messages=history)`)."""
     readers = []
     for reference in list_references(ctx.tree, value):
         call = _reading_call(ctx, reference)
@@ -301,9 +319,17 @@ def _list_readers(ctx: FileContext, value: cst.BaseExpression) -> list[tuple[cst
     return readers
 
 
-def _reading_call(ctx: FileContext, reference: cst.CSTNode) -> cst.Call | None:
-    """The call that sends the list when `reference` is its `messages=` (or a `**params` entry)."""
+def _reading_call(ctx: FileContext, reference: cst.CSTNode) -> cst.CSTNode | None:
+    """The call that sends the list when `reference` is its `messages=` (or a `**params` entry);
+    for a keyword argument of a class statement, the class statement."""
     arg = ctx.tree.parent(reference)
     if isinstance(arg, cst.Arg) and arg.keyword is not None and arg.keyword.value == "messages":
         return ctx.tree.parent(arg)
     return reading_call(ctx.tree, reference)
+
+
+def _entries(message: cst.BaseExpression) -> dict[str, cst.DictElement]:
+    """The entries of a message `function_item_kind` knows: a dict literal with string keys."""
+    entries = dict_entries(message) if isinstance(message, cst.Dict) else None
+    assert entries is not None
+    return entries

@@ -49,6 +49,7 @@ Options
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import libcst as cst
 
@@ -73,14 +74,14 @@ class TypeNames(Rule):
 
     def apply(self, ctx: FileContext) -> None:
         for statement in _module_statements(ctx.tree.module):
-            for node in _import_froms(statement):
-                self._check_import(ctx, statement, node)
+            for node, aliases in _import_froms(statement):
+                self._check_import(ctx, node, aliases)
 
-    def _check_import(self, ctx: FileContext, statement: cst.SimpleStatementLine, node: cst.ImportFrom) -> None:
-        names = [alias for alias in node.names if _imported(alias) in NEW_NAMES]
+    def _check_import(self, ctx: FileContext, node: cst.ImportFrom, aliases: Sequence[cst.ImportAlias]) -> None:
+        names = [alias for alias in aliases if _imported(alias) in NEW_NAMES]
         if not names:
             return
-        reason = _why_not(ctx, statement, node, names)
+        reason = _why_not(ctx, aliases, names)
         listed = ", ".join(f"`{_imported(alias)}`" for alias in names)
         if reason is not None:
             ctx.report(
@@ -94,16 +95,17 @@ class TypeNames(Rule):
         for alias in names:
             if alias.asname is None:
                 for reference in _references(ctx, alias):
-                    new_name = NEW_NAMES[alias.name.value]
+                    new_name = NEW_NAMES[_imported(alias)]
                     ctx.tree.edit(reference, lambda n, name=new_name: n.with_changes(value=name))
         ctx.tree.edit(node, _to_responses_import)
         renamed = ", ".join(f"`{_imported(alias)}` → `{NEW_NAMES[_imported(alias)]}`" for alias in names)
         ctx.report(node, self.code, f"{renamed} (from `{RESPONSES_TYPES}`)")
 
 
-def _module_statements(module: cst.Module) -> list[cst.CSTNode]:
-    """The module's statements, and those of its `if TYPE_CHECKING:` blocks."""
-    statements = []
+def _module_statements(module: cst.Module) -> list[cst.BaseStatement | cst.BaseSmallStatement]:
+    """The module's statements, and those of its `if TYPE_CHECKING:` blocks (small statements
+    for a one-line `if TYPE_CHECKING: ...`)."""
+    statements: list[cst.BaseStatement | cst.BaseSmallStatement] = []
     for statement in module.body:
         statements.append(statement)
         if isinstance(statement, cst.If) and _is_type_checking(statement.test):
@@ -116,23 +118,24 @@ def _is_type_checking(test: cst.BaseExpression) -> bool:
     return isinstance(name, cst.Name) and name.value == "TYPE_CHECKING"
 
 
-def _import_froms(statement: cst.CSTNode) -> list[cst.ImportFrom]:
-    """Module-level `from openai.types.chat[...] import ...` statements on their own line."""
+def _import_froms(statement: cst.CSTNode) -> list[tuple[cst.ImportFrom, Sequence[cst.ImportAlias]]]:
+    """Module-level `from openai.types.chat[...] import ...` statements on their own line, with
+    the names they import."""
     if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
         return []
     node = statement.body[0]
     if not isinstance(node, cst.ImportFrom) or node.relative or isinstance(node.names, cst.ImportStar):
         return []
     module = _dotted(node.module)
-    return [node] if module == CHAT_TYPES or module.startswith(CHAT_TYPES + ".") else []
+    return [(node, node.names)] if module == CHAT_TYPES or module.startswith(CHAT_TYPES + ".") else []
 
 
-def _why_not(ctx: FileContext, statement, node: cst.ImportFrom, names: list[cst.ImportAlias]) -> str | None:
+def _why_not(ctx: FileContext, aliases: Sequence[cst.ImportAlias], names: list[cst.ImportAlias]) -> str | None:
     if not ctx.sites:
         return "the calls whose results they annotate are migrated (there are none in this file)"
     if not all(site.migrate for site in ctx.sites):
         return "every Chat Completions call in this file is migrated"
-    if len(names) != len(node.names):
+    if len(names) != len(aliases):
         return "the other names of this import are moved by hand (they have no Responses counterpart)"
     for alias in names:
         name = _bound_name(alias)
@@ -172,7 +175,8 @@ def _names_types(ctx: FileContext, node: cst.CSTNode) -> bool:
 
 
 def _to_responses_import(node: cst.ImportFrom) -> cst.ImportFrom:
-    aliases = [alias.with_changes(name=cst.Name(NEW_NAMES[alias.name.value])) for alias in node.names]
+    assert not isinstance(node.names, cst.ImportStar)  # (`_import_froms` leaves `import *` alone)
+    aliases = [alias.with_changes(name=cst.Name(NEW_NAMES[_imported(alias)])) for alias in node.names]
     return node.with_changes(module=cst.parse_expression(RESPONSES_TYPES), names=aliases)
 
 
@@ -181,7 +185,10 @@ def _imported(alias: cst.ImportAlias) -> str:
 
 
 def _bound_name(alias: cst.ImportAlias) -> str:
-    return alias.asname.name.value if alias.asname is not None else _imported(alias)
+    if alias.asname is None:
+        return _imported(alias)
+    assert isinstance(alias.asname.name, cst.Name)  # (an import's `as` target is a name)
+    return alias.asname.name.value
 
 
 def _dotted(node: cst.BaseExpression | None) -> str:

@@ -40,12 +40,13 @@ from migrator.analysis import ResultUse
 from migrator.rules.base import FileContext
 from migrator.rules.base import Rule
 
-RENAMES = {
+#: (Both are looked up with the steps of a `ResultUse.path`.)
+RENAMES: dict[str | int, str] = {
     "prompt_tokens": "input_tokens",
     "completion_tokens": "output_tokens",
     "total_tokens": "total_tokens",
 }
-DETAIL_RENAMES = {
+DETAIL_RENAMES: dict[tuple[str | int, ...], str] = {
     ("prompt_tokens_details", "cached_tokens"): "input_tokens_details",
     ("completion_tokens_details", "reasoning_tokens"): "output_tokens_details",
 }
@@ -65,8 +66,11 @@ class UsageFields(Rule):
     def apply(self, ctx: FileContext) -> None:
         for use in ctx.migrated_uses():
             new_name = _new_name(use)
-            node = use.chain[2] if new_name else None
-            if node is None or node.attr.value == new_name:
+            if not new_name:
+                continue
+            node = use.chain[2]
+            assert isinstance(node, cst.Attribute)  # (`usage.<field>`: `_new_name` knows the field's name)
+            if node.attr.value == new_name:
                 continue
             ctx.tree.edit(node, lambda n, name=new_name: n.with_changes(attr=cst.Name(name)))
             ctx.report(node, self.code, f"`usage.{node.attr.value}` → `usage.{new_name}`")
