@@ -158,11 +158,12 @@ class HistoryChain(Rule):
 
     def _add_session_cache(self, ctx: FileContext, chain: Chain) -> None:
         client = chain.sites[0].client
-        if client.target.provider is not Provider.DASHSCOPE:
-            return
+        if client is None or client.target.provider is not Provider.DASHSCOPE:
+            return  # (None: a client not shown to be one, migrated under --unsafe-fixes)
         constructor = client.constructor
         headers = kwarg(constructor, "default_headers") if constructor is not None else None
-        if constructor is None or (headers is not None and dict_entries(headers.value) is None):
+        literal = headers is None or (isinstance(headers.value, cst.Dict) and dict_entries(headers.value) is not None)
+        if constructor is None or not literal:
             ctx.report(
                 chain.sites[0].call,
                 self.code,

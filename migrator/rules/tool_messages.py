@@ -242,8 +242,10 @@ def _to_function_call_output(node: cst.Dict) -> cst.Dict:
         quoted = element.key
         key = quoted.evaluated_value
         if key == "role":
+            role = element.value  # (a string literal: `"tool"`, or `"to" "ol"`)
             element = element.with_changes(
-                key=string("type", like=quoted), value=string("function_call_output", like=element.value)
+                key=string("type", like=quoted),
+                value=string("function_call_output", like=role if isinstance(role, cst.SimpleString) else None),
             )
         elif key in TOOL_RESULT_KEYS:
             element = element.with_changes(key=string(TOOL_RESULT_KEYS[key], like=quoted))
