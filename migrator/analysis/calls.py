@@ -570,7 +570,7 @@ class Analysis:
         ]
         if not returns or any(r.value is None for r in returns):
             return None
-        return _merge([self.client(r.value) for r in returns])
+        return _merge([self.client(r.value) for r in returns if r.value is not None])  # (each has one: above)
 
     def values_of(self, expr: cst.BaseExpression) -> list[cst.BaseExpression]:
         """The values the file assigns to a name, or to `self.<attr>` in its class."""

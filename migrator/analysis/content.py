@@ -456,6 +456,7 @@ class ContentReader:
                 found.holders.append(holder)
         found.helpers.append(function)
         for ret in returns:
+            assert ret.value is not None  # (checked above: every return has a value)
             self._parts(ret.value, found, depth + 1)
         return True
 

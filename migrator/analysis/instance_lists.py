@@ -109,13 +109,15 @@ def _is_store(tree: SourceTree, node: cst.CSTNode) -> bool:
     return isinstance(parent, (cst.AugAssign, cst.AnnAssign, cst.Del)) or _is_other_target(tree, node)
 
 
-def _inherits(tree: SourceTree, cls: cst.ClassDef, base: cst.ClassDef, seen: frozenset = frozenset()) -> bool:
+def _inherits(tree: SourceTree, cls: cst.ClassDef, base: cst.ClassDef, seen: frozenset[str] = frozenset()) -> bool:
     """Whether `cls` may be a subclass of `base`, through the classes of this file."""
     classes = {c.name.value: c for c in tree.nodes(cst.ClassDef)}
     for arg in cls.bases:
         named = arg.value.attr.value if isinstance(arg.value, cst.Attribute) else getattr(arg.value, "value", None)
         if named == base.name.value:
             return True
+        if not isinstance(named, str):
+            continue  # (a base that is no name, `Generic[T]` say, names no class of this file)
         parent = classes.get(named)
         if parent is not None and named not in seen and _inherits(tree, parent, base, seen | {named}):
             return True

@@ -61,7 +61,9 @@ class _ProgressBar:
 
     def __init__(self, rep: Report, total: int | None) -> None:
         self.total = total
-        console = Console(file=rep.err.file, force_terminal=True, color_system="standard" if rep.err.color_system else None)
+        console = Console(
+            file=rep.err.file, force_terminal=True, color_system="standard" if rep.err.color_system else None
+        )
         self.progress = Progress(
             TextColumn("migrator {task.description}"),
             BarColumn(),

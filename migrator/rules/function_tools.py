@@ -59,7 +59,6 @@ Options
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TypeVar
 
 import libcst as cst
 
@@ -360,7 +359,7 @@ def _flat_tool(tool: cst.Dict) -> cst.Dict:
 
 
 def _legacy_function(function: cst.Dict) -> cst.Dict:
-    return _completed(_dict(prepend_element(function, dict_element("type", string("function")))))
+    return _completed(prepend_element(function, dict_element("type", string("function"))))
 
 
 def _completed(tool: cst.Dict) -> cst.Dict:
@@ -371,7 +370,7 @@ def _completed(tool: cst.Dict) -> cst.Dict:
         added.append(dict_element("parameters", expression(EMPTY_PARAMETERS)))
     if "strict" not in entries:
         added.append(dict_element("strict", cst.Name("False")))
-    return _dict(append_elements(tool, added)) if added else tool
+    return append_elements(tool, added) if added else tool
 
 
 def _hoisted(outer: cst.Dict, key: str) -> cst.Dict:
@@ -383,13 +382,13 @@ def _hoisted(outer: cst.Dict, key: str) -> cst.Dict:
     if outer_indent is None or inner_indent is None:
         return with_elements(outer, [entries["type"], *inner.elements])
     shift = inner_indent - outer_indent
-    fields = [_dedented(element, shift) for element in inner.elements]
+    fields = [dedent(element, shift) for element in inner.elements]
     last_comma = outer.elements[-1].comma
     # (`ending_like` gives `last_comma` back when it is no comma: MaybeSentinel.DEFAULT)
     ending = ending_like(fields[-1].comma, last_comma) if isinstance(last_comma, cst.Comma) else last_comma
     fields[-1] = fields[-1].with_changes(comma=ending)
-    after_type = cst.Comma(whitespace_after=_dedented(inner.lbrace.whitespace_after, shift))
-    closing = _closing(_dedented(inner.rbrace.whitespace_before, shift), outer.rbrace.whitespace_before)
+    after_type = cst.Comma(whitespace_after=dedent(inner.lbrace.whitespace_after, shift))
+    closing = _closing(dedent(inner.rbrace.whitespace_before, shift), outer.rbrace.whitespace_before)
     return outer.with_changes(
         elements=[entries["type"].with_changes(comma=after_type), *fields],
         rbrace=outer.rbrace.with_changes(whitespace_before=closing),
@@ -408,7 +407,7 @@ def _closing(
 
 def _flat_choice(choice: cst.Dict, legacy: bool) -> cst.Dict:
     if legacy:  # {"name": N}
-        return _dict(prepend_element(choice, dict_element("type", string("function"))))
+        return prepend_element(choice, dict_element("type", string("function")))
     kind = literal_string(_entries(choice)["type"].value)
     assert kind is not None  # (`_choice_kind` took only "function", "custom" and "allowed_tools")
     flat = _hoisted(choice, kind)
@@ -443,8 +442,6 @@ def _adds_strict(tool: cst.Dict, legacy: bool) -> bool:
 # A call is migrated only when `_tool_problem` and `_choice_problem` found every tool and the
 # tool choice in a shape this rule rewrites: dict literals with string keys all the way down.
 
-_Node = TypeVar("_Node", bound=cst.CSTNode)
-
 
 def _literal(value: cst.BaseExpression) -> cst.Dict:
     """A tool, a tool's `function` / `custom`, a tool choice or one of its tool references."""
@@ -456,17 +453,3 @@ def _entries(literal: cst.Dict) -> dict[str, cst.DictElement]:
     entries = dict_entries(literal)
     assert entries is not None
     return entries
-
-
-def _dict(changed: cst.List | cst.Dict) -> cst.Dict:
-    """What `prepend_element` / `append_elements` give for a dict literal: a dict literal
-    (migrator/syntax types them `List | Dict` for either)."""
-    assert isinstance(changed, cst.Dict)
-    return changed
-
-
-def _dedented(node: _Node, shift: int) -> _Node:
-    """`dedent`, which gives a node of the type it is given (migrator/syntax types it `CSTNode`)."""
-    moved = dedent(node, shift)
-    assert isinstance(moved, type(node))
-    return moved

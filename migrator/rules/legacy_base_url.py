@@ -64,7 +64,11 @@ class LegacyBaseUrl(Rule):
 
     def apply(self, ctx: FileContext) -> None:
         tree = ctx.tree
-        for literal in (*tree.nodes(cst.SimpleString), *tree.nodes(cst.FormattedString)):
+        strings: tuple[cst.SimpleString | cst.FormattedString, ...] = (
+            *tree.nodes(cst.SimpleString),
+            *tree.nodes(cst.FormattedString),
+        )
+        for literal in strings:
             # Matched on the literal's text, not its value, so the prefilter's trigger (a
             # plain substring of the file) can never miss a string this rule rewrites.
             text = _template(literal)

@@ -42,7 +42,9 @@ class _CodegenState(CodegenState):
 
     __slots__ = ()
 
-    def record_syntactic_position(self, node, *, start_node=None, end_node=None):
+    def record_syntactic_position(  # type: ignore[override]  # LibCST types its @contextmanager; callers only enter it
+        self, node: cst.CSTNode, *, start_node: cst.CSTNode | None = None, end_node: cst.CSTNode | None = None
+    ) -> _NoContext:
         return _NO_CONTEXT
 
 
@@ -126,7 +128,9 @@ class _PositionState(CodegenState):
         if type(node) in _STATEMENT_TYPES:
             self.spans[id(node)] = (self.opened.pop(), len(self.tokens), tuple(self.indent_tokens))
 
-    def record_syntactic_position(self, node, *, start_node=None, end_node=None):
+    def record_syntactic_position(  # type: ignore[override]  # LibCST types its @contextmanager; callers only enter it
+        self, node: cst.CSTNode, *, start_node: cst.CSTNode | None = None, end_node: cst.CSTNode | None = None
+    ) -> _NoContext:
         self.starts[id(node)] = len(self.tokens)
         return _NO_CONTEXT
 
@@ -155,7 +159,9 @@ def finish_module(module: cst.Module, state: CodegenState) -> None:
         state.pop_trailing_newline()
 
 
-def index_module(module: cst.Module) -> tuple[list[str], list[str], dict[int, int], dict[int, tuple]]:
+def index_module(
+    module: cst.Module,
+) -> tuple[list[str], list[str], dict[int, int], dict[int, tuple[int, int, tuple[str, ...]]]]:
     """One code generation of `module` that notes the token where each node starts (`starts`,
     by id) and the tokens of every statement with its indentation (`spans`, by id): (the tokens
     the spans index, the module's tokens, starts, spans). The two token lists differ only when
@@ -171,7 +177,12 @@ def index_module(module: cst.Module) -> tuple[list[str], list[str], dict[int, in
     return known, tokens, state.starts, state.spans
 
 
-def splice(edited: cst.Module, rendered: dict, spans: dict, known_tokens: list[str]) -> str:
+def splice(
+    edited: cst.Module,
+    rendered: dict[int, tuple[list[str], list[str], cst.SimpleStatementLine]],
+    spans: dict[int, tuple[int, int, tuple[str, ...]]],
+    known_tokens: list[str],
+) -> str:
     """The code of `edited`: its statements that are the module's own (untouched) reuse the
     tokens `index_module` noted, rendered statement lines their known tokens."""
     state = _SplicingState(default_indent=edited.default_indent, default_newline=edited.default_newline)

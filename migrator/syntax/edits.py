@@ -6,7 +6,8 @@ stays on one line and a one-argument-per-line call keeps that shape.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, TypeVar
 
 import functools
 
@@ -21,6 +22,15 @@ from migrator.syntax.nodes import all_field_names, replace_names, with_children
 from migrator.syntax.queries import kwarg
 
 _DEFAULT = cst.MaybeSentinel.DEFAULT
+
+#: A list or dict literal: the helpers that edit one give back a literal of the kind they were given.
+_Literal = TypeVar("_Literal", cst.List, cst.Dict)
+#: The element of a list literal (`Element`, `StarredElement`) or a dict literal (`DictElement`,
+#: `StarredDictElement`): what `_Literal`'s `elements` holds.
+_LiteralElement = cst.BaseElement | cst.BaseDictElement
+_Node = TypeVar("_Node", bound=cst.CSTNode)
+_MaybeComma = TypeVar("_MaybeComma", cst.Comma, cst.MaybeSentinel)
+_Whitespace = TypeVar("_Whitespace", bound=cst.ParenthesizedWhitespace)
 
 
 def rename_kwarg(call: cst.Call, old: str, new: str) -> cst.Call:
@@ -147,7 +157,9 @@ def element_separator(node: cst.List | cst.Dict) -> cst.Comma:
     return cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
 
 
-def with_elements(node: cst.List | cst.Dict, elements: list, *, like: cst.List | cst.Dict | None = None):
+def with_elements(
+    node: _Literal, elements: Sequence[_LiteralElement], *, like: cst.List | cst.Dict | None = None
+) -> _Literal:
     """`node` holding `elements`, laid out like `like` (default: `node` itself): one separator
     between elements, and the last element keeps the original trailing comma (or its absence)."""
     like = like if like is not None else node
@@ -160,7 +172,7 @@ def with_elements(node: cst.List | cst.Dict, elements: list, *, like: cst.List |
     return node.with_changes(elements=laid_out)
 
 
-def append_elements(node: cst.List | cst.Dict, new: list) -> cst.List | cst.Dict:
+def append_elements(node: _Literal, new: Sequence[_LiteralElement]) -> _Literal:
     """`node` with `new` elements added at the end, in the literal's own layout; the existing
     elements keep their commas and comments."""
     if not node.elements or not new:
@@ -176,7 +188,7 @@ def append_elements(node: cst.List | cst.Dict, new: list) -> cst.List | cst.Dict
         closing = closing.with_changes(whitespace_before=_without_comments_ws(before_closing))
     else:
         old_last = last.with_changes(comma=ending_like(last.comma, separator))
-    added = [e.with_changes(comma=separator) for e in new[:-1]]
+    added: list[_LiteralElement] = [e.with_changes(comma=separator) for e in new[:-1]]
     trailing = _without_comments(last.comma) if isinstance(last.comma, cst.Comma) else last.comma
     added.append(new[-1].with_changes(comma=trailing))
     elements = [*node.elements[:-1], old_last, *added]
@@ -185,14 +197,14 @@ def append_elements(node: cst.List | cst.Dict, new: list) -> cst.List | cst.Dict
     return node.with_changes(elements=elements, rbrace=closing)
 
 
-def prepend_element(node: cst.List | cst.Dict, element) -> cst.List | cst.Dict:
+def prepend_element(node: _Literal, element: _LiteralElement) -> _Literal:
     """`node` with `element` first, on the line where the first element was."""
     if not node.elements:
         return node.with_changes(elements=[element])
     return node.with_changes(elements=[element.with_changes(comma=element_separator(node)), *node.elements])
 
 
-def ending_like(comma, like: cst.Comma):
+def ending_like(comma: cst.Comma | cst.MaybeSentinel, like: cst.Comma) -> cst.Comma:
     """`comma` (with its comments) ending where `like` does: same next-line indentation (no
     comma when `like` is none: the last element of a literal without a trailing comma)."""
     if not isinstance(comma, cst.Comma) or not isinstance(like, cst.Comma):
@@ -203,33 +215,34 @@ def ending_like(comma, like: cst.Comma):
     return like
 
 
-def _without_comments(comma):
+def _without_comments(comma: _MaybeComma) -> _MaybeComma:
     if isinstance(comma, cst.Comma):
         return comma.with_changes(whitespace_after=_without_comments_ws(comma.whitespace_after))
     return comma
 
 
-def _without_comments_ws(whitespace):
+def _without_comments_ws(whitespace: cst.BaseParenthesizableWhitespace) -> cst.BaseParenthesizableWhitespace:
     if isinstance(whitespace, cst.ParenthesizedWhitespace):
         return whitespace.with_changes(first_line=cst.TrailingWhitespace(), empty_lines=[])
     return whitespace
 
 
-def _has_comments(whitespace) -> bool:
+def _has_comments(whitespace: cst.BaseParenthesizableWhitespace) -> bool:
     return isinstance(whitespace, cst.ParenthesizedWhitespace) and (
         whitespace.first_line.comment is not None or any(line.comment is not None for line in whitespace.empty_lines)
     )
 
 
-def dedent(node: cst.CSTNode, spaces: int) -> cst.CSTNode:
+def dedent(node: _Node, spaces: int) -> _Node:
     """`node` with every line break inside it indented `spaces` less (strings are left alone)."""
     return _dedented(node, _Dedent(spaces)) if spaces > 0 else node
 
 
-def _dedented(node: cst.CSTNode, dedent: _Dedent) -> cst.CSTNode:
+def _dedented(node: _Node, dedent: _Dedent) -> _Node:
     """What `node.visit(dedent)` returns, without LibCST's visitor: only the branches holding
     a line break are rebuilt."""
     if type(node) is cst.ParenthesizedWhitespace:  # (it holds no other)
+        assert isinstance(node, cst.ParenthesizedWhitespace)  # (mypy does not narrow a TypeVar by `type() is`)
         return dedent.leave_ParenthesizedWhitespace(node, node)
     return with_children(node, all_field_names(type(node)), lambda child: _dedented(child, dedent))
 
@@ -243,7 +256,9 @@ class _Dedent(cst.CSTTransformer):
         cut = min(self.spaces, len(value) - len(value.lstrip(" ")))
         return whitespace.with_changes(value=value[cut:])
 
-    def leave_ParenthesizedWhitespace(self, original_node, updated_node):
+    def leave_ParenthesizedWhitespace(
+        self, original_node: cst.ParenthesizedWhitespace, updated_node: _Whitespace
+    ) -> _Whitespace:
         return updated_node.with_changes(
             empty_lines=[
                 line.with_changes(whitespace=self._shift(line.whitespace)) for line in updated_node.empty_lines
@@ -344,7 +359,7 @@ def fit(node: cst.BaseExpression, column: int, block: int, indent: int, limit: i
     return node.with_changes(elements=elements, lbrace=cst.LeftCurlyBrace(whitespace_after=_line_break(inner)))
 
 
-def _fit_element(element, block: int, indent: int, limit: int):
+def _fit_element(element: _LiteralElement, block: int, indent: int, limit: int) -> _LiteralElement:
     """A one-line list or dict element on its own line at `indent`, fitted."""
     if not isinstance(element, (cst.Element, cst.DictElement)) or not isinstance(element.value, (cst.List, cst.Dict)):
         return element

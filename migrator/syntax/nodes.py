@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import dataclasses
 import typing
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import TypeVar, cast
 
 import libcst as cst
+
+_Node = TypeVar("_Node", bound=cst.CSTNode)
 
 
 def keep_parentheses(old: cst.CSTNode, new: cst.CSTNode) -> cst.CSTNode:
@@ -29,7 +32,7 @@ def all_field_names(node_type: type) -> tuple[str, ...]:
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 _ALL_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 #: For `descendants`: each node type asked for, with its subclasses.
-_TYPE_SETS: dict[type | tuple, frozenset[type]] = {}
+_TYPE_SETS: dict[type | tuple[type, ...], frozenset[type]] = {}
 #: Whitespace, comments, operators and punctuation: no rule asks about them, so the
 #: collector does not descend into them (a large share of every tree).
 _TRIVIA = tuple(
@@ -45,20 +48,20 @@ _NODE_TYPES: set[type] = set()
 _OTHER_TYPES: set[type] = set()
 
 
-def descendants(node: cst.CSTNode, node_type: type[cst.CSTNode]) -> list:
+def descendants(node: cst.CSTNode, node_type: type[_Node] | tuple[type[_Node], ...]) -> list[_Node]:
     """Every node of `node_type` in `node`'s subtree (itself included), in source order; works
     on nodes that are not (or no longer) in a tree."""
     types = _TYPE_SETS.get(node_type)
     if types is None:
         types = _TYPE_SETS[node_type] = with_subclasses(*(node_type if isinstance(node_type, tuple) else (node_type,)))
-    found = []
+    found: list[cst.CSTNode] = []
     stack = [node]
     while stack:
         current = stack.pop()
         if type(current) in types:
             found.append(current)
         stack.extend(reversed(children(current)))
-    return found
+    return cast("list[_Node]", found)  # (each of a type in `types`: `node_type` or a subclass of it)
 
 
 def children(node: cst.CSTNode) -> list[cst.CSTNode]:
@@ -97,10 +100,10 @@ def replace_names(node: cst.CSTNode, values: Mapping[str, cst.CSTNode]) -> cst.C
     return with_children(node, names, lambda child: replace_names(child, values))
 
 
-def with_children(node: cst.CSTNode, names: Iterable[str], change) -> cst.CSTNode:
+def with_children(node: _Node, names: Iterable[str], change: Callable[[cst.CSTNode], cst.CSTNode]) -> _Node:
     """`node` with `change(child)` for each child node in the fields `names`; the node itself
     when no child changed (so untouched branches stay shared)."""
-    changes = {}
+    changes: dict[str, object] = {}
     for name in names:
         value = getattr(node, name)
         if type(value) is tuple or type(value) is list:

@@ -88,7 +88,8 @@ class Collector:
 
     def __init__(self) -> None:
         self.parents: dict[int, cst.CSTNode] = {}
-        self.by_type: dict[type, list] = defaultdict(list)
+        #: The nodes of each type in `_INDEXED`, under their own type (not their base classes').
+        self.by_type: dict[type[cst.CSTNode], list[cst.CSTNode]] = defaultdict(list)
         self.scope_of: dict[cst.CSTNode, Scope] = {}
         self.scopes: list[Scope] = []
         self.loads_by_name: dict[str, list[cst.Name]] = defaultdict(list)
@@ -164,7 +165,14 @@ class Collector:
         self.scopes.append(scope)
         self._scope_stack.append(scope)
 
-    def _bind(self, scope: Scope, name: cst.Name, kind: str, value=None, qualified=None) -> None:
+    def _bind(
+        self,
+        scope: Scope,
+        name: cst.Name,
+        kind: str,
+        value: cst.BaseExpression | None = None,
+        qualified: str | None = None,
+    ) -> None:
         binding = Binding(name.value, scope.node, name, kind, value, qualified)
         scope.bindings[name.value].append(binding)
         self.binding_of_node[name] = binding

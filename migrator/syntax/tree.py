@@ -18,6 +18,7 @@ import itertools
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from typing import TypeAlias, TypeVar, cast
 
 import libcst as cst
 
@@ -25,9 +26,13 @@ from migrator.syntax.codegen import RenderedLine, SplicedBlock, code_for_node, i
 from migrator.syntax.nodes import all_field_names, keep_parentheses
 from migrator.syntax.scopes import Binding, Collector, Scope, enclosing_function_scope
 
+#: What an edit gives: the node that replaces the one edited, or LibCST's sentinels to remove it
+#: or to put several nodes in its place.
+Replacement: TypeAlias = "cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNode]"
 #: An edit: called with the node as rebuilt so far (of the type the edit was asked for), it gives
 #: what replaces it.
-Edit = Callable[..., "cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel"]
+Edit = Callable[..., Replacement]
+_Node = TypeVar("_Node", bound=cst.CSTNode)
 
 
 class SourceTree:
@@ -65,11 +70,12 @@ class SourceTree:
 
     # -- structure -------------------------------------------------------------------
 
-    def nodes(self, node_type: type[cst.CSTNode]) -> list:
+    def nodes(self, node_type: type[_Node]) -> list[_Node]:
         """Every node of `node_type` (one of the types the walk indexes), in source order."""
         if node_type not in Collector._INDEXED:
             raise ValueError(f"{node_type.__name__} nodes are not indexed")  # (not: silently none)
-        return self._by_type.get(node_type, [])
+        # (the collector files each node under its own type: `Collector.on_visit`)
+        return cast("list[_Node]", self._by_type.get(node_type, []))
 
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
         return self.parents.get(id(node))
@@ -279,12 +285,12 @@ class SourceTree:
         assert isinstance(result, cst.Module)
         return result
 
-    def _rebuild(self, node: cst.CSTNode, dirty: set[int], quotes: frozenset[str] = frozenset()):
+    def _rebuild(self, node: cst.CSTNode, dirty: set[int], quotes: frozenset[str] = frozenset()) -> Replacement:
         """`quotes`: the quote characters of the one-line f-strings `node` is inside, which no
         string in their replacement fields may use before Python 3.12."""
         if isinstance(node, cst.FormattedString) and node.quote in ('"', "'"):
             quotes |= {node.quote}
-        changes = {}
+        changes: dict[str, object] = {}
         for name in all_field_names(type(node)):
             value = getattr(node, name)
             if id(value) in dirty:  # (only nodes are: live objects have distinct ids)
@@ -309,8 +315,10 @@ class SourceTree:
             return SplicedBlock(**{name: getattr(updated, name) for name in all_field_names(cst.IndentedBlock)})
         return keep_parentheses(node, updated)
 
-    def _rebuild_sequence(self, items, dirty, quotes):
-        rebuilt = []
+    def _rebuild_sequence(
+        self, items: list[cst.CSTNode] | tuple[cst.CSTNode, ...], dirty: set[int], quotes: frozenset[str]
+    ) -> list[cst.CSTNode] | tuple[cst.CSTNode, ...]:
+        rebuilt: list[cst.CSTNode] = []
         for item in items:
             new = self._rebuild(item, dirty, quotes) if id(item) in dirty else item
             if isinstance(new, cst.FlattenSentinel):
