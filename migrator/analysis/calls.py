@@ -139,14 +139,14 @@ class ResultUse:
     def base(self) -> cst.BaseExpression:
         return self.chain[0]
 
-    def node_for(self, prefix: tuple) -> cst.BaseExpression | None:
+    def node_for(self, prefix: tuple[str | int, ...]) -> cst.BaseExpression | None:
         """The node covering `prefix` if the use starts with it."""
         if self.path[: len(prefix)] == prefix:
             return self.chain[len(prefix)]
         return None
 
 
-def accesses(path: tuple) -> int:
+def accesses(path: tuple[str | int, ...]) -> int:
     """How many accesses (attribute, index, call) a use's node covering `path` is above the
     response: through a name that holds the message object, one fewer than the path's length
     (MESSAGE_NAME is the name itself, which RSP002 makes hold the response)."""

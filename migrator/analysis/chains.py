@@ -17,17 +17,37 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Literal, TypeAlias
 
 import libcst as cst
 
 from migrator.syntax import Binding, SourceTree, class_level_targets, dict_entries, string_value
-from migrator.analysis.calls import MESSAGE_NAME, CompletionCall, ResultUse
+from migrator.analysis.calls import MESSAGE_NAME, CompletionCall, ResultUse, StreamLoopPlan
 from migrator.analysis.streams.reads import Kind
 from migrator.analysis.messages import REPLY_PATH, REPLY_PATHS, message_problems
 from migrator.analysis.instance_lists import InstanceList, instance_list
 
 CONTENT_PATH = ("choices", 0, "message", "content")
 _ESCAPES = (cst.Break, cst.Continue, cst.Return, cst.Raise, cst.Yield)
+
+#: The result reads of the calls, by the id of the node that reads (`ResultUse.chain[-1]`).
+Uses: TypeAlias = dict[int, ResultUse]
+#: A read of the list: a local's load, or `self.<attr>`.
+Reference: TypeAlias = cst.Name | cst.Attribute
+#: What an assistant reply appended to the list is the reply of: the calls it may be the reply
+#: of, and the name holding their result (None for a reply added up from a stream's text deltas).
+ReplyOf: TypeAlias = tuple[list[CompletionCall], str | None]
+#: A reply append statement, and what it is the reply of.
+Reply: TypeAlias = tuple[cst.SimpleStatementLine, ReplyOf]
+#: How a read of the list is used (`_classify`): passed to a call, a reply appended (`Reply`), a
+#: turn appended (its statement), or anything else (why it stops the chain; "refused" for a
+#: reply the tool recognizes but cannot follow).
+ListUse: TypeAlias = (
+    tuple[Literal["call"], None]
+    | tuple[Literal["reply"], Reply]
+    | tuple[Literal["turn"], cst.SimpleStatementLine]
+    | tuple[Literal["refused", "other"], str]
+)
 
 
 @dataclass(eq=False)
@@ -98,7 +118,7 @@ def _lists_passed_as_messages(
     return lists
 
 
-def _prove(tree: SourceTree, binding: Binding, list_sites, uses) -> Chain | Refusal | None:
+def _prove(tree: SourceTree, binding: Binding, list_sites: list[CompletionCall], uses: Uses) -> Chain | Refusal | None:
     sorted_uses = _sort_uses(tree, binding.name, tree.references(binding), list_sites, uses)
     if not isinstance(sorted_uses, tuple):
         return sorted_uses
@@ -106,7 +126,9 @@ def _prove(tree: SourceTree, binding: Binding, list_sites, uses) -> Chain | Refu
     return _shape(tree, binding, list_sites, replies, turn_appends)
 
 
-def _prove_instance(tree: SourceTree, owned: InstanceList, list_sites, uses) -> Chain | Refusal | None:
+def _prove_instance(
+    tree: SourceTree, owned: InstanceList, list_sites: list[CompletionCall], uses: Uses
+) -> Chain | Refusal | None:
     name = owned.display
     sorted_uses = _sort_uses(tree, name, owned.references, list_sites, uses)
     if not isinstance(sorted_uses, tuple):
@@ -125,19 +147,24 @@ def _prove_instance(tree: SourceTree, owned: InstanceList, list_sites, uses) -> 
     return _instance_shape(tree, owned, list_sites, replies)
 
 
-def _sort_uses(tree: SourceTree, name: str, references, list_sites, uses):
+def _sort_uses(
+    tree: SourceTree, name: str, references: Sequence[Reference], list_sites: list[CompletionCall], uses: Uses
+) -> tuple[list[Reply], list[cst.SimpleStatementLine]] | Refusal | None:
     """(replies, turn appends) among the reads of a list, or the Refusal / None that ends the proof."""
-    replies, turn_appends, blocker, refused_reply = [], [], None, None
+    replies: list[Reply] = []
+    turn_appends: list[cst.SimpleStatementLine] = []
+    blocker: Refusal | None = None
+    refused_reply: Refusal | None = None
     for reference in references:
-        kind, detail = _classify(tree, reference, list_sites, uses)
-        if kind == "reply":
-            replies.append(detail)
-        elif kind == "turn":
-            turn_appends.append(detail)
-        elif kind == "refused" and refused_reply is None:
-            refused_reply = Refusal(name, reference, detail)
-        elif kind in ("other", "refused") and blocker is None:
-            blocker = Refusal(name, reference, detail)
+        use = _classify(tree, reference, list_sites, uses)  # (indexed, not unpacked: mypy narrows `use[1]` so)
+        if use[0] == "reply":
+            replies.append(use[1])
+        elif use[0] == "turn":
+            turn_appends.append(use[1])
+        elif use[0] == "refused" and refused_reply is None:
+            refused_reply = Refusal(name, reference, use[1])
+        elif use[0] in ("other", "refused") and blocker is None:
+            blocker = Refusal(name, reference, use[1])
     blocker = refused_reply or blocker  # a reply the tool cannot follow is the first thing to say
     if not (replies or refused_reply) or not any(site.migrate for site in list_sites):
         return None  # not a conversation, or one that stays on Chat Completions anyway
@@ -152,7 +179,7 @@ def _sort_uses(tree: SourceTree, name: str, references, list_sites, uses):
     return replies, turn_appends
 
 
-def _classify(tree: SourceTree, reference: cst.Name | cst.Attribute, list_sites, uses):
+def _classify(tree: SourceTree, reference: Reference, list_sites: list[CompletionCall], uses: Uses) -> ListUse:
     """('call' | 'reply' | 'turn' | 'refused' | 'other', detail) for one read of the list."""
     parent = tree.parent(reference)
     if (
@@ -211,8 +238,8 @@ def _append_statement(
 
 
 def _reply_of(
-    tree: SourceTree, added: cst.BaseExpression, uses, list_sites
-) -> tuple[list[CompletionCall], str | None] | None:
+    tree: SourceTree, added: cst.BaseExpression, uses: Uses, list_sites: list[CompletionCall]
+) -> ReplyOf | None:
     """(the calls it may be the reply of, the name holding their result) if `added` is the
     assistant reply of one of the calls; the name is None for a reply added up from a stream's
     text deltas."""
@@ -244,7 +271,9 @@ def _reply_of(
     return None
 
 
-def _streamed_text_site(tree: SourceTree, name: cst.Name, list_sites) -> CompletionCall | str | None:
+def _streamed_text_site(
+    tree: SourceTree, name: cst.Name, list_sites: list[CompletionCall]
+) -> CompletionCall | str | None:
     """The streaming call whose whole text `name` adds up: `reply = ""` right before the loop
     over its chunks, `reply += <text delta>` on every text chunk, and nothing else. A string
     says why not, for a name added to in such a loop; None when no stream feeds `name`."""
@@ -275,7 +304,7 @@ def _streamed_text_site(tree: SourceTree, name: cst.Name, list_sites) -> Complet
     return None
 
 
-def _adds_every_text_delta(plan, name: str) -> bool:
+def _adds_every_text_delta(plan: StreamLoopPlan, name: str) -> bool:
     """The text branch of the rewritten loop starts, before any other use of `name` or any way
     out, with `name += <event>.delta`; no other branch touches `name`."""
     if any(
@@ -324,7 +353,7 @@ def _is_empty_string(value: cst.BaseExpression | None) -> bool:
     return isinstance(value, cst.SimpleString) and value.evaluated_value == ""
 
 
-def _index(body: list, node: cst.CSTNode) -> int:
+def _index(body: Sequence[cst.CSTNode], node: cst.CSTNode) -> int:
     return next(index for index, item in enumerate(body) if item is node)
 
 
@@ -335,7 +364,7 @@ def _content_of_name(node: cst.BaseExpression) -> cst.Name | None:
     return None
 
 
-def _content_variable_use(tree: SourceTree, name: cst.Name, uses) -> ResultUse | None:
+def _content_variable_use(tree: SourceTree, name: cst.Name, uses: Uses) -> ResultUse | None:
     """The use behind `reply` in `reply = resp.choices[0].message.content`, if bound once."""
     bindings = tree.bindings_of(name)
     if len(bindings) == 1 and bindings[0].kind == "assign":
@@ -343,7 +372,7 @@ def _content_variable_use(tree: SourceTree, name: cst.Name, uses) -> ResultUse |
     return None
 
 
-def _single_site(use: ResultUse, list_sites) -> tuple[list[CompletionCall], str] | None:
+def _single_site(use: ResultUse, list_sites: list[CompletionCall]) -> tuple[list[CompletionCall], str] | None:
     if not isinstance(use.base, cst.Name):
         return None
     candidates = [site for site in use.sites if site in list_sites]
@@ -367,7 +396,13 @@ def _role(message: cst.BaseExpression) -> str | bytes | None:
 # -- shapes ------------------------------------------------------------------------------
 
 
-def _shape(tree: SourceTree, binding: Binding, list_sites, replies, turn_appends) -> Chain | Refusal:
+def _shape(
+    tree: SourceTree,
+    binding: Binding,
+    list_sites: list[CompletionCall],
+    replies: list[Reply],
+    turn_appends: list[cst.SimpleStatementLine],
+) -> Chain | Refusal:
     name = binding.name
     definition = _statement_of(tree, binding.node)
     block = tree.parent(definition)
@@ -423,7 +458,9 @@ def _shape(tree: SourceTree, binding: Binding, list_sites, replies, turn_appends
     return chain
 
 
-def _instance_shape(tree: SourceTree, owned: InstanceList, list_sites, replies) -> Chain | Refusal:
+def _instance_shape(
+    tree: SourceTree, owned: InstanceList, list_sites: list[CompletionCall], replies: list[Reply]
+) -> Chain | Refusal:
     """Each call on `self.<attr>` followed, in its own block, by the append of its reply."""
     name = owned.display
     site_of_line = {id(_statement_of(tree, site.call)): site for site in list_sites}
@@ -466,7 +503,12 @@ def _function_label(function: cst.FunctionDef | cst.Lambda) -> str:
 
 
 def _between_problem(
-    tree: SourceTree, name: str, site_line, between: Sequence[cst.CSTNode], result_name, references
+    tree: SourceTree,
+    name: str,
+    site_line: cst.CSTNode,
+    between: Sequence[cst.CSTNode],
+    result_name: str | None,
+    references: Sequence[Reference],
 ) -> str | None:
     """What, between a call's statement and the append of its reply, may break the chain."""
     if any(_contains_node(node, _ESCAPES) for node in between):
@@ -478,7 +520,7 @@ def _between_problem(
     return None
 
 
-def _mentions_list(tree: SourceTree, statements: Sequence[cst.CSTNode], references) -> bool:
+def _mentions_list(tree: SourceTree, statements: Sequence[cst.CSTNode], references: Sequence[Reference]) -> bool:
     """Whether any of `statements` reads the list (a turn appended before the reply, say)."""
     inside = {id(node) for node in statements}
     return any(any(id(ancestor) in inside for ancestor in tree.ancestors(ref)) for ref in references)
@@ -500,7 +542,9 @@ def _rebound_between(tree: SourceTree, site_line: cst.CSTNode, between: Sequence
     return any(b.kind != "assign" or any(_statement_of(tree, b.node) is s for s in between) for b in others)
 
 
-def _sites_before_replies(chain: Chain, order, site_lines) -> list[CompletionCall]:
+def _sites_before_replies(
+    chain: Chain, order: dict[int, int], site_lines: dict[int, cst.CSTNode]
+) -> list[CompletionCall]:
     answered = []
     for statement, _ in chain.replies:
         before = [s for s in chain.sites if order[id(site_lines[id(s)])] < order[id(statement)]]

@@ -10,7 +10,9 @@ as an assumption.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeAlias
 
 import libcst as cst
 
@@ -32,6 +34,9 @@ _READ_ONLY_METHODS = frozenset({"pop", "clear", "remove", "copy", "index", "coun
 _READ_ONLY_BUILTINS = frozenset({"len", "print", "list", "tuple", "repr", "str", "reversed", "enumerate"})
 _NOT_TEXT = (cst.List, cst.ListComp, cst.Dict, cst.DictComp, cst.Set, cst.Tuple)
 
+#: Whether an expression is the assistant reply of a migrated call (`<result>.choices[0].message`).
+IsReply: TypeAlias = Callable[[cst.BaseExpression], bool]
+
 
 @dataclass(frozen=True)
 class ListedMessage:
@@ -45,11 +50,11 @@ class ListedMessage:
 def messages_problems(
     tree: SourceTree,
     value: cst.BaseExpression,
-    is_reply,
+    is_reply: IsReply,
     *,
-    function_items=False,
+    function_items: bool = False,
     contents: ContentReader | None = None,
-    parts=False,
+    parts: bool = False,
 ) -> list[Problem]:
     """Why `value` (a `messages=` argument) might not be valid Responses input.
 
@@ -72,7 +77,9 @@ def messages_problems(
     return problems
 
 
-def listed_messages(tree: SourceTree, value: cst.BaseExpression, is_reply) -> tuple[list[ListedMessage], list[Problem]]:
+def listed_messages(
+    tree: SourceTree, value: cst.BaseExpression, is_reply: IsReply
+) -> tuple[list[ListedMessage], list[Problem]]:
     """The messages `value` is built from (replies excepted), and what hides the rest."""
     if isinstance(value, cst.List):
         return _literal_messages(value)
@@ -124,9 +131,9 @@ def message_problems(
     tree: SourceTree,
     message: cst.BaseExpression,
     *,
-    function_items=False,
+    function_items: bool = False,
     contents: ContentReader | None = None,
-    parts=False,
+    parts: bool = False,
 ) -> list[Problem]:
     """Problems with one message expression used as Responses input (see `messages_problems`)."""
     if not isinstance(message, cst.Dict):
@@ -250,7 +257,9 @@ def _can_expand(message: ListedMessage) -> bool:
     return isinstance(holder.func, cst.Attribute) and holder.func.attr.value == "append"
 
 
-def _local_list_messages(tree: SourceTree, name: cst.Name, is_reply) -> tuple[list[ListedMessage], list[Problem]]:
+def _local_list_messages(
+    tree: SourceTree, name: cst.Name, is_reply: IsReply
+) -> tuple[list[ListedMessage], list[Problem]]:
     bindings = tree.bindings_of(name)
     if not bindings:
         return [], [Problem(name, f"`{name.value}` is not defined in this file", True)]
@@ -275,7 +284,7 @@ def _local_list_messages(tree: SourceTree, name: cst.Name, is_reply) -> tuple[li
 
 
 def _instance_list_messages(
-    tree: SourceTree, owned: InstanceList, is_reply
+    tree: SourceTree, owned: InstanceList, is_reply: IsReply
 ) -> tuple[list[ListedMessage], list[Problem]]:
     """The messages of `self.<attr>`: its assignments and appends in the class's methods."""
     messages, problems = [], []
@@ -305,7 +314,7 @@ def _instance_list_messages(
 
 
 def _reference_messages(
-    tree: SourceTree, reference: cst.Name | cst.Attribute, is_reply
+    tree: SourceTree, reference: cst.Name | cst.Attribute, is_reply: IsReply
 ) -> tuple[list[ListedMessage], list[Problem]]:
     parent = tree.parent(reference)
     if isinstance(parent, cst.Arg):

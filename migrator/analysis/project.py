@@ -24,7 +24,7 @@ from pathlib import Path
 
 import libcst as cst
 
-from migrator.analysis.calls import Analysis
+from migrator.analysis.calls import Analysis, Client
 from migrator.analysis.modules import absolute_name, forget_packages, module_name
 from migrator.syntax import SourceTree
 
@@ -32,9 +32,9 @@ from migrator.syntax import SourceTree
 @dataclass
 class ProjectIndex:
     #: "package.module.name" -> the client that name holds.
-    instances: dict = field(default_factory=dict)
+    instances: dict[str, Client] = field(default_factory=dict)
     #: "package.module.function" -> the client that calling the function returns.
-    factories: dict = field(default_factory=dict)
+    factories: dict[str, Client] = field(default_factory=dict)
     #: Folder of each top-level package searched, so files map to module names.
     roots: tuple[Path, ...] = ()
 
@@ -108,7 +108,7 @@ class ProjectIndex:
                 index._add_exports(module, tree, analysis)
         return index
 
-    def _add_exports(self, module: str, tree: SourceTree, analysis) -> None:
+    def _add_exports(self, module: str, tree: SourceTree, analysis: Analysis) -> None:
         module_scope = tree.scopes[0]
         for name, bindings in module_scope.bindings.items():
             if len(bindings) != 1:

@@ -10,6 +10,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import Enum
 from functools import cache
+from typing import Any
 from importlib import resources
 from urllib.parse import urlsplit
 
@@ -49,9 +50,8 @@ class Target:
 
 
 @cache
-def dashscope_facts() -> dict:
-    text = resources.files("migrator").joinpath("data/dashscope.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)
+def dashscope_facts() -> dict[str, Any]:
+    return _data_file("dashscope.toml")
 
 
 def supported_models(extra: frozenset[str] = frozenset()) -> frozenset[str]:
@@ -59,9 +59,16 @@ def supported_models(extra: frozenset[str] = frozenset()) -> frozenset[str]:
 
 
 @cache
-def _model_facts() -> dict:
-    text = resources.files("migrator").joinpath("data/openai.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)
+def _model_facts() -> dict[str, Any]:
+    return _data_file("openai.toml")
+
+
+def _data_file(name: str) -> dict[str, Any]:
+    """A file of migrator/data, parsed (Any: the values are what the TOML file holds, read by key
+    where they are used; tomli, for Python 3.10, is not type-checked: see [tool.mypy])."""
+    text = resources.files("migrator").joinpath(f"data/{name}").read_text(encoding="utf-8")
+    facts: dict[str, Any] = tomllib.loads(text)
+    return facts
 
 
 def model_maker(model: str) -> str | None:
@@ -127,7 +134,7 @@ def classify_base_url(url: str) -> Target:
     return Target(Provider.DASHSCOPE, evidence)
 
 
-def _is_dashscope_host(host: str, facts: dict) -> bool:
+def _is_dashscope_host(host: str, facts: dict[str, Any]) -> bool:
     return (
         host in facts["responses_hosts"]
         or host in facts["hosts_without_responses"]

@@ -10,6 +10,9 @@ another loop after that loop's own assignment reads that one.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TypeAlias, TypeGuard
+
 import libcst as cst
 
 from migrator.syntax import (
@@ -25,6 +28,10 @@ from migrator.syntax import (
 )
 from migrator.analysis.calls import CompletionCall
 from migrator.analysis.streams.reads import LoopNames, Unmappable, names_in, usage_rename
+
+#: A chunk path as `_part_assignments` follows it: a step of `getattr(part, b"name", None)` is
+#: the bytes, which name no field (a read of `ChunkPath`'s steps otherwise).
+_PartPath: TypeAlias = "tuple[str | int | bytes, ...]"
 
 
 def consumer(tree: SourceTree, site: CompletionCall) -> tuple[cst.For, list[cst.CSTNode]] | None:
@@ -134,7 +141,7 @@ def _line(tree: SourceTree, node: cst.CSTNode) -> str:
     return text if len(text) <= 60 else text[:59] + "…"
 
 
-def loop_names(tree: SourceTree, loop: cst.For) -> tuple[LoopNames, list]:
+def loop_names(tree: SourceTree, loop: cst.For) -> tuple[LoopNames, list[tuple[cst.Attribute, str]]]:
     if not isinstance(loop.target, cst.Name):
         raise Unmappable(loop.target, "the loop unpacks the chunks; migrate this loop by hand")
     loop_var = loop.target.value
@@ -142,7 +149,9 @@ def loop_names(tree: SourceTree, loop: cst.For) -> tuple[LoopNames, list]:
     for reference in tree.references(binding):
         if not is_inside(tree, reference, loop.body) and not rebound_by_other_loop(tree, reference):
             raise Unmappable(reference, f"`{loop_var}` is read after the loop; migrate this loop by hand")
-    aliases, holders, renames = set(), set(), []
+    aliases: set[str] = set()
+    holders: set[str] = set()
+    renames: list[tuple[cst.Attribute, str]] = []
     for assign, name, path in _part_assignments(tree, loop.body, loop_var):
         outside = [
             r
@@ -173,19 +182,21 @@ def loop_names(tree: SourceTree, loop: cst.For) -> tuple[LoopNames, list]:
 
 def _part_assignments(
     tree: SourceTree, body: cst.BaseSuite, loop_var: str
-) -> list[tuple[cst.Assign | cst.NamedExpr, cst.Name, tuple]]:
+) -> list[tuple[cst.Assign | cst.NamedExpr, cst.Name, _PartPath]]:
     """`name = <part of the chunk>` statements (and `if name := <part>:` tests) of the body,
     outside nested compound statements other than `if`, with the name and the chunk path each
     assigns."""
-    found: list[tuple[cst.Assign | cst.NamedExpr, cst.Name, tuple]] = []
-    parts: dict[str, tuple] = {loop_var: ()}
+    found: list[tuple[cst.Assign | cst.NamedExpr, cst.Name, _PartPath]] = []
+    parts: dict[str, _PartPath] = {loop_var: ()}
 
-    def path_of(node) -> tuple | None:
+    def path_of(node: cst.BaseExpression) -> _PartPath | None:
         if isinstance(node, cst.Name):
             return parts.get(node.value)
         if _is_getattr_with_default(node):  # `getattr(delta, "reasoning_content", None)`
             base = path_of(node.args[0].value)
-            return base + (node.args[1].value.evaluated_value,) if base is not None else None
+            attribute = node.args[1].value
+            assert isinstance(attribute, cst.SimpleString)  # (`_is_getattr_with_default` made sure of it)
+            return base + (attribute.evaluated_value,) if base is not None else None
         if isinstance(node, (cst.Attribute, cst.Subscript)):
             base = path_of(node.value)
             if base is None:
@@ -193,7 +204,7 @@ def _part_assignments(
             return base + ((node.attr.value,) if isinstance(node, cst.Attribute) else (subscript_key(node),))
         return None
 
-    def walk(statements) -> None:
+    def walk(statements: Iterable[cst.BaseStatement | cst.SimpleStatementSuite]) -> None:
         for statement in statements:
             if isinstance(statement, cst.If):
                 for named in _named_expressions(statement.test):  # `if text := chunk...:`
@@ -233,7 +244,7 @@ def _named_expressions(test: cst.BaseExpression) -> list[cst.NamedExpr]:
     return found
 
 
-def _is_getattr_with_default(node: cst.CSTNode) -> bool:
+def _is_getattr_with_default(node: cst.CSTNode) -> TypeGuard[cst.Call]:
     return (
         isinstance(node, cst.Call)
         and isinstance(node.func, cst.Name)
@@ -243,11 +254,14 @@ def _is_getattr_with_default(node: cst.CSTNode) -> bool:
     )
 
 
-def _body(suite) -> list:
-    return [suite] if isinstance(suite, cst.SimpleStatementSuite) else list(suite.body)
+def _body(suite: cst.BaseSuite) -> list[cst.BaseStatement | cst.SimpleStatementSuite]:
+    if isinstance(suite, cst.SimpleStatementSuite):
+        return [suite]
+    assert isinstance(suite, cst.IndentedBlock)  # (the other kind of suite)
+    return list(suite.body)
 
 
-def _is_none_assignment(binding) -> bool:
+def _is_none_assignment(binding: Binding) -> bool:
     return binding.kind == "assign" and isinstance(binding.value, cst.Name) and binding.value.value == "None"
 
 

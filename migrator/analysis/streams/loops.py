@@ -17,7 +17,9 @@ nothing (they have no event), except what does nothing with an empty string
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
+from typing import TypeAlias
 
 import libcst as cst
 
@@ -32,6 +34,7 @@ from migrator.analysis.streams.reads import (
     LoopNames,
     ChunkFacts,
     EventReads,
+    FactValue,
     Unmappable,
     names_in,
 )
@@ -46,7 +49,7 @@ EVENT_TESTS = {
     Kind.USAGE: 'EVENT.type in ("response.completed", "response.incomplete")',
 }
 #: What is known of a chunk of each kind: field → the values it may have.
-FACTS: dict[Kind, dict[str, set[str | bool]]] = {
+FACTS: dict[Kind, dict[str, set[FactValue]]] = {
     Kind.TEXT: {
         "choices": {True},
         "content": {TEXT},
@@ -70,6 +73,11 @@ FACTS: dict[Kind, dict[str, set[str | bool]]] = {
     },
     Kind.USAGE: {"choices": {False}, "content": set(), "reasoning": set(), "has_reasoning": set(), "usage": {OBJECT}},
 }
+#: A statement of a loop body as `_statements` gives it: a one-line suite (`if x: a; b`) is one.
+Statement: TypeAlias = "cst.BaseStatement | cst.SimpleStatementSuite"
+#: The statements a body becomes for one kind of chunk, whether they always end the iteration,
+#: and what holds after them.
+Evaluated: TypeAlias = "tuple[list[cst.BaseStatement], bool, ChunkFacts]"
 
 
 class Specializer(ChunkReads):
@@ -96,10 +104,10 @@ class Specializer(ChunkReads):
 
     # -- statements ------------------------------------------------------------------
 
-    def block(self, statements, state: ChunkFacts) -> tuple[list, bool, ChunkFacts]:
+    def block(self, statements: Iterable[Statement], state: ChunkFacts) -> Evaluated:
         """The statements as they run for this kind, whether they always end the iteration, and
         the state after them."""
-        out = []
+        out: list[cst.BaseStatement] = []
         for statement in statements:
             produced, ends, state = self.statement(statement, state)
             out.extend(produced)
@@ -107,7 +115,7 @@ class Specializer(ChunkReads):
                 return out, True, state
         return out, False, state
 
-    def statement(self, statement, state: ChunkFacts) -> tuple[list, bool, ChunkFacts]:
+    def statement(self, statement: Statement, state: ChunkFacts) -> Evaluated:
         if isinstance(statement, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
             return self.line(statement, state)
         if isinstance(statement, cst.If):
@@ -127,10 +135,9 @@ class Specializer(ChunkReads):
             if path is not None:
                 self.check_path(path, top, state)
 
-    def line(
-        self, line: cst.SimpleStatementLine | cst.SimpleStatementSuite, state: ChunkFacts
-    ) -> tuple[list, bool, ChunkFacts]:
-        kept, ends = [], False
+    def line(self, line: cst.SimpleStatementLine | cst.SimpleStatementSuite, state: ChunkFacts) -> Evaluated:
+        kept: list[cst.BaseSmallStatement] = []
+        ends = False
         for small in line.body:
             if isinstance(small, cst.Pass):
                 continue
@@ -168,7 +175,7 @@ class Specializer(ChunkReads):
             )
         return new
 
-    def if_statement(self, node: cst.If, state: ChunkFacts) -> tuple[list, bool, ChunkFacts]:
+    def if_statement(self, node: cst.If, state: ChunkFacts) -> Evaluated:
         truth = self.truth(node.test, state)
         if truth.values == {True}:
             return self.block(_statements(node.body), truth.if_true)
@@ -192,14 +199,14 @@ class Specializer(ChunkReads):
         new = node.with_changes(test=truth.residual, body=_indented(node.body, body or [_pass()]), orelse=orelse)
         return self.keep([new], node), body_ends and rest_ends, after
 
-    def orelse(self, orelse, state: ChunkFacts) -> tuple[list, bool, ChunkFacts]:
+    def orelse(self, orelse: cst.If | cst.Else | None, state: ChunkFacts) -> Evaluated:
         if orelse is None:
             return [], False, state
         if isinstance(orelse, cst.If):
             return self.if_statement(orelse, state)
         return self.block(_statements(orelse.body), state)
 
-    def keep(self, statements: list, original: cst.CSTNode) -> list:
+    def keep(self, statements: list[cst.BaseStatement], original: cst.CSTNode) -> list[cst.BaseStatement]:
         for statement in statements:
             self.origin[id(statement)] = self.origin.get(id(original), original)
         return statements
@@ -219,7 +226,9 @@ class Specializer(ChunkReads):
         if path is None:
             raise Unmappable(assign, f"`{self.code(assign)}`: a name holding part of the chunk must hold nothing else")
         self.check_path(path, assign.value, state)
-        return replace(state, aliases={**state.aliases, self._alias_target(assign): path})
+        name = self._alias_target(assign)
+        assert name is not None  # (`line` binds only the assignments of an alias)
+        return replace(state, aliases={**state.aliases, name: path})
 
     def holder_assignment(self, assign: cst.Assign, state: ChunkFacts) -> cst.Assign:
         if self.path(assign.value, state) != ("usage",):
@@ -236,18 +245,21 @@ class Specializer(ChunkReads):
 # -- small helpers ---------------------------------------------------------------------
 
 
-def _statements(suite: cst.BaseSuite) -> list:
+def _statements(suite: cst.BaseSuite) -> list[Statement]:
     """The statements of a block; a one-line suite (`if x: a; b`) counts as one line."""
-    return [suite] if isinstance(suite, cst.SimpleStatementSuite) else list(suite.body)
+    if isinstance(suite, cst.SimpleStatementSuite):
+        return [suite]
+    assert isinstance(suite, cst.IndentedBlock)  # (the other kind of suite)
+    return list(suite.body)
 
 
-def _indented(original: cst.BaseSuite, statements: list) -> cst.IndentedBlock:
+def _indented(original: cst.BaseSuite, statements: list[cst.BaseStatement]) -> cst.IndentedBlock:
     if isinstance(original, cst.IndentedBlock):
         return original.with_changes(body=statements)
     return cst.IndentedBlock(body=statements)
 
 
-def _as_orelse(statements: list) -> cst.If | cst.Else:
+def _as_orelse(statements: list[cst.BaseStatement]) -> cst.If | cst.Else:
     if len(statements) == 1 and isinstance(statements[0], cst.If):
         return statements[0]
     return cst.Else(body=cst.IndentedBlock(body=statements))
@@ -257,7 +269,7 @@ def _pass() -> cst.SimpleStatementLine:
     return cst.SimpleStatementLine(body=[cst.Pass()])
 
 
-def _is_continue(statement) -> bool:
+def _is_continue(statement: cst.BaseStatement) -> bool:
     return (
         isinstance(statement, cst.SimpleStatementLine)
         and len(statement.body) == 1

@@ -9,25 +9,37 @@ decide or rewrite raises `Unmappable`. Used by `migrator.analysis.streams.loops`
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from enum import Enum
-from typing import TypeGuard
+from typing import TypeAlias, TypeGuard, cast
 
 import libcst as cst
 
 from migrator.syntax import SourceTree, descendants, fill, subscript_key
 
 TEXT, EMPTY, NONE, OBJECT = "text", "empty", "none", "object"
-DELTA = ("choices", 0, "delta")
-FIELDS: dict[tuple[str | int, ...], str] = {
+#: A read of the chunk, step by step: `("choices", 0, "delta", "content")` (as `ResultUse.path`).
+ChunkPath: TypeAlias = "tuple[str | int, ...]"
+#: What a field of a chunk may be: TEXT, EMPTY, NONE or OBJECT for the text, reasoning and usage
+#: fields; True or False for whether the chunk has choices, or a reasoning field.
+FactValue: TypeAlias = "str | bool"
+DELTA: ChunkPath = ("choices", 0, "delta")
+FIELDS: dict[ChunkPath, str] = {
     DELTA + ("content",): "content",
     DELTA + ("reasoning_content",): "reasoning",
 }
-OBJECTS = {(), ("choices",), ("choices", 0), DELTA}
-USAGE_RENAMES = {"prompt_tokens": "input_tokens", "completion_tokens": "output_tokens", "total_tokens": "total_tokens"}
-USAGE_DETAIL_RENAMES = {
-    ("prompt_tokens_details", "cached_tokens"): "input_tokens_details",
-    ("completion_tokens_details", "reasoning_tokens"): "output_tokens_details",
+OBJECTS: set[ChunkPath] = {(), ("choices",), ("choices", 0), DELTA}
+#: The Responses name of a usage field, by the step of a path that reads it.
+USAGE_RENAMES: dict[str | int, str] = {
+    "prompt_tokens": "input_tokens",
+    "completion_tokens": "output_tokens",
+    "total_tokens": "total_tokens",
+}
+#: The Responses path of a usage detail, by the path that reads it.
+USAGE_DETAIL_RENAMES: dict[ChunkPath, tuple[str, str]] = {
+    ("prompt_tokens_details", "cached_tokens"): ("input_tokens_details", "cached_tokens"),
+    ("completion_tokens_details", "reasoning_tokens"): ("output_tokens_details", "reasoning_tokens"),
 }
 #: Why a chunk field has no event of its own, by the field's name.
 HINTS = {
@@ -61,11 +73,17 @@ class Unmappable(Exception):
 class ChunkFacts:
     """What holds at a point of the body: field facts, and the chunk parts local names hold."""
 
-    facts: dict = field(default_factory=dict)
-    aliases: dict = field(default_factory=dict)
+    #: Each field (`"content"`, `"choices"`, ...) → the values it may have.
+    facts: dict[str, frozenset[FactValue]] = field(default_factory=dict)
+    #: Each local name that holds part of the chunk → the path it holds.
+    aliases: dict[str, ChunkPath] = field(default_factory=dict)
 
-    def narrowed(self, name: str, values) -> ChunkFacts:
+    def narrowed(self, name: str, values: Iterable[FactValue]) -> ChunkFacts:
         return replace(self, facts={**self.facts, name: frozenset(values)})
+
+    def presence(self, name: str) -> frozenset[bool]:
+        """The values a True / False field (`"choices"`, `"has_reasoning"`) may have."""
+        return cast("frozenset[bool]", self.facts[name])  # (FACTS and `narrowed` give these fields only bools)
 
 
 @dataclass(frozen=True)
@@ -73,7 +91,7 @@ class TestOutcome:
     """How a test comes out: its possible values, the test to keep when it depends on something
     other than the chunk (None: decided, or undecidable), and the state on each outcome."""
 
-    values: frozenset
+    values: frozenset[bool]
     residual: cst.BaseExpression | None
     if_true: ChunkFacts
     if_false: ChunkFacts
@@ -98,12 +116,12 @@ class LoopNames:
     event: str
 
 
-def usage_rename(path: tuple) -> tuple | None:
+def usage_rename(path: ChunkPath) -> tuple[str, ...] | None:
     """The Responses path of a usage field path (`("prompt_tokens",)` → `("input_tokens",)`)."""
     if len(path) == 1 and path[0] in USAGE_RENAMES:
         return (USAGE_RENAMES[path[0]],)
     if len(path) == 2 and tuple(path) in USAGE_DETAIL_RENAMES:
-        return (USAGE_DETAIL_RENAMES[tuple(path)], path[1])
+        return USAGE_DETAIL_RENAMES[tuple(path)]
     return None
 
 
@@ -125,7 +143,7 @@ class ChunkReads:
                 return True
         return False
 
-    def path(self, node: cst.BaseExpression, state: ChunkFacts) -> tuple | None:
+    def path(self, node: cst.BaseExpression, state: ChunkFacts) -> ChunkPath | None:
         """The chunk path `node` reads (`("choices", 0, "delta", "content")`), None if no chunk part."""
         if isinstance(node, cst.Name):
             parent = self.tree.parent(node)
@@ -149,7 +167,7 @@ class ChunkReads:
             return None if base is None else base + ("()",)
         return None
 
-    def check_path(self, path: tuple, node: cst.CSTNode, state: ChunkFacts) -> None:
+    def check_path(self, path: ChunkPath, node: cst.CSTNode, state: ChunkFacts) -> None:
         """Raise unless `path` is something this kind of chunk has."""
         if path[:1] == ("choices",) and len(path) > 1 and state.facts["choices"] == {False}:
             raise Unmappable(
@@ -168,7 +186,7 @@ class ChunkReads:
             return
         raise Unmappable(node, self.unknown_path_message(path, node))
 
-    def unknown_path_message(self, path: tuple, node: cst.CSTNode) -> str:
+    def unknown_path_message(self, path: ChunkPath, node: cst.CSTNode) -> str:
         for step in path:
             if step in HINTS:
                 return f"`{self.code(node)}`: {HINTS[step]}; migrate this loop by hand"
@@ -265,11 +283,11 @@ class ChunkReads:
 
         return TestOutcome(inner.values, None, bound(inner.if_true), bound(inner.if_false))
 
-    def field_truth(self, path: tuple, state: ChunkFacts) -> TestOutcome:
+    def field_truth(self, path: ChunkPath, state: ChunkFacts) -> TestOutcome:
         if path == ("choices",):
-            values = state.facts["choices"]
+            present = state.presence("choices")
             return TestOutcome(
-                frozenset(values), None, state.narrowed("choices", {True}), state.narrowed("choices", {False})
+                frozenset(present), None, state.narrowed("choices", {True}), state.narrowed("choices", {False})
             )
         if path in OBJECTS:
             return TestOutcome(frozenset({True}), None, state, state)
@@ -321,7 +339,9 @@ class ChunkReads:
                     )
         return TestOutcome(frozenset({True, False}), self.translate(node, state), state, state)
 
-    def constant_comparison(self, name: str, operator, constant: cst.BaseExpression, state: ChunkFacts) -> TestOutcome:
+    def constant_comparison(
+        self, name: str, operator: cst.BaseCompOp, constant: cst.BaseExpression, state: ChunkFacts
+    ) -> TestOutcome:
         """`field is None`, `field != ""` and the like, for each value the field may have."""
         negated = isinstance(operator, (cst.IsNot, cst.NotEqual))
         if not negated and not isinstance(operator, (cst.Is, cst.Equal)):
@@ -339,7 +359,7 @@ class ChunkReads:
         attribute = node.args[1].value
         name = attribute.evaluated_value if isinstance(attribute, cst.SimpleString) else None
         if path == DELTA and name == "reasoning_content":
-            values = state.facts["has_reasoning"]
+            values = state.presence("has_reasoning")
             without = state.narrowed("has_reasoning", {False}).narrowed(
                 "reasoning", {NONE} & set(state.facts["reasoning"])
             )
@@ -348,14 +368,16 @@ class ChunkReads:
             return TestOutcome(frozenset({True}), None, state, state)
         raise Unmappable(node, f"`{self.code(node)}` has no equivalent on Responses events; migrate this loop by hand")
 
-    def getattr_field(self, node: cst.BaseExpression, state: ChunkFacts) -> tuple | None:
+    def getattr_field(self, node: cst.BaseExpression, state: ChunkFacts) -> ChunkPath | None:
         """The field `getattr(delta, "reasoning_content", None)` reads (a missing field reads as None)."""
         if not (_is_call_of(node, "getattr") and len(node.args) == 3 and _is_none_or_empty(node.args[2].value)):
             return None
         path = self.path(node.args[0].value, state)
         attribute = node.args[1].value
         name = attribute.evaluated_value if isinstance(attribute, cst.SimpleString) else None
-        return path + (name,) if path is not None and path + (name,) in FIELDS else None
+        if path is None or not isinstance(name, str):
+            return None  # (no field is named by bytes, or by what is no string literal)
+        return path + (name,) if path + (name,) in FIELDS else None
 
     def translate(self, node: cst.BaseExpression, state: ChunkFacts) -> cst.BaseExpression:
         """`node` with the chunk reads inside it replaced (`node` itself is not special)."""
@@ -493,8 +515,8 @@ def _is_pure(node: cst.CSTNode) -> bool:
     return not any(isinstance(n, (cst.Call, cst.Await, cst.Yield, cst.NamedExpr)) for n in _all_nodes(node))
 
 
-def _all_nodes(node: cst.CSTNode):
-    found = []
+def _all_nodes(node: cst.CSTNode) -> list[cst.CSTNode]:
+    found: list[cst.CSTNode] = []
 
     class _All(cst.CSTVisitor):
         def on_visit(self, n: cst.CSTNode) -> bool:
