@@ -5,8 +5,9 @@ from __future__ import annotations
 import contextlib
 import gc
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, TextIO, TypeVar
 
 import click
 from click.core import ParameterSource
@@ -31,6 +32,11 @@ Exit codes:
   130  interrupted (Ctrl-C); files already written are complete
 """
 
+#: A command's function, which click calls with its options as keyword arguments.
+_Command = TypeVar("_Command", bound=Callable[..., None])
+#: The options of a command as click gives them (each of the type its option declares), by name.
+Options = dict[str, Any]
+
 
 def _codes(ctx: click.Context, param: click.Parameter, value: str | None) -> frozenset[str] | None:
     if value is None:
@@ -42,7 +48,7 @@ def _codes(ctx: click.Context, param: click.Parameter, value: str | None) -> fro
     return codes
 
 
-def _common(command: Callable) -> Callable:
+def _common(command: _Command) -> _Command:
     """The options every file command takes."""
     options = [
         click.argument("paths", nargs=-1, type=click.Path(allow_dash=True)),
@@ -119,7 +125,7 @@ def _common(command: Callable) -> Callable:
     return command
 
 
-def _rewrite_options(command: Callable) -> Callable:
+def _rewrite_options(command: _Command) -> _Command:
     """The options of the commands that rewrite (`diff` shows what `apply` would write)."""
     options = [
         click.option(
@@ -136,7 +142,7 @@ def _rewrite_options(command: Callable) -> Callable:
     return command
 
 
-def _with_files_from(kw: dict) -> dict:
+def _with_files_from(kw: Options) -> Options:
     """PATHS plus the paths listed by --files-from; at least one path is needed."""
     paths = list(kw["paths"])
     if kw["files_from"] is not None:
@@ -151,7 +157,7 @@ def _with_files_from(kw: dict) -> dict:
     return {**kw, "paths": tuple(paths)}
 
 
-def _with_config(kw: dict) -> dict:
+def _with_config(kw: Options) -> Options:
     """The options, over `[tool.migrator]`: an option given on the command line wins."""
     try:
         found = config.load(kw["paths"])
@@ -166,7 +172,7 @@ def _with_config(kw: dict) -> dict:
     return kw
 
 
-def _settings(kw: dict) -> Settings:
+def _settings(kw: Options) -> Settings:
     return Settings(
         select=kw["select"],
         ignore=kw["ignore"] or frozenset(),
@@ -185,7 +191,7 @@ def _settings(kw: dict) -> Settings:
 
 
 def _run(
-    command: str, kw: dict, check_format: str = report.TEXT, output: str | None = None, exit_zero: bool = False
+    command: str, kw: Options, check_format: str = report.TEXT, output: str | None = None, exit_zero: bool = False
 ) -> None:
     kw = _with_files_from(kw)
     kw = _with_config(kw)
@@ -224,7 +230,7 @@ def _run(
 
 
 @contextlib.contextmanager
-def fewer_garbage_collections():
+def fewer_garbage_collections() -> Iterator[None]:
     """Python's cycle collector, tuned for a run: it makes millions of LibCST nodes, and at the
     default thresholds the collector walks every live object (the imported modules' too) dozens
     of times a file. What is alive at the start (the modules) is set aside (`gc.freeze`, which
@@ -240,7 +246,7 @@ def fewer_garbage_collections():
         gc.unfreeze()
 
 
-def _open_output(path: str):
+def _open_output(path: str) -> TextIO:
     try:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         return open(path, "w", encoding="utf-8")  # closed by the caller's ExitStack
@@ -249,7 +255,7 @@ def _open_output(path: str):
 
 
 class _Main(click.Group):
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx: click.Context) -> object:  # (what the command returns)
         # Ctrl-C before or after the files are processed (reading the configuration, printing
         # the report): 130 as well, not click's "Aborted!" with 1, which would read as findings.
         try:
@@ -273,7 +279,7 @@ def main() -> None:
 @main.command(epilog=EXIT_CODES)
 @_common
 @_rewrite_options
-def diff(**kw) -> None:
+def diff(**kw: Any) -> None:
     """Show the rewrite as a unified diff; change nothing.
 
     The diff goes to stdout (`migrator diff src | git apply` works from the current
@@ -286,7 +292,7 @@ def diff(**kw) -> None:
 @main.command(epilog=EXIT_CODES)
 @_common
 @_rewrite_options
-def apply(**kw) -> None:
+def apply(**kw: Any) -> None:
     """Rewrite the files in place (only those that change).
 
     With `-`, the migrated text of stdin goes to stdout (the input as it was, if it cannot
@@ -307,7 +313,7 @@ def apply(**kw) -> None:
 )
 @click.option("--output", "-o", metavar="FILE", help="Write the findings to FILE instead of standard output.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings are left (still 2 when a file fails).")
-def check(format_: str, output: str | None, exit_zero: bool, **kw) -> None:
+def check(format_: str, output: str | None, exit_zero: bool, **kw: Any) -> None:
     """Lint: report every finding, change nothing (for CI).
 
     One line per finding, `path:line:col: CODE [*] message`, where `[*]` means `migrator apply`

@@ -80,7 +80,7 @@ def _bool(key: str, value: Any) -> bool:
 
 
 def _effort(key: str, value: Any) -> str:
-    if value not in EFFORT_LEVELS:
+    if not isinstance(value, str) or value not in EFFORT_LEVELS:
         raise ConfigError(f"`{key}` must be one of {', '.join(EFFORT_LEVELS)}")
     return value
 
@@ -124,8 +124,9 @@ def start_path(paths: Sequence[str]) -> Path:
     return Path(first).absolute() if first is not None else Path.cwd()
 
 
-def find(start: Path) -> tuple[Path, dict] | None:
-    """The nearest pyproject.toml at or above `start` with a `[tool.migrator]` table, and that table."""
+def find(start: Path) -> tuple[Path, Any] | None:
+    """The nearest pyproject.toml at or above `start` with a `[tool.migrator]` table, and that table
+    (as parsed: Any, as TOML may hold anything there; `parse` checks it)."""
     directory = start if start.is_dir() else start.parent
     for folder in (directory, *directory.parents):
         candidate = folder / "pyproject.toml"

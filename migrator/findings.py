@@ -28,7 +28,7 @@ class Finding:
     severity: Severity
     fixable: bool
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, object]:
         data = asdict(self)
         data["severity"] = self.severity.value
         return data

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from migrator.analysis.calls import (
     Analysis,
+    Block,
     CompletionCall,
     FEATURE,
     MESSAGE_NAME,
@@ -44,6 +45,7 @@ from migrator.analysis.unpacking import UnpackedDict, reading_call
 
 __all__ = [
     "Analysis",
+    "Block",
     "CREATED_TEST",
     "Chain",
     "CompletionCall",

@@ -28,7 +28,9 @@ from migrator.analysis import (
     FEATURE,
     MESSAGE_NAME,
     MODEL,
+    Block,
     CompletionCall,
+    ProjectIndex,
     ResultUse,
     UnpackedDict,
     decisive_blocks,
@@ -69,7 +71,11 @@ def enabled_rules(settings: Settings) -> list[Rule]:
 
 
 def could_apply(
-    source: str, settings: Settings, python_tree: ast.Module | None = None, project=None, filename: str = "<string>"
+    source: str,
+    settings: Settings,
+    python_tree: ast.Module | None = None,
+    project: ProjectIndex | None = None,
+    filename: str = "<string>",
 ) -> bool:
     """The prefilter on text: False when no enabled rule can act on it. With Python's tree of
     the source, also False when only rules that need an `import openai` could, and it has none
@@ -81,7 +87,9 @@ def could_apply(
     return Prefilter.for_rules(settings).in_text(source, imports)
 
 
-def migrate_source(source: str, settings: Settings | None = None, filename: str = "<string>", project=None) -> Result:
+def migrate_source(
+    source: str, settings: Settings | None = None, filename: str = "<string>", project: ProjectIndex | None = None
+) -> Result:
     """Migrate one file's text. `project` (a `ProjectIndex`) resolves clients that other
     modules of the project export; without it, only what the file itself shows counts."""
     settings = settings or Settings()
@@ -119,7 +127,7 @@ def migrate_source(source: str, settings: Settings | None = None, filename: str 
     return Result(source, new_source, findings)
 
 
-def _syntax_error_message(source: str, python_tree, error: cst.ParserSyntaxError) -> str:
+def _syntax_error_message(source: str, python_tree: ast.Module | None, error: cst.ParserSyntaxError) -> str:
     """Python's own account of the syntax error when it cannot parse the file either: its line and
     column are where the mistake is, and its words are what running the file would print (LibCST's
     point at the token after, and list every token it expected)."""
@@ -129,7 +137,7 @@ def _syntax_error_message(source: str, python_tree, error: cst.ParserSyntaxError
     return f"line {error.raw_line}, column {error.raw_column + 1}: {error.message}"
 
 
-def _culprit_message(source: str, module, rules, settings: Settings, filename: str) -> str:
+def _culprit_message(source: str, module: cst.Module, rules: list[Rule], settings: Settings, filename: str) -> str:
     # The rewrite is checked with Python's parser: when that cannot read the input either
     # (say, Python 3.12 syntax under 3.11), the input is the cause, not a rule.
     reason = python_cannot_parse(source)
@@ -145,7 +153,7 @@ def _run(
     rules: list[Rule],
     settings: Settings,
     filename: str,
-    project=None,
+    project: ProjectIndex | None = None,
     suppressions: Suppressions | None = None,
 ) -> FileContext:
     """One run; with suppressions, again with more calls kept, until no suppressed edit or
@@ -248,7 +256,7 @@ def _decide(ctx: FileContext) -> None:
                 ctx.report(block.node, block.code, block.message + _still_staying(site, block), Severity.WARNING, False)
 
 
-def _still_staying(site: CompletionCall, block) -> str:
+def _still_staying(site: CompletionCall, block: Block) -> str:
     """For an unlisted model: the reason the call would stay even with another model, so that
     `--extra-model` is not tried in vain (DashScope image parts, say)."""
     if block.kind != MODEL:

@@ -20,6 +20,7 @@ import functools
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import black
 import libcst as cst
@@ -180,7 +181,11 @@ def _header_only(statement: cst.BaseCompoundStatement) -> cst.BaseCompoundStatem
 
 
 def _laid_out_header(
-    new: cst.BaseCompoundStatement, old: cst.BaseCompoundStatement, indent: list[str], line_length: int, module
+    new: cst.BaseCompoundStatement,
+    old: cst.BaseCompoundStatement,
+    indent: list[str],
+    line_length: int,
+    module: cst.Module,
 ) -> cst.BaseCompoundStatement:
     header = _header_only(new)
     longest = _longest_line(header, indent, module)
@@ -228,8 +233,9 @@ def _config_path(filename: str) -> str | None:
         return None
 
 
-def black_config(path: str | None) -> dict:
-    """black's own reading of a pyproject.toml (`line_length`, `target_version`, ...)."""
+def black_config(path: str | None) -> dict[str, Any]:
+    """black's own reading of a pyproject.toml (`line_length`, `target_version`, ...): its
+    `[tool.black]` table as parsed TOML, values as the file has them (so Any)."""
     if path is None:
         return {}
     try:
@@ -239,7 +245,7 @@ def black_config(path: str | None) -> dict:
 
 
 @functools.lru_cache(maxsize=64)
-def _parsed_black_config(path: str, mtime_ns: int) -> dict:
+def _parsed_black_config(path: str, mtime_ns: int) -> dict[str, Any]:
     return black.parse_pyproject_toml(path)
 
 

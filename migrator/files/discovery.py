@@ -152,7 +152,7 @@ def _first_time(path: Path, seen: set[str]) -> bool:
     return True
 
 
-def _is_file(entry: os.DirEntry) -> bool:
+def _is_file(entry: os.DirEntry[str]) -> bool:
     try:
         return entry.is_file()  # not a FIFO or socket named *.py, which would block or fail
     except OSError:

@@ -34,9 +34,11 @@ import json
 import keyword
 import re
 from dataclasses import dataclass, field
+from typing import Any, TypedDict
 
 import libcst as cst
 
+from migrator.analysis import ProjectIndex
 from migrator.engine import Result, SourceError, could_apply, migrate_source
 from migrator.findings import Finding
 from migrator.engine.safe_parsing import check_nesting
@@ -108,7 +110,7 @@ class Migrated:
 @dataclass
 class _Cell:
     number: int  # 1-based, counting every cell
-    cell: dict
+    cell: dict[str, Any]  # (parsed JSON, as the notebook has it)
     source: str
     masked: str
     magics: list[str]  # the original lines behind the placeholders, by placeholder number
@@ -135,7 +137,9 @@ def decode(raw: bytes) -> tuple[str, str]:
         raise NotebookError(f"cannot decode as {encoding}") from None
 
 
-def migrate_notebook(raw: bytes, settings: Settings, display: str = "<notebook>", project=None) -> Migrated:
+def migrate_notebook(
+    raw: bytes, settings: Settings, display: str = "<notebook>", project: ProjectIndex | None = None
+) -> Migrated:
     text, encoding = decode(raw)
     notebook = _load(text)
     cells = _code_cells(notebook)
@@ -156,7 +160,7 @@ def migrate_notebook(raw: bytes, settings: Settings, display: str = "<notebook>"
 
 
 def _migrate_cells(
-    cells: list[_Cell], settings: Settings, display: str, project
+    cells: list[_Cell], settings: Settings, display: str, project: ProjectIndex | None
 ) -> tuple[Result, list[tuple[int, int]]]:
     """Migrate the cells as one module, each cell that does not parse replaced by its stand-in.
     A cell Python's parser reads but the engine's guards or LibCST's parser do not (an `and`
@@ -186,7 +190,8 @@ def _engine_cannot_parse(code: str) -> bool:
     return False
 
 
-def _load(text: str) -> dict:
+def _load(text: str) -> dict[str, Any]:
+    """The notebook as parsed JSON (Any: what the file holds, read by key where it is used)."""
     try:
         notebook = json.loads(text)
     except json.JSONDecodeError as error:
@@ -196,17 +201,18 @@ def _load(text: str) -> dict:
     return notebook
 
 
-def _language(notebook: dict) -> str:
+def _language(notebook: dict[str, Any]) -> str:
     found = notebook.get("metadata")
     metadata = found if isinstance(found, dict) else {}
     for key, name in (("kernelspec", "language"), ("language_info", "name")):
         section = metadata.get(key)
-        if isinstance(section, dict) and isinstance(section.get(name), str):
-            return section[name].lower()
+        language = section.get(name) if isinstance(section, dict) else None
+        if isinstance(language, str):
+            return language.lower()
     return "python"  # what Jupyter assumes
 
 
-def _code_cells(notebook: dict) -> list[_Cell]:
+def _code_cells(notebook: dict[str, Any]) -> list[_Cell]:
     """The Python code cells, each masked so that it parses."""
     if _language(notebook) != "python":
         return []
@@ -419,7 +425,7 @@ def _source_lines(source: str) -> list[str]:
 # --- writing the JSON back in its own layout ------------------------------------------------------
 
 
-def dump_like(data: dict, original: str) -> str:
+def dump_like(data: dict[str, Any], original: str) -> str:
     """`data` as JSON in the layout of `original` (the same notebook before the change)."""
     before = json.loads(original)
     newline = "\n" if original.endswith("\n") else ""
@@ -430,12 +436,23 @@ def dump_like(data: dict, original: str) -> str:
     return json.dumps(data, **_styles(original)[0]) + newline
 
 
-def _styles(original: str) -> list[dict]:
+class _Layout(TypedDict):
+    indent: int | str | None
+    separators: tuple[str, str]
+
+
+class _Style(_Layout):
+    """Options of `json.dumps`."""
+
+    ensure_ascii: bool
+
+
+def _styles(original: str) -> list[_Style]:
     """Candidate `json.dumps` options, the likeliest (the indent of the second line) first."""
     ascii_options = (False, True) if original.isascii() else (False,)
     second = original.split("\n", 2)[1] if original.count("\n") >= 2 else None
     if second is None:
-        layouts: list[dict[str, object]] = [
+        layouts: list[_Layout] = [
             {"indent": None, "separators": (", ", ": ")},
             {"indent": None, "separators": (",", ":")},
         ]

@@ -42,7 +42,7 @@ GRACE_SECONDS = 3.0
 class _Chunk(Generic[T]):
     items: list[T] = field(default_factory=list)
     size: int = 0
-    future: Future | None = None
+    future: Future[list[T]] | None = None
     results: list[T] | None = None
 
     @property
@@ -63,7 +63,8 @@ def ordered(
     (a picklable function of a list of items, run in `jobs` worker processes); an item whose
     worker died becomes `crashed(item)`. A run small enough for one chunk stays in-process."""
     workers = _Workers(jobs, work, crashed)
-    queue: deque[tuple[_Chunk[T] | None, int | T]] = deque()
+    #: Each item in order: (its chunk, its index there) when it needs work, else (None, the item).
+    queue: deque[tuple[_Chunk[T], int] | tuple[None, T]] = deque()
     chunk: _Chunk[T] = _Chunk()
     try:
         for item in items:
@@ -110,15 +111,15 @@ class _Workers(Generic[T]):
         chunk.future = self.executor.submit(self.work, chunk.items)
         self.submitted.append(chunk)
 
-    def take(self, entry: tuple[_Chunk[T] | None, int | T]) -> T:
-        chunk, value = entry
-        if chunk is None:
-            return value  # type: ignore[return-value]
+    def take(self, entry: tuple[_Chunk[T], int] | tuple[None, T]) -> T:
+        if entry[0] is None:
+            return entry[1]
+        chunk, index = entry
         if chunk.results is None:
             chunk.results = self._results(chunk)
             if chunk in self.submitted:
                 self.submitted.remove(chunk)
-        return chunk.results[value]  # type: ignore[index]
+        return chunk.results[index]
 
     def _results(self, chunk: _Chunk[T]) -> list[T]:
         if chunk.future is None:

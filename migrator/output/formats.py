@@ -39,14 +39,14 @@ SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schem
 _SARIF_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 
 
-def _artifact(path: str) -> dict:
+def _artifact(path: str) -> dict[str, str]:
     posix = Path(path).as_posix()
     if Path(path).is_absolute():
         return {"uri": Path(path).as_uri()}
     return {"uri": urllib.parse.quote(posix), "uriBaseId": "%SRCROOT%"}
 
 
-def _sarif_rule(rule: type[Rule]) -> dict:
+def _sarif_rule(rule: type[Rule]) -> dict[str, object]:
     doc = rule.doc() or f"{rule.code} {rule.slug}: {rule.summary}"
     first_paragraph = " ".join(doc.split("\n\n", 1)[0].split())
     return {
@@ -61,7 +61,7 @@ def _sarif_rule(rule: type[Rule]) -> dict:
 
 def sarif_log(
     findings: Sequence[tuple[str, Finding]], errors: Sequence[tuple[str, str]], rules: Sequence[type[Rule]]
-) -> dict:
+) -> dict[str, object]:
     """A SARIF 2.1.0 log: every rule with its documentation, every finding as a result, every file
     that could not be processed as a tool notification."""
     index = {rule.code: i for i, rule in enumerate(rules)}

@@ -134,7 +134,7 @@ class Report:
             text += f"; [*] {fixable} fixable with `migrator apply`"
         return text
 
-    def summary_counts(self) -> dict:
+    def summary_counts(self) -> dict[str, int | dict[str, int]]:
         by_severity = {s.value: sum(f.severity is s for _, f in self.findings) for s in Severity}
         return {
             "files": self.files,

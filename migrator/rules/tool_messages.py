@@ -269,7 +269,7 @@ def _function_call_items(message: cst.BaseExpression) -> list[cst.BaseExpression
     return items
 
 
-def _expand_element(element: cst.Element, separator: cst.Comma) -> cst.FlattenSentinel:
+def _expand_element(element: cst.Element, separator: cst.Comma) -> cst.FlattenSentinel[cst.Element]:
     items = _function_call_items(element.value)
     last = len(items) - 1
     return cst.FlattenSentinel(
