@@ -113,11 +113,13 @@ def _inherits(tree: SourceTree, cls: cst.ClassDef, base: cst.ClassDef, seen: fro
     """Whether `cls` may be a subclass of `base`, through the classes of this file."""
     classes = {c.name.value: c for c in tree.nodes(cst.ClassDef)}
     for arg in cls.bases:
-        named = arg.value.attr.value if isinstance(arg.value, cst.Attribute) else getattr(arg.value, "value", None)
+        # `ChatBot[int]` (a generic base) is a subclass of `ChatBot` all the same.
+        value = arg.value.value if isinstance(arg.value, cst.Subscript) else arg.value
+        named = value.attr.value if isinstance(value, cst.Attribute) else getattr(value, "value", None)
         if named == base.name.value:
             return True
         if not isinstance(named, str):
-            continue  # (a base that is no name, `Generic[T]` say, names no class of this file)
+            continue  # (a base that is no name names no class of this file)
         parent = classes.get(named)
         if parent is not None and named not in seen and _inherits(tree, parent, base, seen | {named}):
             return True

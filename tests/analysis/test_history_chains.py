@@ -77,6 +77,10 @@ def test_a_free_attribute_name_is_chosen():
             "\nclass Loud(Bot):\n    def last(self):\n        return self.messages[-1]\n",
             "`self.messages` is also reached as `self.messages[-1]`",
         ),
+        (  # a subclass of a generic base, `Bot[int]`, is a subclass all the same
+            "\nclass Loud(Bot[int]):\n    def last(self):\n        return self.messages.pop()\n",
+            "`self.messages` is also reached as `self.messages.pop()`",
+        ),
         # Not even migrated: what getattr reaches is not seen, so the messages are not either.
         (
             '\nprint(getattr(Bot(), "messages"))\n',
