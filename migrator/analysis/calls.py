@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import libcst as cst
 
-from migrator.syntax import Binding, SourceTree, dict_entries, kwarg, literal_string, receiver_class, subscript_key
+from migrator.syntax import Binding, SourceTree, dict_entries, kwarg, literal_string, read_chain, receiver_class
 from migrator.analysis.content import ContentReader
 from migrator.analysis.modules import absolute_name
 from migrator.analysis.providers import Provider, Target, classify_base_url
@@ -761,21 +761,8 @@ class Analysis:
         return None
 
     def _chain(self, base: cst.BaseExpression) -> ResultUse:
-        chain: list[cst.BaseExpression] = [base]
-        path: list[str | int] = []
-        node = base
-        while True:
-            parent = self.tree.parent(node)
-            if isinstance(parent, cst.Attribute) and parent.value is node:
-                path.append(parent.attr.value)
-            elif isinstance(parent, cst.Subscript) and parent.value is node:
-                path.append(subscript_key(parent))
-            elif isinstance(parent, cst.Call) and parent.func is node:
-                path.append("()")
-            else:
-                return ResultUse(tuple(chain), tuple(path))
-            chain.append(parent)
-            node = parent
+        chain, path = read_chain(self.tree, base)
+        return ResultUse(tuple(chain), path)
 
 
 #: Values that can never be a Chat Completions result, whatever the code does with them.

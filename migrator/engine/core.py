@@ -45,6 +45,7 @@ from migrator.engine.safe_parsing import (
     check_nesting,
     keep_what_libcst_lost,
     python_cannot_parse,
+    python_parses,
 )
 from migrator.rules import all_rules
 from migrator.rules.base import FileContext, Rule
@@ -116,7 +117,7 @@ def migrate_source(
         if not ctx.tree.has_edits:
             return Result(source, source, findings)  # most parsed files: no code generation
         new_source = ctx.tree.edited_code()  # (its pass also gives `unedited_code` below)
-        if new_source != source and not _parses(new_source):
+        if new_source != source and not python_parses(new_source):
             raise InternalError(_culprit_message(source, module, rules, settings, filename))
     if new_source == source:
         return Result(source, source, findings)
@@ -323,18 +324,10 @@ def _findings(ctx: FileContext) -> list[Finding]:
     return sorted(findings)
 
 
-def _parses(source: str) -> bool:
-    try:
-        ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError):
-        return False
-    return True
-
-
 def _find_culprit(module: cst.Module, rules: list[Rule], settings: Settings, filename: str) -> str:
     """Run each rule alone to name the one whose output does not parse."""
     for rule in rules:
         ctx = _run(module, [rule], settings, filename)
-        if not _parses(ctx.tree.edited_module().code):
+        if not python_parses(ctx.tree.edited_module().code):
             return rule.code
     return "combination of rules " + ", ".join(rule.code for rule in rules)

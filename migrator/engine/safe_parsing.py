@@ -75,6 +75,15 @@ def check_nesting(text: str) -> ast.Module | None:
     return tree
 
 
+def python_parses(source: str) -> bool:
+    """Whether Python's own parser reads `source` (a rewrite's result, a notebook cell)."""
+    try:
+        ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError):
+        return False
+    return True
+
+
 def python_cannot_parse(text: str) -> str | None:
     """Why the Python running migrator cannot parse `text` (None when it can)."""
     try:

@@ -41,7 +41,7 @@ import libcst as cst
 from migrator.analysis import ProjectIndex
 from migrator.engine import Result, SourceError, could_apply, migrate_source
 from migrator.findings import Finding
-from migrator.engine.safe_parsing import check_nesting
+from migrator.engine.safe_parsing import check_nesting, python_parses
 from migrator.settings import Settings
 
 _MARKER = "__migrator_cell_end_{}__"
@@ -239,19 +239,11 @@ def _mask(source: str, magics: list[str], number: int) -> str:
             masked[index] = indent + _PLACEHOLDER.format(len(magics))
             magics.append(line)
     masked_source = "\n".join(masked)
-    if masked_source == source or _parses(masked_source):
+    if masked_source == source or python_parses(masked_source):
         return masked_source
-    if _parses(source):
+    if python_parses(source):
         return source  # those lines were Python after all (say, `% b` continuing an expression)
     return masked_source  # does not parse either way: the engine reports where
-
-
-def _parses(source: str) -> bool:
-    try:
-        ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError):
-        return False
-    return True
 
 
 def _module(cells: list[_Cell]) -> tuple[str, list[tuple[int, int]]]:
