@@ -7,8 +7,10 @@ instead. This covers keyword arguments (`n` > 1, `stop`, `seed`, penalties, `log
 `logprobs`, `top_logprobs`, `audio`, `modalities`, `prediction`) and DashScope's own
 `extra_body` keys (`top_k`, `repetition_penalty`, `vl_high_resolution_images`,
 `translation_options`, `result_format`), plus `web_search_options` on DashScope (its options
-are not documented for the Responses `web_search` tool). `n=1` and `modalities=["text"]` are
-the defaults and are simply dropped.
+are not documented for the Responses `web_search` tool). A parameter set to Chat's own default
+is simply dropped, with a note: `n=1`, `modalities=["text"]`, `presence_penalty=0`,
+`frequency_penalty=0`, `logit_bias={}`, `logprobs=False`, and `None` for `stop`, `seed`, the
+penalties, `logit_bias` and `logprobs` (literals only: a value in a name is reported).
 
 Why
 
@@ -23,8 +25,9 @@ Example
 
 Fix safety
 
-This rule rewrites nothing but the two defaults. Every parameter it reports is a hard stop,
-not an assumption: --unsafe-fixes does not move the call.
+This rule rewrites nothing but the defaults (a literal equal to Chat's own default, which is
+what Responses always does). Every parameter it reports is a hard stop, not an assumption:
+--unsafe-fixes does not move the call.
 
 Known problems
 
@@ -110,22 +113,23 @@ class NoEquivalentParameter(Rule):
 
     def apply(self, ctx: FileContext) -> None:
         for site in ctx.migrated_sites:
-            for name in DEFAULTS:
+            for name in ADVICE:
                 arg = site.kwarg(name)
-                if arg is not None:
+                if arg is not None and _is_default(name, arg.value):
                     ctx.tree.edit(site.call, lambda call, name=name: remove_kwarg(call, name))
                     ctx.report(
                         arg,
                         self.code,
-                        f"`{name}={ctx.tree.code(arg.value)}` is the only behavior of Responses; dropped",
+                        f"`{name}={ctx.tree.code(arg.value)}` is Chat's own default, what Responses always does; "
+                        "dropped",
                     )
 
 
-#: Parameters whose value here is what Responses always does.
-DEFAULTS = ("n", "modalities")
-
-
 def _is_default(name: str, value: cst.BaseExpression) -> bool:
+    """The value is Chat's own default for `name` (so Responses, which lacks the parameter, does
+    the same): `n=1`, `modalities=["text"]`, a penalty of 0, no `stop` / `seed` / `logit_bias`."""
+    if isinstance(value, cst.Name) and value.value == "None":
+        return name in ("stop", "seed", "presence_penalty", "frequency_penalty", "logit_bias", "logprobs")
     if name == "n":
         return isinstance(value, cst.Integer) and value.value == "1"
     if name == "modalities":
@@ -134,4 +138,10 @@ def _is_default(name: str, value: cst.BaseExpression) -> bool:
             and len(value.elements) == 1
             and literal_string(value.elements[0].value) == "text"
         )
+    if name in ("presence_penalty", "frequency_penalty"):
+        return isinstance(value, (cst.Integer, cst.Float)) and float(value.value) == 0
+    if name == "logit_bias":
+        return isinstance(value, cst.Dict) and not value.elements
+    if name == "logprobs":
+        return isinstance(value, cst.Name) and value.value == "False"
     return False
