@@ -41,7 +41,9 @@ Fix safety
 
 Part of migrating the call (RSP001 decides). On chunks that carry neither text nor usage (the
 role chunk, the finish chunk, tool-call fragments) the body must do nothing, as they have no
-event; doing nothing with an empty string counts (`print(text or "", end="")`). A body that
+event; doing nothing with an empty string counts (`print(text or "", end="")`, `total += ""`,
+and `pieces.append("")` to a list only ever `"".join`-ed), also through a name of the body that
+holds it (`text = chunk.choices[0].delta.content or ""`, read nowhere after the loop). A body that
 reads anything else (tool-call fragments, `finish_reason`, `chunk.id`), passes the chunk on,
 does something on every chunk (counting them, say) or makes another Chat Completions call is
 reported and the call stays on Chat Completions. So is a `stream=` that is not a literal True

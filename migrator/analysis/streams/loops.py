@@ -17,13 +17,13 @@ nothing (they have no event), except what does nothing with an empty string
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import TypeAlias
 
 import libcst as cst
 
-from migrator.syntax import SourceTree, bare_code
+from migrator.syntax import SourceTree, bare_code, is_inside
 from migrator.analysis.streams.reads import (
     EMPTY,
     NONE,
@@ -93,6 +93,7 @@ class Specializer(ChunkReads):
         self.origin: dict[int, cst.CSTNode] = {}
 
     def run(self, body: cst.BaseSuite) -> list[cst.BaseStatement]:
+        self.body = body
         facts = {k: frozenset(v) for k, v in FACTS[self.kind].items()}
         if not self.include_usage:
             facts["usage"] = frozenset()
@@ -144,6 +145,13 @@ class Specializer(ChunkReads):
             if isinstance(small, cst.Assign) and self._alias_target(small) is not None:
                 state = self.bind_alias(small, state)
                 continue
+            scratch = self._scratch_target(small)
+            if scratch is not None and isinstance(small, cst.Assign):
+                new_value = small.value.visit(EventReads(self, state))
+                if isinstance(new_value, cst.CSTNode) and _is_empty(new_value):  # `text = chunk...content or ""` where there is no text
+                    state = replace(state, empty=state.empty | {scratch})
+                    continue
+                state = replace(state, empty=state.empty - {scratch})
             new = self.small(small, state)
             if new is not None:
                 kept.append(new)
@@ -165,7 +173,7 @@ class Specializer(ChunkReads):
         translate = EventReads(self, state)
         new = small.visit(translate)
         assert isinstance(new, cst.BaseSmallStatement)  # (`EventReads` only replaces expressions)
-        if does_nothing_with_empty(new):
+        if does_nothing_with_empty(new, state.empty, self._only_joined):
             return None
         if translate.emptied:
             raise Unmappable(
@@ -212,6 +220,47 @@ class Specializer(ChunkReads):
         return statements
 
     # -- local names ------------------------------------------------------------------
+
+    def _scratch_target(self, small: cst.BaseSmallStatement) -> str | None:
+        """The name of `name = <value>` when every binding and read of it is in the loop body (so
+        what it holds on chunks without an event is seen nowhere else)."""
+        if not (isinstance(small, cst.Assign) and len(small.targets) == 1):
+            return None
+        target = small.targets[0].target
+        binding = self.tree.binding_at(target) if isinstance(target, cst.Name) else None
+        if binding is None:
+            return None
+        bindings = self.tree.bindings_in_scope_of(binding)
+        places = [b.node for b in bindings] + [r for b in bindings for r in self.tree.references(b)]
+        return binding.name if all(is_inside(self.tree, node, self.body) for node in places) else None
+
+    def _only_joined(self, name: cst.Name) -> bool:
+        """A list `name` that starts empty, only grows by `.append(...)` and is read only as
+        `"".join(name)`: appending `""` to it changes nothing that is read."""
+        bindings = self.tree.bindings_of(name)
+        if not bindings or not all(b.kind == "assign" and _is_empty_list(b.value) for b in bindings):
+            return False
+        for binding in bindings:
+            for reference in self.tree.references(binding):
+                parent = self.tree.parent(reference)
+                call = self.tree.parent(parent) if parent is not None else None
+                appended = (
+                    isinstance(parent, cst.Attribute)
+                    and parent.attr.value == "append"
+                    and isinstance(call, cst.Call)
+                    and isinstance(self.tree.parent(call), cst.Expr)
+                )
+                joined = (
+                    isinstance(parent, cst.Arg)
+                    and isinstance(call, cst.Call)
+                    and len(call.args) == 1
+                    and isinstance(call.func, cst.Attribute)
+                    and call.func.attr.value == "join"
+                    and _is_empty(call.func.value)
+                )
+                if not (appended or joined):
+                    return False
+        return True
 
     def _alias_target(self, assign: cst.Assign) -> str | None:
         target = assign.targets[0].target if len(assign.targets) == 1 else None
@@ -284,22 +333,43 @@ def _meet(a: ChunkFacts, b: ChunkFacts) -> ChunkFacts:
     return ChunkFacts(facts, aliases)
 
 
-def does_nothing_with_empty(small: cst.BaseSmallStatement) -> bool:
+def does_nothing_with_empty(
+    small: cst.BaseSmallStatement,
+    empty: frozenset[str] = frozenset(),
+    only_joined: Callable[[cst.Name], bool] = lambda name: False,
+) -> bool:
     """True for statements that do nothing when their text is `""`: `print("", end="")`,
-    `sys.stdout.write("")`, `text += ""`."""
+    `sys.stdout.write("")`, `text += ""`, and `pieces.append("")` to a list only ever
+    `"".join`-ed (`only_joined`); names in `empty` hold `""`."""
+
+    def empty_text(node: cst.CSTNode) -> bool:
+        return _is_empty(node) or (isinstance(node, cst.Name) and node.value in empty)
+
     if isinstance(small, cst.AugAssign):
-        return isinstance(small.operator, cst.AddAssign) and _is_empty(small.value)
+        return isinstance(small.operator, cst.AddAssign) and empty_text(small.value)
     if not (isinstance(small, cst.Expr) and isinstance(small.value, cst.Call)):
         return False
     call = small.value
     positional = [a for a in call.args if a.keyword is None]
-    if any(a.star for a in call.args) or not all(_is_empty(a.value) for a in positional):
+    if any(a.star for a in call.args) or not all(empty_text(a.value) for a in positional):
         return False
+    func = call.func
+    if (
+        isinstance(func, cst.Attribute)
+        and func.attr.value == "append"
+        and isinstance(func.value, cst.Name)
+        and len(positional) == 1
+        and len(call.args) == 1
+    ):
+        return only_joined(func.value)
     keywords = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
     if isinstance(call.func, cst.Name) and call.func.value == "print":
         return "end" in keywords and _is_empty(keywords["end"]) and set(keywords) <= {"end", "flush", "sep", "file"}
-    func = bare_code(call.func)
-    return func in ("sys.stdout.write", "sys.stderr.write") and len(positional) == 1 and not keywords
+    return bare_code(call.func) in ("sys.stdout.write", "sys.stderr.write") and len(positional) == 1 and not keywords
+
+
+def _is_empty_list(node: cst.CSTNode | None) -> bool:
+    return isinstance(node, cst.List) and not node.elements
 
 
 def _is_empty(node: cst.CSTNode) -> bool:

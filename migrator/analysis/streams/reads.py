@@ -77,6 +77,9 @@ class ChunkFacts:
     facts: dict[str, frozenset[FactValue]] = field(default_factory=dict)
     #: Each local name that holds part of the chunk → the path it holds.
     aliases: dict[str, ChunkPath] = field(default_factory=dict)
+    #: Local names of the body that hold `""` here (`text = chunk...content or ""` on a chunk
+    #: without text), and are read nowhere but in the body.
+    empty: frozenset[str] = frozenset()
 
     def narrowed(self, name: str, values: Iterable[FactValue]) -> ChunkFacts:
         return replace(self, facts={**self.facts, name: frozenset(values)})
