@@ -12,7 +12,7 @@ from typing import ClassVar, Protocol
 
 import libcst as cst
 
-from migrator.analysis import Analysis, CompletionCall, ProjectIndex, ResultUse
+from migrator.analysis import REPLY_PATHS, Analysis, CompletionCall, ProjectIndex, ResultUse
 from migrator.findings import Severity
 from migrator.settings import Settings
 from migrator.syntax import SourceTree
@@ -83,6 +83,7 @@ class FileContext:
         self.settings = settings
         self.filename = filename
         self.reports: list[_Report] = []
+        self._replies: set[int] | None = None
         #: Statements a rule removes; other rules leave what is inside them alone.
         self.removed: set[cst.CSTNode] = set()
         self.suppressions = suppressions
@@ -101,6 +102,13 @@ class FileContext:
     @property
     def migrated_sites(self) -> list[CompletionCall]:
         return [site for site in self.sites if site.migrate]
+
+    def is_reply(self, expr: cst.BaseExpression) -> bool:
+        """Whether `expr` is a call's reply, `<result>.choices[0].message` (or its dump, or the
+        message kept in a name): what the history rules append in a message list's place."""
+        if self._replies is None:
+            self._replies = {id(use.chain[-1]) for site in self.sites for use in site.uses if use.path in REPLY_PATHS}
+        return id(expr) in self._replies
 
     def migrated_uses(self) -> list[ResultUse]:
         """Each result use once, when every call it may read from is migrated."""

@@ -79,7 +79,7 @@ import libcst as cst
 
 from migrator.syntax import rename_kwarg
 from migrator.analysis import MODEL, PROVIDER, CompletionCall
-from migrator.analysis import REPLY_PATHS, messages_problems
+from migrator.analysis import messages_problems
 from migrator.rules.base import FileContext
 from migrator.findings import Severity
 from migrator.analysis import Provider, dashscope_facts, model_maker, supported_models
@@ -233,15 +233,12 @@ class ChatCompletionsCreate(Rule):
             return
         site.claim("messages")
 
-        def is_reply(expr: cst.BaseExpression) -> bool:
-            return any(use.chain[-1] is expr and use.path in REPLY_PATHS for s in ctx.sites for use in s.uses)
-
         # Tool results and assistant tool calls are converted by RSP015 when it runs, content
         # parts by RSP025.
         problems = messages_problems(
             ctx.tree,
             arg.value,
-            is_reply,
+            ctx.is_reply,
             function_items=ctx.settings.rule_enabled("RSP015"),
             contents=ctx.analysis.contents,
             parts=ctx.settings.rule_enabled("RSP025"),

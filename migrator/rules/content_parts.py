@@ -64,7 +64,7 @@ import libcst as cst
 from migrator.syntax import dict_entries, literal_string, string, with_elements
 from migrator.analysis import CompletionCall
 from migrator.analysis import Content
-from migrator.analysis import PLAIN_ROLES, REPLY_PATHS, listed_messages
+from migrator.analysis import PLAIN_ROLES, listed_messages
 from migrator.rules.base import FileContext
 from migrator.analysis import Provider
 from migrator.rules.base import Rule
@@ -177,16 +177,13 @@ class _Senders:
 
 
 def _senders(ctx: FileContext) -> _Senders:
-    def is_reply(expr: cst.BaseExpression) -> bool:
-        return any(use.chain[-1] is expr and use.path in REPLY_PATHS for s in ctx.sites for use in s.uses)
-
     messages: dict[int, list[cst.Dict]] = defaultdict(list)
     sites: dict[int, list[CompletionCall]] = defaultdict(list)
     for site in ctx.sites:
         arg = site.kwarg("messages")
         if arg is None:
             continue
-        listed, _ = listed_messages(ctx.tree, arg.value, is_reply)
+        listed, _ = listed_messages(ctx.tree, arg.value, ctx.is_reply)
         for message in listed:
             if isinstance(message.node, cst.Dict) and all(m is not message.node for m in messages[id(site)]):
                 messages[id(site)].append(message.node)

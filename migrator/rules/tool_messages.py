@@ -59,7 +59,6 @@ is appended, on Chat Completions.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 
 import libcst as cst
 
@@ -112,9 +111,9 @@ class ToolMessages(Rule):
 
     def _plan_messages(self, ctx: FileContext, site: CompletionCall) -> None:
         arg = site.kwarg("messages")
-        if arg is None or messages_problems(ctx.tree, arg.value, _is_reply(ctx), function_items=True):
+        if arg is None or messages_problems(ctx.tree, arg.value, ctx.is_reply, function_items=True):
             return  # RSP001 reports what stops the call
-        messages, _ = listed_messages(ctx.tree, arg.value, _is_reply(ctx))
+        messages, _ = listed_messages(ctx.tree, arg.value, ctx.is_reply)
         convertible = [message for message in messages if function_item_kind(message.node)]
         if not convertible:
             return
@@ -179,13 +178,6 @@ class ToolMessages(Rule):
             "assistant message with `tool_calls` → its text and one `function_call` item per call "
             "(`id` → `call_id`, `function.name` → `name`, `function.arguments` → `arguments`)",
         )
-
-
-def _is_reply(ctx: FileContext) -> Callable[[cst.BaseExpression], bool]:
-    def is_reply(expr: cst.BaseExpression) -> bool:
-        return any(use.chain[-1] is expr and use.path in REPLY_PATHS for s in ctx.sites for use in s.uses)
-
-    return is_reply
 
 
 def _offers_tools(site: CompletionCall) -> bool:

@@ -148,7 +148,9 @@ class Specializer(ChunkReads):
             scratch = self._scratch_target(small)
             if scratch is not None and isinstance(small, cst.Assign):
                 new_value = small.value.visit(EventReads(self, state))
-                if isinstance(new_value, cst.CSTNode) and _is_empty(new_value):  # `text = chunk...content or ""` where there is no text
+                if isinstance(new_value, cst.CSTNode) and _is_empty(
+                    new_value
+                ):  # `text = chunk...content or ""` where there is no text
                     state = replace(state, empty=state.empty | {scratch})
                     continue
                 state = replace(state, empty=state.empty - {scratch})
