@@ -11,13 +11,10 @@ from migrator.analysis.calls import (
     Block,
     CompletionCall,
     FEATURE,
-    MESSAGE_NAME,
-    MESSAGE_PATH,
     MODEL,
     PROVIDER,
     ResultUse,
     Unfollowed,
-    accesses,
     decisive_blocks,
     describe_escape,
 )
@@ -36,6 +33,16 @@ from migrator.analysis.messages import (
     tool_call_fields,
 )
 from migrator.analysis.modules import absolute_name, module_name
+from migrator.analysis.paths import (
+    CONTENT_PATH,
+    HELD_PARTS,
+    MESSAGE_PATH,
+    TOKEN_COUNTS,
+    HeldPart,
+    Path,
+    held_on_response,
+    relative_to,
+)
 from migrator.analysis.project import ProjectIndex, may_export_client
 from migrator.analysis.providers import Provider, dashscope_facts, model_maker, provider_overrides, supported_models
 from migrator.analysis.streams.consumers import consumer, loop_names, name_is_free
@@ -46,19 +53,23 @@ from migrator.analysis.unpacking import UnpackedDict, reading_call
 __all__ = [
     "Analysis",
     "Block",
+    "CONTENT_PATH",
     "CREATED_TEST",
     "Chain",
     "CompletionCall",
     "Content",
     "EVENT_TESTS",
     "FEATURE",
+    "HeldPart",
+    "HELD_PARTS",
     "Kind",
     "ListedMessage",
     "LoopNames",
-    "MESSAGE_NAME",
     "MESSAGE_PATH",
     "MODEL",
     "PLAIN_ROLES",
+    "Path",
+    "TOKEN_COUNTS",
     "PROVIDER",
     "ProjectIndex",
     "Provider",
@@ -70,7 +81,6 @@ __all__ = [
     "Unmappable",
     "UnpackedDict",
     "absolute_name",
-    "accesses",
     "assistant_text",
     "consumer",
     "dashscope_facts",
@@ -78,6 +88,8 @@ __all__ = [
     "describe_escape",
     "does_nothing_with_empty",
     "find_conversations",
+    "held_on_response",
+    "relative_to",
     "function_item_kind",
     "list_references",
     "listed_messages",

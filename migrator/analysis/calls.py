@@ -18,6 +18,7 @@ import libcst as cst
 from migrator.syntax import Binding, SourceTree, dict_entries, kwarg, literal_string, read_chain, receiver_class
 from migrator.analysis.content import ContentReader
 from migrator.analysis.modules import absolute_name
+from migrator.analysis.paths import CONTENT_PATH, HELD_PARTS
 from migrator.analysis.providers import Provider, Target, classify_base_url
 from migrator.analysis.unpacking import UnpackedDict, unpacked_dict, virtual_arguments
 
@@ -38,14 +39,6 @@ AZURE_CLIENT_CLASSES = {"openai.AzureOpenAI", "openai.AsyncAzureOpenAI", "openai
 COMPLETION_METHODS = ("create", "parse", "stream")
 RESPONSE_WRAPPERS = ("with_raw_response", "with_streaming_response")
 _ENV_GETTERS = {"os.getenv", "os.environ.get"}
-#: The path of the message object of a result (`resp.choices[0].message`).
-MESSAGE_PATH = ("choices", 0, "message")
-#: The first step of the path of a read of a name that holds the message object
-#: (`message = resp.choices[0].message`, then `message.tool_calls`): the rest of the path is the
-#: read's own, after the name.
-MESSAGE_NAME = "<message name>"
-#: Reads of a result that give its text: of the result, or through a name holding the message.
-TEXT_PATHS = frozenset({(*MESSAGE_PATH, "content"), (MESSAGE_NAME, "content")})
 _MAX_DEPTH = 12
 #: Top-level packages of other SDKs, several with OpenAI's method names
 #: (`client.chat.completions.create`): what their classes and functions make is never an OpenAI
@@ -128,29 +121,39 @@ def decisive_blocks(blocks: list[Block]) -> list[Block]:
 class ResultUse:
     """One place where a call's result is read: `resp.choices[0].message.content`, say."""
 
-    #: chain[0] is the expression holding the result (a Name or the call itself);
-    #: chain[i] is the node that covers path[:i].
+    #: chain[0] is the expression holding the result, or the part of it that the first
+    #: `held` steps of the path lead to (a Name, or the call itself); chain[i] is the node that
+    #: covers path[:held + i].
     chain: tuple[cst.BaseExpression, ...]
+    #: The path from the result, whole: `("choices", 0, "message", "content")` for
+    #: `message.content` where `message = resp.choices[0].message`.
     path: tuple[str | int, ...]
     #: The calls whose result may be what this use reads.
     sites: list[CompletionCall] = field(default_factory=list)
+    #: How many steps of `path` the base already holds: 0 when it holds the result itself, 3 for
+    #: a name that holds `.choices[0].message` (HELD_PARTS).
+    held: int = 0
 
     @property
     def base(self) -> cst.BaseExpression:
         return self.chain[0]
 
+    @property
+    def holder_read(self) -> bool:
+        """The use is the name that holds a part of the result, read whole (passed on, returned)."""
+        return self.held > 0 and len(self.path) == self.held
+
     def node_for(self, prefix: tuple[str | int, ...]) -> cst.BaseExpression | None:
-        """The node covering `prefix` if the use starts with it."""
-        if self.path[: len(prefix)] == prefix:
-            return self.chain[len(prefix)]
+        """The node covering `prefix` if the use starts with it and reads it here (a prefix
+        shorter than the part its name holds is read where that name is assigned)."""
+        if len(prefix) >= self.held and self.path[: len(prefix)] == prefix:
+            return self.chain[len(prefix) - self.held]
         return None
 
-
-def accesses(path: tuple[str | int, ...]) -> int:
-    """How many accesses (attribute, index, call) a use's node covering `path` is above the
-    response: through a name that holds the message object, one fewer than the path's length
-    (MESSAGE_NAME is the name itself, which RSP002 makes hold the response)."""
-    return len(path) - 1 if path[:1] == (MESSAGE_NAME,) else len(path)
+    def steps(self, prefix: tuple[str | int, ...]) -> int:
+        """How many accesses (attribute, index, call) the node covering `prefix` is above the
+        use's base (which the rewrite makes hold the response)."""
+        return len(prefix) - self.held
 
 
 @dataclass(frozen=True)
@@ -614,7 +617,7 @@ class Analysis:
     def contents(self) -> ContentReader:
         """What message contents hold (text or parts), for the message checks and RSP025."""
         reads = frozenset(
-            id(use.chain[-1]) for site in self.completion_calls for use in site.uses if use.path in TEXT_PATHS
+            id(use.chain[-1]) for site in self.completion_calls for use in site.uses if use.path == CONTENT_PATH
         )
         return ContentReader(self.tree, reads, self.instance_attribute_values)
 
@@ -658,33 +661,38 @@ class Analysis:
 
     def _attach_result_uses(self, sites: list[CompletionCall]) -> None:
         self._site_calls = {id(site.call) for site in sites}
-        #: For each `<result>.choices[0].message` node assigned to a name: the uses of that
-        #: name (one per read, their paths starting with MESSAGE_NAME), or why it is not followed.
-        self.message_names: dict[int, list[ResultUse] | Unfollowed] = {}
+        #: For each node of a part of a result (HELD_PARTS) assigned to a name: the uses of that
+        #: name (one per read, with the part's path in front), or why it is not followed.
+        self.holders: dict[int, list[ResultUse] | Unfollowed] = {}
         uses_by_base: dict[cst.CSTNode, ResultUse] = {}
         for site in sites:
             for use in self._result_uses(site):
-                for each in (use, *self._message_name_uses(use)):
+                for each in (use, *self._held_reads(use)):
                     shared = uses_by_base.setdefault(each.base, each)
                     shared.sites.append(site)
                     site.uses.append(shared)
 
-    def _message_name_uses(self, use: ResultUse) -> list[ResultUse]:
-        if use.path != MESSAGE_PATH:
-            return []
-        message = use.chain[-1]
-        if id(message) not in self.message_names:
-            followed = _message_name(self.tree, message)
+    def _held_reads(self, use: ResultUse) -> list[ResultUse]:
+        """The reads through the name that the part of the result `use` reads is assigned to, and
+        in turn through names that parts of those are assigned to (`choice = resp.choices[0]`,
+        `message = choice.message`, then `message.content`)."""
+        if use.path not in HELD_PARTS or use.holder_read:
+            return []  # (a name assigned another name's value whole is not followed: no new part)
+        part = use.chain[-1]
+        if id(part) not in self.holders:
+            followed = _holder_reads(self.tree, part, HELD_PARTS[use.path].description)
             if followed is not None:
-                self.message_names[id(message)] = (
-                    followed if isinstance(followed, Unfollowed) else [self._read_of_message(r) for r in followed]
+                self.holders[id(part)] = (
+                    followed if isinstance(followed, Unfollowed) else [self._held_read(r, use.path) for r in followed]
                 )
-        found = self.message_names.get(id(message))
-        return found if isinstance(found, list) else []
+        found = self.holders.get(id(part))
+        if not isinstance(found, list):
+            return []
+        return [each for read in found for each in (read, *self._held_reads(read))]
 
-    def _read_of_message(self, reference: cst.Name) -> ResultUse:
+    def _held_read(self, reference: cst.Name, part: tuple[str | int, ...]) -> ResultUse:
         read = self._chain(reference)
-        return ResultUse((reference, *read.chain), (MESSAGE_NAME, *read.path))
+        return ResultUse(read.chain, (*part, *read.path), held=len(part))
 
     def _result_uses(self, site: CompletionCall) -> list[ResultUse]:
         """Every read of the call's result; blocks the site where the result escapes."""
@@ -852,34 +860,29 @@ def single_name_target(parent: cst.CSTNode | None, expr: cst.BaseExpression) -> 
     return None
 
 
-def _message_name(tree: SourceTree, message: cst.BaseExpression) -> list[cst.Name] | Unfollowed | None:
-    """The reads of the name that `message` (`<result>.choices[0].message`) is assigned to, when
-    that is the name's only assignment in its scope and every read sees only it; why not
-    otherwise; None when `message` is not assigned to a plain name (or the name is never read)."""
-    statement = tree.parent(message)
-    target = single_name_target(statement, message)
+def _holder_reads(tree: SourceTree, part: cst.BaseExpression, what: str) -> list[cst.Name] | Unfollowed | None:
+    """The reads of the name that `part` (`<result>.choices[0].message`, say; `what` describes
+    it) is assigned to, when that is the name's only assignment in its scope and every read sees
+    only it; why not otherwise; None when `part` is not assigned to a plain name (or the name is
+    never read)."""
+    statement = tree.parent(part)
+    target = single_name_target(statement, part)
     if target is None or not isinstance(statement, cst.Assign):
-        return None  # (an annotated name would keep the message type in its annotation)
+        return None  # (an annotated name would keep Chat's type in its annotation)
     binding = tree.binding_at(target)
     if binding is None:
         return None
     name = binding.name
     if binding.is_class_attribute:
-        return Unfollowed(
-            target, f"`{name}` holds the message object as a class attribute, which the tool cannot follow"
-        )
+        return Unfollowed(target, f"`{name}` holds {what} as a class attribute, which the tool cannot follow")
     if tree.bindings_in_scope_of(binding) != [binding]:
-        return Unfollowed(
-            target, f"`{name}` holds the message object and is assigned more than once, which the tool cannot follow"
-        )
+        return Unfollowed(target, f"`{name}` holds {what} and is assigned more than once, which the tool cannot follow")
     reads = tree.references(binding)
     for reference in reads:
         if isinstance(tree.parent(reference), cst.NameItem):  # `global name` / `nonlocal name`
-            return Unfollowed(reference, f"`{name}` holds the message object and {describe_escape(tree, reference)}")
+            return Unfollowed(reference, f"`{name}` holds {what} and {describe_escape(tree, reference)}")
         if tree.bindings_of(reference) != [binding]:
-            return Unfollowed(
-                reference, f"`{name}` may hold the message object or another value here, which the tool cannot follow"
-            )
+            return Unfollowed(reference, f"`{name}` may hold {what} or another value here, which the tool cannot follow")
     return reads or None
 
 

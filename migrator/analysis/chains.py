@@ -22,12 +22,12 @@ from typing import Literal, TypeAlias
 import libcst as cst
 
 from migrator.syntax import Binding, SourceTree, class_level_targets, dict_entries, string_value
-from migrator.analysis.calls import MESSAGE_NAME, CompletionCall, ResultUse, StreamLoopPlan
+from migrator.analysis.calls import CompletionCall, ResultUse, StreamLoopPlan
+from migrator.analysis.paths import CONTENT_PATH, MESSAGE_PATH
 from migrator.analysis.streams.reads import Kind
 from migrator.analysis.messages import REPLY_PATH, REPLY_PATHS, message_problems
 from migrator.analysis.instance_lists import InstanceList, instance_list
 
-CONTENT_PATH = ("choices", 0, "message", "content")
 _ESCAPES = (cst.Break, cst.Continue, cst.Return, cst.Raise, cst.Yield)
 
 #: The result reads of the calls, by the id of the node that reads (`ResultUse.chain[-1]`).
@@ -244,7 +244,7 @@ def _reply_of(
     assistant reply of one of the calls; the name is None for a reply added up from a stream's
     text deltas."""
     use = uses.get(id(added))
-    if use is not None and use.path in REPLY_PATHS:
+    if use is not None and use.path in REPLY_PATHS and use.held in (0, len(MESSAGE_PATH)):
         return _single_site(use, list_sites)
     entries = dict_entries(added) if isinstance(added, cst.Dict) else None
     # exactly `{"role": "assistant", "content": ...}` (not `tool_calls`, `audio`, `**extra`)
@@ -258,7 +258,7 @@ def _reply_of(
                 raise _NotFollowed(streamed)
             if streamed is not None:
                 return [streamed], None
-        elif (use is None or use.path == (MESSAGE_NAME, "content")) and (
+        elif (use is None or (use.path == CONTENT_PATH and use.held == len(MESSAGE_PATH))) and (
             holder := _content_of_name(content)
         ) is not None:
             # `message = resp.choices[0].message`, then `"content": message.content`: the chain
@@ -266,7 +266,7 @@ def _reply_of(
             message = _content_variable_use(tree, holder, uses)
             if message is not None and message.path == REPLY_PATH:
                 return _single_site(message, list_sites)
-        if use is not None and use.path == CONTENT_PATH:
+        if use is not None and use.path == CONTENT_PATH and not use.held:
             return _single_site(use, list_sites)
     return None
 

@@ -17,7 +17,7 @@ from typing import TypeAlias
 import libcst as cst
 
 from migrator.syntax import Binding, SourceTree, dict_entries, literal_string
-from migrator.analysis.calls import MESSAGE_NAME, MESSAGE_PATH
+from migrator.analysis.paths import MESSAGE_PATH
 from migrator.analysis.content import ContentReader, Problem
 from migrator.analysis.instance_lists import InstanceList, instance_list
 from migrator.analysis.unpacking import reading_call
@@ -26,8 +26,8 @@ PLAIN_ROLES = frozenset({"system", "developer", "user", "assistant"})
 REPLY_PATH = MESSAGE_PATH
 DUMP_PATH = (*REPLY_PATH, "model_dump", "()")
 #: A reply as the message object or its `model_dump()`: of a result, or through a name that
-#: holds the message object (RSP002 then makes that name hold the response).
-REPLY_PATHS = frozenset({REPLY_PATH, DUMP_PATH, (MESSAGE_NAME,), (MESSAGE_NAME, "model_dump", "()")})
+#: holds the message object or a part above it (the rewrite makes that name hold the response).
+REPLY_PATHS = frozenset({REPLY_PATH, DUMP_PATH})
 #: Keys a Chat tool result may have; `name` is dropped (the call id names the call).
 TOOL_MESSAGE_KEYS = frozenset({"role", "tool_call_id", "content", "name"})
 _READ_ONLY_METHODS = frozenset({"pop", "clear", "remove", "copy", "index", "count", "reverse"})

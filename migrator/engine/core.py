@@ -26,7 +26,7 @@ from migrator.engine import todo_pass as todo
 from migrator.syntax import SourceTree
 from migrator.analysis import (
     FEATURE,
-    MESSAGE_NAME,
+    HELD_PARTS,
     MODEL,
     Block,
     CompletionCall,
@@ -267,10 +267,10 @@ def _still_staying(site: CompletionCall, block: Block) -> str:
 
 
 def _unclaimed_use_message(tree: SourceTree, use: ResultUse) -> str:
-    if use.path == (MESSAGE_NAME,):  # the message object itself: passed on, returned, stored
+    if use.holder_read:  # the part itself: passed on, returned, stored
         assert isinstance(use.base, cst.Name)  # (the name that holds it)
         return (
-            f"`{use.base.value}` holds the message object and {describe_escape(tree, use.base)}, "
+            f"`{use.base.value}` holds {HELD_PARTS[use.path].description} and {describe_escape(tree, use.base)}, "
             "where the tool cannot follow it; migrate this call by hand"
         )
     return (

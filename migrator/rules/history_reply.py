@@ -42,7 +42,7 @@ from __future__ import annotations
 import libcst as cst
 
 from migrator.syntax import descend, expression
-from migrator.analysis import ResultUse, accesses
+from migrator.analysis import ResultUse
 from migrator.analysis import REPLY_PATHS
 from migrator.rules.base import FileContext
 from migrator.rules.base import Rule
@@ -71,7 +71,7 @@ class HistoryReply(Rule):
         for use in ctx.migrated_uses():
             if id(use) in self.claimed:
                 message_path = use.path[:-2] if use.path[-1:] == ("()",) else use.path  # (no .model_dump())
-                steps = accesses(message_path)
+                steps = use.steps(message_path)
                 ctx.tree.edit(use.chain[-1], lambda node, s=steps: _to_message_dict(node, s))
                 ctx.report(use.chain[-1], self.code, "the appended message object → an assistant message dict")
 

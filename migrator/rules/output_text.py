@@ -50,13 +50,9 @@ from __future__ import annotations
 import libcst as cst
 
 from migrator.syntax import SourceTree, descend, is_written, none_comparison
-from migrator.analysis import MESSAGE_NAME, MESSAGE_PATH, CompletionCall, ResultUse, Unfollowed
+from migrator.analysis import CONTENT_PATH, MESSAGE_PATH, CompletionCall, ResultUse, Unfollowed
 from migrator.rules.base import FileContext
 from migrator.rules.base import Rule
-
-CONTENT_PATH = (*MESSAGE_PATH, "content")
-#: `message.content`, where `message` holds the message object.
-NAMED_CONTENT = (MESSAGE_NAME, "content")
 
 
 class OutputText(Rule):
@@ -67,7 +63,7 @@ class OutputText(Rule):
     def plan(self, ctx: FileContext) -> None:
         for site in ctx.sites:
             for use in site.uses:
-                node = use.node_for(CONTENT_PATH) or use.node_for(NAMED_CONTENT)
+                node = use.node_for(CONTENT_PATH)
                 if node is not None and not is_written(ctx.tree, node):
                     site.claim_use(use)
                     self._check_none_test(site, ctx.tree, node)
@@ -75,7 +71,7 @@ class OutputText(Rule):
                     self._plan_message_name(site, use, ctx)
 
     def _plan_message_name(self, site: CompletionCall, use: ResultUse, ctx: FileContext) -> None:
-        followed = ctx.analysis.message_names.get(id(use.chain[-1]))
+        followed = ctx.analysis.holders.get(id(use.chain[-1]))
         if followed is None:
             return  # not kept in a name: another rule's, or left to RSP001's finding
         site.claim_use(use)  # (its reads are uses of their own, each claimed or reported)
@@ -98,29 +94,30 @@ class OutputText(Rule):
     def apply(self, ctx: FileContext) -> None:
         for use in ctx.migrated_uses():
             node = use.node_for(CONTENT_PATH)
-            if node is not None and not is_written(ctx.tree, node):
-                ctx.tree.edit(node, _to_output_text)
-                ctx.report(node, self.code, "`.choices[0].message.content` → `.output_text`")
-            elif use.path == MESSAGE_PATH and isinstance(
-                reads := ctx.analysis.message_names.get(id(use.chain[-1])), list
-            ):
-                self._apply_message_name(ctx, use.chain[-1], reads)
+            if node is not None and not is_written(ctx.tree, node) and use.path[: use.held] != MESSAGE_PATH:
+                ctx.tree.edit(node, lambda n, steps=use.steps(CONTENT_PATH): _to_output_text(n, steps))
+                read = ".choices[0].message.content" if not use.held else ctx.tree.code(node)
+                ctx.report(node, self.code, f"`{read}` → `{_holder(use)}.output_text`")
+            elif use.path == MESSAGE_PATH and isinstance(reads := ctx.analysis.holders.get(id(use.chain[-1])), list):
+                self._apply_message_name(ctx, use, reads)
 
-    def _apply_message_name(self, ctx: FileContext, message: cst.BaseExpression, reads: list[ResultUse]) -> None:
+    def _apply_message_name(self, ctx: FileContext, use: ResultUse, reads: list[ResultUse]) -> None:
         """Read only for its text, the name holds the text; read for more (its tool calls, appended
-        to a history), the name holds the response, and its text is `.output_text`."""
-        contents = [read.node_for(NAMED_CONTENT) for read in reads]
+        to a history), the name holds the response, and its text is `.output_text`. (Reads
+        through the name are rewritten here, with it.)"""
+        message, steps = use.chain[-1], use.steps(MESSAGE_PATH)
+        contents = [read.node_for(CONTENT_PATH) for read in reads]
         holder = reads[0].base
         assert isinstance(holder, cst.Name)  # (the name that holds the message object)
         name = holder.value
         # (`message.role` needs no response either: RSP018 makes it "assistant")
-        if all(content or read.path[:2] == (MESSAGE_NAME, "role") for content, read in zip(contents, reads)):
-            ctx.tree.edit(message, _message_to_output_text)
+        if all(content or read.path[:4] == (*MESSAGE_PATH, "role") for content, read in zip(contents, reads)):
+            ctx.tree.edit(message, lambda n: _message_to_output_text(n, steps))
             for content in filter(None, contents):
                 ctx.tree.edit(content, _name_alone)
             ctx.report(message, self.code, f"`.choices[0].message` → `.output_text`; `{name}.content` → `{name}`")
             return
-        ctx.tree.edit(message, _message_to_result)
+        ctx.tree.edit(message, lambda n: descend(n, steps))
         for content in filter(None, contents):
             ctx.tree.edit(content, _content_to_output_text)
         ctx.report(
@@ -129,6 +126,12 @@ class OutputText(Rule):
             f"`{name}` now holds the response (`.choices[0].message` → the response itself); "
             f"`{name}.content` → `{name}.output_text`",
         )
+
+
+def _holder(use: ResultUse) -> str:
+    """How a report names what holds the response: `` for the result itself, else the name
+    that holds a part of it (and will hold the response)."""
+    return use.base.value if use.held and isinstance(use.base, cst.Name) else ""
 
 
 def _names_holding(tree: SourceTree, value: cst.BaseExpression) -> list[cst.Name]:
@@ -141,20 +144,15 @@ def _names_holding(tree: SourceTree, value: cst.BaseExpression) -> list[cst.Name
     return [read for binding in bindings if binding is not None for read in tree.references(binding)]
 
 
-def _to_output_text(node: cst.Attribute) -> cst.Attribute:
-    # node is `<result>.choices[0].message.content`: four steps down is `<result>`.
-    result = descend(node, 4)
-    return cst.Attribute(value=result, attr=cst.Name("output_text"))
+def _to_output_text(node: cst.Attribute, steps: int) -> cst.Attribute:
+    # node is `<result>.choices[0].message.content` (`steps` accesses above what holds the
+    # response: four, or fewer through a name that holds a part of it).
+    return cst.Attribute(value=descend(node, steps), attr=cst.Name("output_text"))
 
 
-def _message_to_output_text(node: cst.Attribute) -> cst.Attribute:
-    # node is `<result>.choices[0].message`: three steps down is `<result>`.
-    return cst.Attribute(value=descend(node, 3), attr=cst.Name("output_text"))
-
-
-def _message_to_result(node: cst.Attribute) -> cst.BaseExpression:
-    # node is `<result>.choices[0].message`: three steps down is `<result>`.
-    return descend(node, 3)
+def _message_to_output_text(node: cst.BaseExpression, steps: int) -> cst.Attribute:
+    # node is `<result>.choices[0].message` (`steps` accesses above what holds the response).
+    return cst.Attribute(value=descend(node, steps), attr=cst.Name("output_text"))
 
 
 def _content_to_output_text(node: cst.Attribute) -> cst.Attribute:

@@ -95,19 +95,22 @@ class ReasoningContent(Rule):
         for use in ctx.migrated_uses():
             node = use.node_for(REASONING_PATH)
             if node is not None:
-                ctx.tree.edit(node, lambda n: keep_parens(n, fill(JOIN, RESULT=descend(n, 4))))
+                steps = use.steps(REASONING_PATH)
+                ctx.tree.edit(node, lambda n, s=steps: keep_parens(n, fill(JOIN, RESULT=descend(n, s))))
                 ctx.report(node, self.code, "`.reasoning_content` → the text of the `reasoning` items of `.output`")
                 continue
             call = _attribute_call(ctx, use)
             if call is None:
                 continue
             if _function_name(call) == "hasattr":
-                ctx.tree.edit(call, lambda n: keep_parens(n, fill(HAS, RESULT=descend(n.args[0].value, 3))))
+                steps = use.steps(REPLY_PATH)
+                ctx.tree.edit(call, lambda n, s=steps: keep_parens(n, fill(HAS, RESULT=descend(n.args[0].value, s))))
                 ctx.report(
                     call, self.code, '`hasattr(..., "reasoning_content")` → whether `.output` has a `reasoning` item'
                 )
             else:
-                ctx.tree.edit(call, lambda n, original=call: _joined_or_default(ctx, original, n))
+                steps = use.steps(REPLY_PATH)
+                ctx.tree.edit(call, lambda n, original=call, s=steps: _joined_or_default(ctx, original, n, s))
                 ctx.report(
                     call, self.code, '`getattr(..., "reasoning_content", ...)` → the text of the `reasoning` items'
                 )
@@ -138,8 +141,8 @@ def _function_name(call: cst.Call) -> str:
     return call.func.value
 
 
-def _joined_or_default(ctx: FileContext, original: cst.Call, call: cst.Call) -> cst.BaseExpression:
-    joined = fill(JOIN, RESULT=descend(call.args[0].value, 3))
+def _joined_or_default(ctx: FileContext, original: cst.Call, call: cst.Call, steps: int) -> cst.BaseExpression:
+    joined = fill(JOIN, RESULT=descend(call.args[0].value, steps))
     if len(call.args) == 2 or literal_string(call.args[2].value) == "":
         return keep_parens(call, joined)  # no default: Chat raised AttributeError where this gives ""
     either = cst.BooleanOperation(left=joined, operator=cst.Or(), right=call.args[2].value)

@@ -48,14 +48,12 @@ from typing import TypeGuard
 import libcst as cst
 
 from migrator.syntax import descend, fill, is_written, keep_parens
-from migrator.analysis import MESSAGE_NAME, ResultUse
+from migrator.analysis import ResultUse
 from migrator.rules.base import FileContext
 from migrator.rules.base import Rule
 
 CREATED = ("created",)
 ROLE = ("choices", 0, "message", "role")
-#: `message.role`, where `message` holds the message object (RSP002).
-NAMED_ROLE = (MESSAGE_NAME, "role")
 SAME = frozenset({("service_tier",)})
 DUMPS = frozenset({"model_dump", "model_dump_json", "to_dict", "to_json"})
 NO_EQUIVALENT = {
@@ -83,6 +81,8 @@ class ResponseFields(Rule):
                 if _rewrite(ctx, use) is not None or use.path[:1] in SAME:
                     site.claim_use(use)
                     continue
+                if not use.holder_read and ctx.analysis.holders.get(id(use.chain[-1])) is not None:
+                    continue  # kept in a name: the reads through it are the uses (RSP026)
                 problem = _no_equivalent(use)
                 if problem is not None:
                     site.claim_use(use)  # claimed so that the finding is this specific one
@@ -105,14 +105,8 @@ class ResponseFields(Rule):
                     ctx.tree.edit(field, lambda _field: cst.FormattedStringText("assistant"))
                 else:
                     ctx.tree.edit(node, lambda n: keep_parens(n, cst.SimpleString('"assistant"')))
-                read = ".choices[0].message.role" if use.node_for(ROLE) else f"{_holder_name(use)}.role"
+                read = ".choices[0].message.role" if not use.held else ctx.tree.code(node)
                 ctx.report(node, self.code, f'`{read}` → `"assistant"`')
-
-
-def _holder_name(use: ResultUse) -> str:
-    """The name that holds the message object, for a `message.role` read."""
-    assert isinstance(use.base, cst.Name)  # (a use whose path starts with MESSAGE_NAME is read through one)
-    return use.base.value
 
 
 def _whole_replacement_field(
@@ -130,7 +124,7 @@ def _whole_replacement_field(
 
 def _rewrite(ctx: FileContext, use: ResultUse) -> tuple[str, cst.BaseExpression] | None:
     """The rewrite the use takes ("created" or "role") and the node it replaces."""
-    for name, path in (("created", CREATED), ("role", ROLE), ("role", NAMED_ROLE)):
+    for name, path in (("created", CREATED), ("role", ROLE)):
         node = use.node_for(path)
         if node is not None and not is_written(ctx.tree, node):
             return name, node
@@ -140,9 +134,15 @@ def _rewrite(ctx: FileContext, use: ResultUse) -> tuple[str, cst.BaseExpression]
 def _no_equivalent(use: ResultUse) -> tuple[cst.CSTNode, str] | None:
     path = use.path
     if path[:1] and path[0] in NO_EQUIVALENT:
-        return use.chain[1], NO_EQUIVALENT[path[0]]
+        return _covering(use, 1), NO_EQUIVALENT[path[0]]
     if path == ("choices",) or (path[:1] == ("choices",) and path[1] != 0):
-        return use.chain[1], CHOICES_ADVICE
+        return _covering(use, 1), CHOICES_ADVICE
     if len(path) >= 2 and path[0] in DUMPS and path[1] == "()":
-        return use.chain[2], DUMP_ADVICE
+        return _covering(use, 2), DUMP_ADVICE
     return None
+
+
+def _covering(use: ResultUse, steps: int) -> cst.BaseExpression:
+    """The node of the use that covers the first `steps` steps of its path (its base, for steps
+    its name already holds)."""
+    return use.node_for(use.path[:steps]) or use.base

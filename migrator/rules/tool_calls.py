@@ -70,13 +70,11 @@ from migrator.syntax import (
     only_argument_of,
     read_chain,
 )
-from migrator.analysis import MESSAGE_NAME, ResultUse, accesses
+from migrator.analysis import ResultUse
 from migrator.rules.base import FileContext
 from migrator.rules.base import Rule
 
 TOOL_CALLS = ("choices", 0, "message", "tool_calls")
-#: `message.tool_calls`, where `message` holds the message object (RSP002 makes it the response).
-NAMED_TOOL_CALLS = (MESSAGE_NAME, "tool_calls")
 #: Reads of one Chat tool call and the Responses field each becomes.
 FIELD_RENAMES = {("function", "name"): "name", ("function", "arguments"): "arguments", ("id",): "call_id"}
 CALLS_TEMPLATE = '[item for item in RESULT.output if item.type == "function_call"]'
@@ -135,12 +133,10 @@ class ToolCalls(Rule):
 
 def _tool_calls(use: ResultUse) -> tuple[cst.BaseExpression, tuple[str | int, ...], int] | None:
     """The `...tool_calls` node of the use, the path to it, and how many accesses below it the
-    response is (`<result>.choices[0].message.tool_calls`: 4; `message.tool_calls`: 1)."""
-    for prefix in (TOOL_CALLS, NAMED_TOOL_CALLS):
-        node = use.node_for(prefix)
-        if node is not None:
-            return node, prefix, accesses(prefix)
-    return None
+    response is (`<result>.choices[0].message.tool_calls`: 4; `message.tool_calls`: 1, where
+    `message` holds the message object and the rewrite makes it hold the response)."""
+    node = use.node_for(TOOL_CALLS)
+    return None if node is None else (node, TOOL_CALLS, use.steps(TOOL_CALLS))
 
 
 def _plan_use(
@@ -154,7 +150,9 @@ def _plan_use(
         index = use.path[len(prefix)]
         if not isinstance(index, int) and index != "[]":
             return None
-        if not _call_read(tree, use.chain[len(prefix) + 1], plan, alias_ok=True):
+        call = use.node_for(use.path[: len(prefix) + 1])
+        assert call is not None  # (the use reads past the tool calls, which it reads here)
+        if not _call_read(tree, call, plan, alias_ok=True):
             return None
         plan.edits.append((calls, lambda node: _to_calls_list(node, steps)))
         return plan

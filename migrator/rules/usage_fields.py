@@ -36,21 +36,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrator.analysis import ResultUse
+from migrator.analysis import TOKEN_COUNTS, ResultUse
 from migrator.rules.base import FileContext
 from migrator.rules.base import Rule
-
-#: (Both are looked up with the steps of a `ResultUse.path`.)
-RENAMES: dict[str | int, str] = {
-    "prompt_tokens": "input_tokens",
-    "completion_tokens": "output_tokens",
-    "total_tokens": "total_tokens",
-}
-DETAIL_RENAMES: dict[tuple[str | int, ...], str] = {
-    ("prompt_tokens_details", "cached_tokens"): "input_tokens_details",
-    ("completion_tokens_details", "reasoning_tokens"): "output_tokens_details",
-}
-
 
 class UsageFields(Rule):
     code = "RSP006"
@@ -68,17 +56,17 @@ class UsageFields(Rule):
             new_name = _new_name(use)
             if not new_name:
                 continue
-            node = use.chain[2]
-            assert isinstance(node, cst.Attribute)  # (`usage.<field>`: `_new_name` knows the field's name)
-            if node.attr.value == new_name:
+            # The field that changes name: the token count (`usage.<count>`) or its details
+            # (`usage.<details>.<count>`), unless a name holds the details (RSP026 renames that).
+            node = use.node_for(use.path[:2])
+            if not isinstance(node, cst.Attribute) or node.attr.value == new_name:
                 continue
             ctx.tree.edit(node, lambda n, name=new_name: n.with_changes(attr=cst.Name(name)))
             ctx.report(node, self.code, f"`usage.{node.attr.value}` → `usage.{new_name}`")
 
 
 def _new_name(use: ResultUse) -> str | None:
-    if use.path[:1] != ("usage",) or len(use.path) < 2:
-        return None
-    if len(use.path) == 2:
-        return RENAMES.get(use.path[1])
-    return DETAIL_RENAMES.get(tuple(use.path[1:3])) if len(use.path) == 3 else None
+    """The Responses name of the field under `usage` that the use reads (of the count, or of
+    the details that hold it), when the use reads a token count."""
+    counted = TOKEN_COUNTS.get(use.path)
+    return None if counted is None else str(counted[1])
