@@ -63,6 +63,7 @@ class Passed:
 class ParameterValues:
     """What a parameter receives from the calls of its function the file shows."""
 
+    param: cst.Param
     #: The function as a finding names it: "`ask()`", "`Bot.send()`", or "`Bot()`" for `__init__`.
     function: str
     passed: tuple[Passed, ...]
@@ -106,6 +107,12 @@ def parameter_of(tree: SourceTree, name: cst.Name) -> cst.Param | None:
     return param if isinstance(param, cst.Param) else None
 
 
+def passes_itself(tree: SourceTree, passed: Passed, param: cst.Param) -> bool:
+    """The call passes the parameter its own value (`_ask(question)` in `_ask`): that adds no
+    value to those the other calls pass."""
+    return isinstance(passed.value, cst.Name) and parameter_of(tree, passed.value) is param
+
+
 def is_private(name: str) -> bool:
     """`_name` and `__name`, which PEP 8 keeps to their module or class; not `__dunder__`."""
     return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
@@ -139,7 +146,7 @@ class Callers:
             elif found is not None:
                 why = why or found
             # (None: the call leaves out a parameter with no default, and fails before running)
-        return ParameterValues(calls.display, tuple(passed), why)
+        return ParameterValues(param, calls.display, tuple(passed), why)
 
     # -- the calls of a function -------------------------------------------------------
 
@@ -224,8 +231,9 @@ class Callers:
             reasons.append(f"nothing in this file calls {display}")
         why = next((reason for reason in reasons if reason), None)
         if function.decorators:
-            # What a decorator passes on is not what the call shows: no value is proven.
-            calls = []
+            # What a decorator passes on is not what the call shows (`@staticmethod` takes no
+            # `self`): no value is proven.
+            return _Calls((), 0, display, why)
         return _Calls(tuple(calls), skipped, display, why)
 
     def _direct_calls(

@@ -346,7 +346,8 @@ class Analysis:
         if isinstance(expr, cst.Attribute):
             values = self.instance_attribute_values(expr)
             found: list[tuple[str, str]] = []
-            complete, why = bool(values), ""
+            elsewhere = self._attribute_set_elsewhere(expr) if values else None
+            complete, why = bool(values) and elsewhere is None, elsewhere or ""
             where = f"`{self.tree.code(expr)}`"
             for value in values:
                 inner = self.string_candidates(
@@ -401,6 +402,28 @@ class Analysis:
                 why = why or inner.why or f"the call on line {line} passes `{self.tree.quote(passed.value, 40)}`"
         unique = list(dict.fromkeys(found))
         return StringCandidates(unique, complete, "" if complete else why)
+
+    def _attribute_set_elsewhere(self, attr: cst.Attribute) -> str | None:
+        """Where the file may set `self.<name>` other than in its class's methods: an
+        assignment to `<object>.<name>` outside them (`bot.model = ...`), in a class that may
+        be a subclass, or `setattr`."""
+        cls = receiver_class(self.tree, attr)
+        name = attr.attr.value
+        for assign in self.tree.nodes(cst.Assign):
+            for target in assign.targets:
+                node = target.target
+                if not (isinstance(node, cst.Attribute) and node.attr.value == name):
+                    continue
+                owner = receiver_class(self.tree, node)
+                if owner is None or (owner is not cls and owner.bases):
+                    line = self.tree.position(node)[0]
+                    return f"`{self.tree.quote(node, 30)}` is assigned on line {line}, which may be the same attribute"
+        for call in self.tree.nodes(cst.Call):
+            func = call.func
+            if isinstance(func, cst.Name) and func.value == "setattr" and not self.tree.bindings_of(func):
+                line = self.tree.position(call)[0]
+                return f"`setattr` on line {line} may set `{name}`"
+        return None
 
     @cached_property
     def callers(self) -> Callers:

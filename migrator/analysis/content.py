@@ -32,7 +32,7 @@ from typing import TypeVar
 import libcst as cst
 
 from migrator.syntax import Binding, SourceTree, dict_entries, is_truth_tested, string_value
-from migrator.analysis.callers import MAX_CALLER_LEVELS, Callers, ParameterValues
+from migrator.analysis.callers import MAX_CALLER_LEVELS, Callers, ParameterValues, passes_itself
 
 #: Builtins that always return a string.
 TEXT_BUILTINS = frozenset({"str", "input", "repr", "format", "chr", "ascii"})
@@ -278,11 +278,10 @@ class ContentReader:
             if statement.annotation is not None and _annotated_str(self.tree, statement.annotation):
                 return True
             values = self._passed(statement)
-            return (
-                values is not None
-                and bool(values.passed)
-                and self._through_callers(lambda: all(self.is_text(p.value, depth + 1) for p in values.passed))
-            )
+            if values is None or not values.passed:
+                return False
+            passed = [p.value for p in values.passed if not passes_itself(self.tree, p, statement)]
+            return self._through_callers(lambda: all(self.is_text(value, depth + 1) for value in passed))
         if binding.kind == "for":
             loop = statement if isinstance(statement, (cst.For, cst.CompFor)) else None
             return loop is not None and loop.target is binding.node and self._texts(loop.iter, depth)
@@ -419,7 +418,8 @@ class ContentReader:
             argument = self.tree.parent(passed.value)
             if isinstance(argument, cst.Arg):
                 found.arguments.append(argument)
-            self._parts(passed.value, found, depth + 1, via)
+            if not passes_itself(self.tree, passed, values.param):
+                self._parts(passed.value, found, depth + 1, via)
 
     def _part_list_use(self, name: str, reference: cst.Name, found: Content) -> None:
         """One read of a list of parts: a message's content, a change the tool sees, or a use

@@ -195,7 +195,7 @@ class ChatCompletionsCreate(Rule):
                 return
         if not found.complete:
             known = "; ".join(f"{origin} is {value!r}" for value, origin in candidates)
-            another = f"a caller may pass another: {found.why}" if found.why else "a caller may pass another"
+            another = f"it may hold another: {found.why}" if found.why else "a caller may pass another"
             known = f" ({known}, and {another})" if known else f" ({another})" if found.why else ""
             site.block(
                 self.code,
