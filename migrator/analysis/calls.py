@@ -286,7 +286,9 @@ class Analysis:
             values = [again(b.value) for b in self._value_bindings(expr)]
             if values and all(v is not None and v == values[0] for v in values):
                 return values[0]
-            return None
+            return self._imported_constant(expr)
+        if isinstance(expr, cst.Attribute):
+            return self._imported_constant(expr)  # `config.MODEL`
         if isinstance(expr, cst.Call) and self.tree.qualified_name(expr.func) in _ENV_GETTERS:
             positional = [a for a in expr.args if a.keyword is None and not a.star]
             name = again(positional[0].value) if positional else None
@@ -299,6 +301,15 @@ class Analysis:
             if variable is not None and fallback is not None:
                 return Constant(fallback.value, env_var=fallback.env_var or variable)
         return None
+
+    def _imported_constant(self, expr: cst.Name | cst.Attribute) -> Constant | None:
+        """The string constant another module of the run binds under the name `expr` imports
+        (`from .llm import MODEL`, `llm.MODEL`), when the project index read that module."""
+        qualified = self.tree.qualified_name(expr)
+        if self.project is None or qualified is None:
+            return None
+        name = absolute_name(qualified, self.module, self.is_package)
+        return self.project.constants.get(name) if name else None
 
     def _env_variable(self, expr: cst.BaseExpression) -> str | None:
         """The variable `os.getenv("X")` / `os.environ.get("X")` / `os.environ["X"]` reads."""

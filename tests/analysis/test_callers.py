@@ -5,11 +5,12 @@ a case where the calls are all known and one where they must not be trusted."""
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 import libcst as cst
 import pytest
 
-from migrator.analysis import Analysis, Callers, ParameterValues
+from migrator.analysis import Analysis, Callers, ParameterValues, ProjectIndex
 from migrator.analysis.callers import MAX_CALLER_LEVELS
 from migrator.engine import migrate_source
 from migrator.settings import Settings
@@ -391,6 +392,59 @@ def test_parts_a_caller_also_uses_are_refused():
 def test_a_caller_passing_unseen_content_beside_parts_is_a_hard_stop():
     found = content_of(send_content() + "_ask([{'type': 'text', 'text': 'b'}])\n_ask(load())\n")
     assert found.parts and found.problems and not any(p.unsafe for p in found.problems)
+
+
+# -- module constants of another module of the run ---------------------------------------------------
+
+LLM = DASHSCOPE + 'MODEL = "qwen-plus"\nVISION = os.getenv("VISION_MODEL", "qwen-vl-max")\n'
+
+USE_CONSTANTS = """\
+from . import llm
+from .llm import client, MODEL, VISION
+
+
+def a(question: str):
+    return client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": question}]).choices[0].message.content
+
+
+def b(question: str):
+    return client.chat.completions.create(model=llm.MODEL, messages=[{"role": "user", "content": question}]).choices[0].message.content
+
+
+def c(question: str):
+    return client.chat.completions.create(model=VISION, messages=[{"role": "user", "content": question}]).choices[0].message.content
+"""
+
+
+def test_a_constant_another_module_of_the_run_binds(tmp_path: Path):
+    package = tmp_path / "shop"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "llm.py").write_text(LLM)
+    (package / "use.py").write_text(USE_CONSTANTS)
+    index = ProjectIndex.build([(path, path.read_text()) for path in package.glob("*.py")])
+    assert index.constants["shop.llm.MODEL"].value == "qwen-plus"
+    assert index.constants["shop.llm.VISION"].env_var == "VISION_MODEL"
+    result = migrate_source(USE_CONSTANTS, filename=str(package / "use.py"), project=index)
+    assert result.new_source.count("client.responses.create(") == 2
+    assert any("'qwen-vl-max'" in f.message and "not documented as supported" in f.message for f in result.findings)
+    alone = migrate_source(USE_CONSTANTS, filename=str(package / "use.py"))
+    assert not alone.changed  # without the index the client is not known either
+
+
+def test_the_cli_follows_a_model_constant_of_the_module_that_makes_the_client(tmp_path: Path, monkeypatch):
+    from click.testing import CliRunner
+
+    from migrator.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    package = tmp_path / "shop"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "llm.py").write_text(LLM)
+    (package / "use.py").write_text(USE_CONSTANTS)
+    CliRunner().invoke(main, ["apply", "--jobs", "1", str(package)], catch_exceptions=False)
+    assert (package / "use.py").read_text().count("client.responses.create(") == 2
 
 
 def test_self_model_set_outside_its_class_is_not_complete():
