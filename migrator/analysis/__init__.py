@@ -1,11 +1,13 @@
 """What the code means, knowing OpenAI and no rule: which calls are Chat Completions calls on an
 OpenAI client and where their results go (calls), where a client sends its requests (providers),
-clients other modules export (project), `**params` (unpacking), what a message list and each
+what a parameter receives from the calls of its function (callers), clients and constants other
+modules export (project), `**params` (unpacking), what a message list and each
 message's content hold (messages, content), `self.<attr>` lists (instance_lists), conversations
 kept by hand (chains) and streaming loops (streams/). Everything a rule needs is exported here."""
 
 from __future__ import annotations
 
+from migrator.analysis.callers import MAX_CALLER_LEVELS, Callers, ParameterValues, Passed, StringCandidates
 from migrator.analysis.calls import (
     Analysis,
     Block,
@@ -55,6 +57,7 @@ __all__ = [
     "Block",
     "CONTENT_PATH",
     "CREATED_TEST",
+    "Callers",
     "Chain",
     "CompletionCall",
     "Content",
@@ -65,18 +68,22 @@ __all__ = [
     "Kind",
     "ListedMessage",
     "LoopNames",
+    "MAX_CALLER_LEVELS",
     "MESSAGE_PATH",
     "MODEL",
     "PLAIN_ROLES",
     "Path",
     "TOKEN_COUNTS",
     "PROVIDER",
+    "ParameterValues",
+    "Passed",
     "ProjectIndex",
     "Provider",
     "REPLY_PATH",
     "REPLY_PATHS",
     "ResultUse",
     "Specializer",
+    "StringCandidates",
     "Unfollowed",
     "Unmappable",
     "UnpackedDict",

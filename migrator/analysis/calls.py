@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 import libcst as cst
 
 from migrator.syntax import Binding, SourceTree, dict_entries, kwarg, literal_string, read_chain, receiver_class
+from migrator.analysis.callers import MAX_CALLER_LEVELS, Callers, StringCandidates, parameter_of
 from migrator.analysis.content import ContentReader
 from migrator.analysis.modules import absolute_name
 from migrator.analysis.paths import CONTENT_PATH, HELD_PARTS
@@ -288,7 +289,9 @@ class Analysis:
             values = [again(b.value) for b in self._value_bindings(expr)]
             if values and all(v is not None and v == values[0] for v in values):
                 return values[0]
-            return None
+            return self._imported_constant(expr)
+        if isinstance(expr, cst.Attribute):
+            return self._imported_constant(expr)  # `config.MODEL`
         if isinstance(expr, cst.Call) and self.tree.qualified_name(expr.func) in _ENV_GETTERS:
             positional = [a for a in expr.args if a.keyword is None and not a.star]
             name = again(positional[0].value) if positional else None
@@ -301,6 +304,15 @@ class Analysis:
             if variable is not None and fallback is not None:
                 return Constant(fallback.value, env_var=fallback.env_var or variable)
         return None
+
+    def _imported_constant(self, expr: cst.Name | cst.Attribute) -> Constant | None:
+        """The string constant another module of the run binds under the name `expr` imports
+        (`from .llm import MODEL`, `llm.MODEL`), when the project index read that module."""
+        qualified = self.tree.qualified_name(expr)
+        if self.project is None or qualified is None:
+            return None
+        name = absolute_name(qualified, self.module, self.is_package)
+        return self.project.constants.get(name) if name else None
 
     def _env_variable(self, expr: cst.BaseExpression) -> str | None:
         """The variable `os.getenv("X")` / `os.environ.get("X")` / `os.environ["X"]` reads."""
@@ -317,37 +329,120 @@ class Analysis:
         """The strings `expr` may hold where the code shows some, with where each comes from:
         `([(value, "the default of parameter `model` of `ask()`")], complete)`. `complete` is
         True when those are all it can hold (a constant; `self.<attr>` assigned only constants
-        in its class); a parameter's default is one value among what callers may pass."""
+        in its class); a parameter's default is one value among what callers may pass (callers
+        are not followed here: `string_candidates` does)."""
+        found = self.string_candidates(expr, depth, follow_callers=False)
+        return found.values, found.complete
+
+    def string_candidates(
+        self,
+        expr: cst.BaseExpression,
+        depth: int = 0,
+        *,
+        follow_callers: bool = True,
+        levels: int = 0,
+        following: frozenset[int] = frozenset(),
+    ) -> StringCandidates:
+        """The strings `expr` may hold where the code shows some, each with where it comes from,
+        following a parameter to what the calls of its function pass (`migrator/analysis/
+        callers.py`), up to MAX_CALLER_LEVELS functions up. `following`: the ids of the
+        parameters being followed, whose value passed back in (`ask(model)` inside `ask`) adds
+        nothing."""
         constant = self.constant_string(expr)
         if constant is not None:
-            return [(constant.value, "")], True
+            return StringCandidates([(constant.value, "")], True)
         if depth > _MAX_DEPTH:
-            return [], False
+            return StringCandidates([], False)
         if isinstance(expr, cst.Name):
-            bindings = self.tree.bindings_of(expr)
-            if len(bindings) == 1 and bindings[0].kind == "param":
-                param = self.tree.parent(bindings[0].node)
-                assert isinstance(param, cst.Param)  # (a parameter's name is bound in its Param)
-                default = self.constant_string(param.default) if param.default is not None else None
-                if default is None:
-                    return [], False
-                function = self.tree.enclosing(param, (cst.FunctionDef, cst.Lambda))
-                owner = f" of `{function.name.value}()`" if isinstance(function, cst.FunctionDef) else ""
-                return [(default.value, f"the default of parameter `{expr.value}`{owner}")], False
+            param = parameter_of(self.tree, expr)
+            if param is not None:
+                return self._parameter_candidates(param, depth, follow_callers, levels, following)
         if isinstance(expr, cst.Attribute):
             values = self.instance_attribute_values(expr)
             found: list[tuple[str, str]] = []
-            complete = bool(values)
+            elsewhere = self._attribute_set_elsewhere(expr) if values else None
+            complete, why = bool(values) and elsewhere is None, elsewhere or ""
+            where = f"`{self.tree.code(expr)}`"
             for value in values:
-                strings, whole = self.candidate_strings(value, depth + 1)
-                where = f"`{self.tree.code(expr)}`"
+                inner = self.string_candidates(
+                    value, depth + 1, follow_callers=follow_callers, levels=levels, following=following
+                )
                 found += [
                     (string, f"{origin}, assigned to {where}" if origin else f"assigned to {where}")
-                    for string, origin in strings
+                    for string, origin in inner.values
                 ]
-                complete = complete and whole
-            return found, complete
-        return [], False
+                complete = complete and inner.complete
+                why = why or inner.why
+            return StringCandidates(found, complete, "" if complete else why)
+        return StringCandidates([], False)
+
+    def _parameter_candidates(
+        self, param: cst.Param, depth: int, follow_callers: bool, levels: int, following: frozenset[int]
+    ) -> StringCandidates:
+        """What a parameter may hold: what every call of its function passes when those calls
+        are all known; otherwise its default and what the calls the file shows pass."""
+        if id(param) in following:
+            return StringCandidates([], True)  # the parameter's own value, passed back in
+        name = param.name.value
+        default = self.constant_string(param.default) if param.default is not None else None
+        function = self.tree.enclosing(param, (cst.FunctionDef, cst.Lambda))
+        owner = f" of `{function.name.value}()`" if isinstance(function, cst.FunctionDef) else ""
+        defaults = [(default.value, f"the default of parameter `{name}`{owner}")] if default is not None else []
+        values = self.callers.parameter_values(param) if follow_callers else None
+        if values is None:
+            return StringCandidates(defaults, False)
+        if levels >= MAX_CALLER_LEVELS:
+            return StringCandidates(defaults, False, f"its callers are followed {MAX_CALLER_LEVELS} functions up, no further")
+        # When other calls may exist, the default is one value they may leave to it.
+        found = [] if values.complete else list(defaults)
+        complete, why = values.complete, values.incomplete or ""
+        for passed in values.passed:
+            if passed.by_default:
+                found += defaults
+                if default is None:
+                    complete = False
+                    why = why or f"the default of `{name}` is not a constant"
+                continue
+            inner = self.string_candidates(
+                passed.value, depth + 1, levels=levels + 1, following=following | {id(param)}
+            )
+            line = self.tree.position(passed.call)[0]
+            found += [
+                (string, f"{origin}, passed to {values.function} on line {line}" if origin else f"the argument of {values.function} on line {line}")
+                for string, origin in inner.values
+            ]
+            if not inner.complete:
+                complete = False
+                why = why or inner.why or f"the call on line {line} passes `{self.tree.quote(passed.value, 40)}`"
+        unique = list(dict.fromkeys(found))
+        return StringCandidates(unique, complete, "" if complete else why)
+
+    def _attribute_set_elsewhere(self, attr: cst.Attribute) -> str | None:
+        """Where the file may set `self.<name>` other than in its class's methods: an
+        assignment to `<object>.<name>` outside them (`bot.model = ...`), in a class that may
+        be a subclass, or `setattr`."""
+        cls = receiver_class(self.tree, attr)
+        name = attr.attr.value
+        for assign in self.tree.nodes(cst.Assign):
+            for target in assign.targets:
+                node = target.target
+                if not (isinstance(node, cst.Attribute) and node.attr.value == name):
+                    continue
+                owner = receiver_class(self.tree, node)
+                if owner is None or (owner is not cls and owner.bases):
+                    line = self.tree.position(node)[0]
+                    return f"`{self.tree.quote(node, 30)}` is assigned on line {line}, which may be the same attribute"
+        for call in self.tree.nodes(cst.Call):
+            func = call.func
+            if isinstance(func, cst.Name) and func.value == "setattr" and not self.tree.bindings_of(func):
+                line = self.tree.position(call)[0]
+                return f"`setattr` on line {line} may set `{name}`"
+        return None
+
+    @cached_property
+    def callers(self) -> Callers:
+        """What the parameters of the file's functions receive from their calls."""
+        return Callers(self.tree)
 
     def _constant_fstring(
         self,
@@ -619,7 +714,7 @@ class Analysis:
         reads = frozenset(
             id(use.chain[-1]) for site in self.completion_calls for use in site.uses if use.path == CONTENT_PATH
         )
-        return ContentReader(self.tree, reads, self.instance_attribute_values)
+        return ContentReader(self.tree, reads, self.instance_attribute_values, self.callers)
 
     # -- completion calls --------------------------------------------------------------
 

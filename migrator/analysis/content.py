@@ -6,16 +6,19 @@ Responses form at all. So the content of every message a migrated call sends is 
 
 - **text**: a string literal or f-string; `str(...)`, `input(...)`, `json.dumps(...)`; the
   result of a `str` method (`template.format(...)`, `" ".join(...)`, `text.strip()`); `+` or
-  `%` on text; a slice of text; a parameter or name annotated `str`; a name every assignment of
-  which is text (`+=` included); a loop variable over a literal list of texts; `self.<attr>`
-  assigned only text in its class; the text of a Chat result
+  `%` on text; a slice of text; a parameter or name annotated `str`; a parameter every call of
+  whose function passes text, when those calls are all known (`migrator/analysis/callers.py`);
+  a name every assignment of which is text (`+=` included); a loop variable over a literal list
+  of texts; `self.<attr>` assigned only text in its class; the text of a Chat result
   (`completion.choices[0].message.content`);
 - **parts the tool can see**: a list literal, a comprehension that makes literal dicts, a list
-  in a name built from those with `.append` / `.insert` / `.extend` / `+=`, or what a helper
-  function of the file returns. Each part is a node the content-parts rule (RSP025) converts or
+  in a name built from those with `.append` / `.insert` / `.extend` / `+=`, what a helper
+  function of the file returns, or a parameter whose every call is known to pass such parts (or
+  text). Each part is a node the content-parts rule (RSP025) converts or
   reports. Every other use of such a list (or helper) must be known too: a list the code also
   prints, passes on or returns is refused, since converting its parts would change that use;
-- or **unseen**: a parameter, an attribute, an imported name, a call the tool cannot follow.
+- or **unseen**: a parameter some call the tool cannot see may pass, an attribute, an imported
+  name, a call the tool cannot follow.
   The call stays on Chat Completions with a finding that names the content (`--unsafe-fixes`
   migrates it, assuming text).
 """
@@ -24,10 +27,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import TypeVar
 
 import libcst as cst
 
 from migrator.syntax import Binding, SourceTree, dict_entries, is_truth_tested, string_value
+from migrator.analysis.callers import MAX_CALLER_LEVELS, Callers, ParameterValues, passes_itself
 
 #: Builtins that always return a string.
 TEXT_BUILTINS = frozenset({"str", "input", "repr", "format", "chr", "ascii"})
@@ -82,6 +87,7 @@ _READING_BUILTINS = frozenset(
     {"len", "bool", "print", "list", "tuple", "sorted", "enumerate", "zip", "reversed", "set", "str", "repr", "iter"}
 )
 _MAX_DEPTH = 12
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -122,6 +128,8 @@ class Content:
     #: Where the parts of another list go into the one being followed: `*name` elements of a
     #: list, and `a + b` of lists.
     joins: list[cst.StarredElement | cst.BinaryOperation] = field(default_factory=list)
+    #: The arguments of calls that pass parts to a parameter being followed (`ask(parts)`).
+    arguments: list[cst.Arg] = field(default_factory=list)
 
     @property
     def has_parts(self) -> bool:
@@ -137,6 +145,7 @@ class ContentReader:
         tree: SourceTree,
         text_reads: frozenset[int] = frozenset(),
         attribute_values: Callable[[cst.Attribute], list[cst.BaseExpression]] | None = None,
+        callers: Callers | None = None,
     ) -> None:
         self.tree = tree
         self.text_reads = text_reads
@@ -144,8 +153,12 @@ class ContentReader:
         self.attribute_values: Callable[[cst.Attribute], list[cst.BaseExpression]] = attribute_values or (
             lambda attr: []
         )
+        #: What the parameters of the file's functions receive from their calls (analysis).
+        self.callers = callers
         self._read: dict[int, Content] = {}
         self._text_bindings: dict[int, bool] = {}
+        #: How many functions up content is being followed through callers just now.
+        self._levels = 0
 
     # -- one message -----------------------------------------------------------------
 
@@ -262,11 +275,33 @@ class ContentReader:
             return bool(others) and isinstance(statement.operator, cst.AddAssign)
         if binding.kind == "param":
             assert isinstance(statement, cst.Param)  # (a parameter's name is bound in its Param)
-            return statement.annotation is not None and _annotated_str(self.tree, statement.annotation)
+            if statement.annotation is not None and _annotated_str(self.tree, statement.annotation):
+                return True
+            values = self._passed(statement)
+            if values is None or not values.passed:
+                return False
+            passed = [p.value for p in values.passed if not passes_itself(self.tree, p, statement)]
+            return self._through_callers(lambda: all(self.is_text(value, depth + 1) for value in passed))
         if binding.kind == "for":
             loop = statement if isinstance(statement, (cst.For, cst.CompFor)) else None
             return loop is not None and loop.target is binding.node and self._texts(loop.iter, depth)
         return False
+
+    def _passed(self, param: cst.Param) -> ParameterValues | None:
+        """What every call of `param`'s function passes it, when those calls are all known and
+        the parameter is at most MAX_CALLER_LEVELS functions up; None otherwise."""
+        if self.callers is None or self._levels >= MAX_CALLER_LEVELS:
+            return None
+        values = self.callers.parameter_values(param)
+        return values if values is not None and values.complete else None
+
+    def _through_callers(self, follow: Callable[[], _T]) -> _T:
+        """`follow()`, counted as one function further up."""
+        self._levels += 1
+        try:
+            return follow()
+        finally:
+            self._levels -= 1
 
     def _texts(self, expr: cst.BaseExpression, depth: int) -> bool:
         """A literal list, tuple or set of texts (directly, or in a name nothing changes)."""
@@ -337,9 +372,12 @@ class ContentReader:
                 found.parts.append(element.value)
 
     def _name_parts(self, name: cst.Name, found: Content, depth: int) -> None:
-        """A list of parts in a name: its assignments, and every later change the file shows."""
+        """A list of parts in a name: its assignments (or what every call passes a parameter),
+        and every later change the file shows."""
         bindings = self.tree.bindings_of(name)
-        if not bindings or any(b.kind not in ("assign", "annassign", "augassign") for b in bindings):
+        if not bindings or any(
+            b.kind not in ("assign", "annassign", "augassign") and self._passed_parameter(b) is None for b in bindings
+        ):
             found.problems.append(self._unseen(name))
             return
         if any(b.is_class_attribute for b in bindings):
@@ -358,6 +396,8 @@ class ContentReader:
                 and isinstance(augmented.operator, cst.AddAssign)
             ):
                 self._parts(augmented.value, found, depth + 1, name.value)
+            elif (values := self._passed_parameter(binding)) is not None:
+                self._through_callers(lambda: self._passed_parts(values, found, depth, name.value))
             else:
                 found.problems.append(
                     _until_parts(
@@ -366,6 +406,20 @@ class ContentReader:
                 )
             for reference in self.tree.references(binding):
                 self._part_list_use(name.value, reference, found)
+
+    def _passed_parameter(self, binding: Binding) -> ParameterValues | None:
+        """What every call passes the parameter `binding` binds, when that is known."""
+        param = self.tree.parent(binding.node) if binding.kind == "param" else None
+        return self._passed(param) if isinstance(param, cst.Param) else None
+
+    def _passed_parts(self, values: ParameterValues, found: Content, depth: int, via: str) -> None:
+        """The parts every call passes a parameter; each call's argument is where they go in."""
+        for passed in values.passed:
+            argument = self.tree.parent(passed.value)
+            if isinstance(argument, cst.Arg):
+                found.arguments.append(argument)
+            if not passes_itself(self.tree, passed, values.param):
+                self._parts(passed.value, found, depth + 1, via)
 
     def _part_list_use(self, name: str, reference: cst.Name, found: Content) -> None:
         """One read of a list of parts: a message's content, a change the tool sees, or a use
@@ -379,6 +433,8 @@ class ContentReader:
             return
         if isinstance(parent, (cst.StarredElement, cst.BinaryOperation)) and any(parent is j for j in found.joins):
             return  # joined into the list being followed
+        if isinstance(parent, cst.Arg) and any(parent is a for a in found.arguments):
+            return  # passed to the parameter being followed
         if isinstance(parent, cst.Return) and any(
             tree.enclosing(parent, (cst.FunctionDef, cst.Lambda)) is helper for helper in found.helpers
         ):

@@ -4,7 +4,10 @@ Real code often builds the client once (`clients.py: client = OpenAI(...)`, or a
 `def get_client() -> OpenAI`) and imports it everywhere. The analysis of one file cannot see
 that, so before migrating, the CLI reads the files that construct a client and records what
 each module exports: names bound to a client, and functions that return one. The analysis of
-every other file then resolves `from .clients import get_client` through this index.
+every other file then resolves `from .clients import get_client` through this index. The
+string constants those modules bind at module level (`MODEL = "qwen-plus"`) are recorded too, so
+that `from .clients import MODEL` is a constant where it is used; a module that binds no client
+(`config.py` with constants only) is not read.
 
 Only files whose bytes may bind such a client (`may_export_client`: the word `openai` and a
 line like `client = OpenAI(`, `-> OpenAI` or `return OpenAI(`) are parsed for the index, so it
@@ -24,7 +27,7 @@ from pathlib import Path
 
 import libcst as cst
 
-from migrator.analysis.calls import Analysis, Client
+from migrator.analysis.calls import Analysis, Client, Constant
 from migrator.analysis.modules import absolute_name, forget_packages, module_name
 from migrator.syntax import SourceTree
 
@@ -35,6 +38,9 @@ class ProjectIndex:
     instances: dict[str, Client] = field(default_factory=dict)
     #: "package.module.function" -> the client that calling the function returns.
     factories: dict[str, Client] = field(default_factory=dict)
+    #: "package.module.NAME" -> the string a module-level constant of those modules holds
+    #: (`MODEL = "qwen-plus"`), for the model and base URL checks of the modules importing it.
+    constants: dict[str, Constant] = field(default_factory=dict)
     #: Folder of each top-level package searched, so files map to module names.
     roots: tuple[Path, ...] = ()
 
@@ -115,6 +121,11 @@ class ProjectIndex:
                 continue
             binding = bindings[0]
             qualified = f"{module}.{name}"
+            if binding.kind in ("assign", "annassign") and binding.value is not None:
+                constant = analysis.constant_string(binding.value)
+                if constant is not None:
+                    self.constants[qualified] = constant
+                    continue
             if binding.kind == "def":
                 client = analysis.factory_client(tree.parent(binding.node))
                 target = self.factories

@@ -171,7 +171,9 @@ class ChatCompletionsCreate(Rule):
         site.claim("model")
         if site.client is None:
             return
-        candidates, complete = ctx.analysis.candidate_strings(arg.value)
+        # A parameter's model is what every call of its function passes (analysis/callers.py).
+        found = ctx.analysis.string_candidates(arg.value)
+        candidates = found.values
         target = site.client.target
         if target.provider is Provider.OPENAI and not target.configured:  # (a configured gateway: the user's word)
             self._plan_openai_model(site, arg, candidates)
@@ -191,9 +193,10 @@ class ChatCompletionsCreate(Rule):
                     kind=MODEL,
                 )
                 return
-        if not complete:
+        if not found.complete:
             known = "; ".join(f"{origin} is {value!r}" for value, origin in candidates)
-            known = f" ({known}, and a caller may pass another)" if known else ""
+            another = f"it may hold another: {found.why}" if found.why else "a caller may pass another"
+            known = f" ({known}, and {another})" if known else f" ({another})" if found.why else ""
             site.block(
                 self.code,
                 arg,
