@@ -19,6 +19,7 @@ from migrator.analysis.calls import (
     Unfollowed,
     decisive_blocks,
     describe_escape,
+    holder_display,
 )
 from migrator.analysis.chains import Chain, find_conversations
 from migrator.analysis.content import Content
@@ -93,6 +94,7 @@ __all__ = [
     "dashscope_facts",
     "decisive_blocks",
     "describe_escape",
+    "holder_display",
     "does_nothing_with_empty",
     "find_conversations",
     "held_on_response",

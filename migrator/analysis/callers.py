@@ -88,6 +88,15 @@ class StringCandidates:
 
 
 @dataclass(frozen=True)
+class FunctionCalls:
+    """The calls of one function the file shows (`Callers.calls_of`)."""
+
+    calls: tuple[cst.Call, ...]
+    #: Why there may be other calls (a clause for a finding); None when these are all.
+    incomplete: str | None
+
+
+@dataclass(frozen=True)
 class _Calls:
     """The calls of one function the file shows, and why there may be others."""
 
@@ -147,6 +156,11 @@ class Callers:
                 why = why or found
             # (None: the call leaves out a parameter with no default, and fails before running)
         return ParameterValues(param, calls.display, tuple(passed), why)
+
+    def calls_of(self, function: cst.FunctionDef) -> FunctionCalls:
+        """Every call of `function` that the file shows, and why there may be others."""
+        found = self._calls_of(function)
+        return FunctionCalls(found.calls, found.incomplete)
 
     # -- the calls of a function -------------------------------------------------------
 

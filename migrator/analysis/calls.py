@@ -19,7 +19,7 @@ from migrator.syntax import Binding, SourceTree, dict_entries, kwarg, literal_st
 from migrator.analysis.callers import MAX_CALLER_LEVELS, Callers, StringCandidates, parameter_of
 from migrator.analysis.content import ContentReader
 from migrator.analysis.modules import absolute_name
-from migrator.analysis.paths import CONTENT_PATH, HELD_PARTS
+from migrator.analysis.paths import CONTENT_PATH, HELD_PARTS, Path
 from migrator.analysis.providers import Provider, Target, classify_base_url
 from migrator.analysis.unpacking import UnpackedDict, unpacked_dict, virtual_arguments
 
@@ -41,6 +41,8 @@ COMPLETION_METHODS = ("create", "parse", "stream")
 RESPONSE_WRAPPERS = ("with_raw_response", "with_streaming_response")
 _ENV_GETTERS = {"os.getenv", "os.environ.get"}
 _MAX_DEPTH = 12
+#: How many functions up a returned result is followed through the calls of the function.
+MAX_RETURN_LEVELS = 3
 #: Top-level packages of other SDKs, several with OpenAI's method names
 #: (`client.chat.completions.create`): what their classes and functions make is never an OpenAI
 #: SDK client, whatever `--unsafe-fixes` says.
@@ -762,32 +764,34 @@ class Analysis:
         uses_by_base: dict[cst.CSTNode, ResultUse] = {}
         for site in sites:
             for use in self._result_uses(site):
-                for each in (use, *self._held_reads(use)):
+                for each in (use, *self._held_reads(site, use)):
                     shared = uses_by_base.setdefault(each.base, each)
                     shared.sites.append(site)
                     site.uses.append(shared)
 
-    def _held_reads(self, use: ResultUse) -> list[ResultUse]:
+    def _held_reads(self, site: CompletionCall, use: ResultUse) -> list[ResultUse]:
         """The reads through the name that the part of the result `use` reads is assigned to, and
         in turn through names that parts of those are assigned to (`choice = resp.choices[0]`,
-        `message = choice.message`, then `message.content`)."""
+        `message = choice.message`, then `message.content`); or, for a part that is returned,
+        the reads of it by the callers of the function."""
         if use.path not in HELD_PARTS or use.holder_read:
             return []  # (a name assigned another name's value whole is not followed: no new part)
         part = use.chain[-1]
         if id(part) not in self.holders:
-            followed = _holder_reads(self.tree, part, HELD_PARTS[use.path].description)
-            if followed is not None:
-                self.holders[id(part)] = (
-                    followed if isinstance(followed, Unfollowed) else [self._held_read(r, use.path) for r in followed]
-                )
+            if isinstance(self.tree.parent(part), cst.Return):
+                self.holders[id(part)] = self._returned(site, part, use.path, 0)
+            else:
+                followed = _holder_reads(self.tree, part, HELD_PARTS[use.path].description)
+                if followed is not None:
+                    self.holders[id(part)] = (
+                        followed
+                        if isinstance(followed, Unfollowed)
+                        else [self._chain(r, use.path) for r in followed]
+                    )
         found = self.holders.get(id(part))
         if not isinstance(found, list):
             return []
-        return [each for read in found for each in (read, *self._held_reads(read))]
-
-    def _held_read(self, reference: cst.Name, part: tuple[str | int, ...]) -> ResultUse:
-        read = self._chain(reference)
-        return ResultUse(read.chain, (*part, *read.path), held=len(part))
+        return [each for read in found for each in (read, *self._held_reads(site, read))]
 
     def _result_uses(self, site: CompletionCall) -> list[ResultUse]:
         """Every read of the call's result; blocks the site where the result escapes."""
@@ -806,17 +810,22 @@ class Analysis:
             return uses
         return self._uses_of_value(site, _awaited(self.tree, site.call))
 
-    def _uses_of_value(self, site: CompletionCall, expr: cst.BaseExpression) -> list[ResultUse]:
+    def _uses_of_value(
+        self, site: CompletionCall, expr: cst.BaseExpression, part: Path = (), depth: int = 0
+    ) -> list[ResultUse]:
+        """The reads of `expr`, which holds the result or (`part`) a part of it: here, through
+        the name it is assigned to, or by the callers of the function that returns it."""
         parent = self.tree.parent(expr)
         if isinstance(parent, cst.Expr):
             return []
         if _reads_from(parent, expr):
-            return [self._chain(expr)]
+            return [self._chain(expr, part)]
+        if isinstance(parent, cst.Return):
+            return self._followed_return(site, expr, part, depth)
         target = single_name_target(parent, expr)
         if target is None:
-            site.block(
-                "RSP001", expr, f"its result {describe_escape(self.tree, expr)}, where the tool cannot follow it"
-            )
+            what = "its result" if expr is _awaited(self.tree, site.call) else f"`{self.tree.quote(expr, 40)}`"
+            site.block("RSP001", expr, f"{what} {describe_escape(self.tree, expr)}, where the tool cannot follow it")
             return []
         binding = self.tree.binding_at(target)
         assert binding is not None  # (the target of an assignment is a binding of its name)
@@ -831,8 +840,11 @@ class Analysis:
             return []
         uses = []
         for reference in self.tree.references(binding):
-            use = self._chain(reference)
-            if not use.path:
+            use = self._chain(reference, part)
+            if use.path == part and isinstance(self.tree.parent(reference), cst.Return):
+                uses += self._followed_return(site, reference, part, depth)
+                continue
+            if use.path == part:
                 site.block(
                     "RSP001",
                     reference,
@@ -850,6 +862,62 @@ class Analysis:
             uses.append(use)
         return uses
 
+    def _followed_return(
+        self, site: CompletionCall, value: cst.BaseExpression, part: Path, depth: int
+    ) -> list[ResultUse]:
+        followed = self._returned(site, value, part, depth)
+        if isinstance(followed, Unfollowed):
+            site.block("RSP001", followed.node, followed.reason)
+            return []
+        return followed
+
+    def _returned(
+        self, site: CompletionCall, value: cst.BaseExpression, part: Path, depth: int
+    ) -> list[ResultUse] | Unfollowed:
+        """The reads of `value` (the result, or a part of it) by the callers of the function
+        that returns it: every call of the function must be known (`Callers.calls_of`), and
+        every `return` of it must give this value or one that no result can be (`None`)."""
+        tree = self.tree
+        what = "its result" if value is _awaited(tree, site.call) else f"`{tree.quote(value, 40)}`"
+        function = tree.enclosing(value, (cst.FunctionDef, cst.Lambda))
+        if not isinstance(function, cst.FunctionDef) or depth >= MAX_RETURN_LEVELS:
+            return Unfollowed(value, f"{what} {describe_escape(tree, value)}, where the tool cannot follow it")
+        display = f"`{function.name.value}()`"
+        other = self._other_return(function, value)
+        if other is not None:
+            return Unfollowed(
+                value,
+                f"{what} is returned from {display}, which may also return `{tree.quote(other, 40)}` "
+                f"(line {tree.position(other)[0]}); the tool cannot follow it",
+            )
+        calls = self.callers.calls_of(function)
+        if calls.incomplete is not None:
+            return Unfollowed(
+                value, f"{what} is returned from {display}, and {calls.incomplete}: the tool cannot see every read of it"
+            )
+        uses: list[ResultUse] = []
+        for call in calls.calls:
+            uses += self._uses_of_value(site, _awaited(tree, call), part, depth + 1)
+        return uses
+
+    def _other_return(self, function: cst.FunctionDef, value: cst.BaseExpression) -> cst.BaseExpression | None:
+        """A value `function` may return other than `value` and what no result can be; the
+        function itself for a generator (what its callers get is no returned value)."""
+        tree = self.tree
+        if any(tree.enclosing(node, (cst.FunctionDef, cst.Lambda)) is function for node in tree.nodes(cst.Yield)):
+            return function.name
+        same = tree.bindings_of(value) if isinstance(value, cst.Name) else None
+        for statement in tree.nodes(cst.Return):
+            returned = statement.value
+            if returned is None or returned is value or tree.enclosing(statement, (cst.FunctionDef, cst.Lambda)) is not function:
+                continue
+            if isinstance(returned, _NOT_A_RESULT) or _is_constant_name(returned):
+                continue
+            if same and isinstance(returned, cst.Name) and tree.bindings_of(returned) == same:
+                continue
+            return returned
+        return None
+
     def _other_value(self, reference: cst.Name, binding: Binding) -> cst.CSTNode | None:
         """What else the read may hold: a value bound to the same name that is neither another
         Chat Completions call (those must migrate together) nor something no result can be."""
@@ -863,9 +931,10 @@ class Analysis:
                 return value
         return None
 
-    def _chain(self, base: cst.BaseExpression) -> ResultUse:
+    def _chain(self, base: cst.BaseExpression, part: Path = ()) -> ResultUse:
+        """The accesses made on `base`, which holds the result or (`part`) a part of it."""
         chain, path = read_chain(self.tree, base)
-        return ResultUse(tuple(chain), path)
+        return ResultUse(tuple(chain), (*part, *path), held=len(part))
 
 
 #: Values that can never be a Chat Completions result, whatever the code does with them.
@@ -979,6 +1048,14 @@ def _holder_reads(tree: SourceTree, part: cst.BaseExpression, what: str) -> list
         if tree.bindings_of(reference) != [binding]:
             return Unfollowed(reference, f"`{name}` may hold {what} or another value here, which the tool cannot follow")
     return reads or None
+
+
+def holder_display(tree: SourceTree, base: cst.BaseExpression) -> str:
+    """How a finding names what holds a part of a result: the name, or the call of the function
+    that returns it (`ask()`)."""
+    if isinstance(base, cst.Call):
+        return f"{tree.code(base.func)}()"
+    return tree.code(base)
 
 
 def describe_escape(tree: SourceTree, expr: cst.BaseExpression) -> str:

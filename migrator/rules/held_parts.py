@@ -93,7 +93,7 @@ class HeldParts(Rule):
             ctx.tree.edit(node, lambda n, s=use.steps(use.path), to=steps: _on_response(n, s, to))
             part = HELD_PARTS[use.path]
             now = "the response" if not part.on_response else f"`.{'.'.join(map(str, part.on_response))}`"
-            ctx.report(node, self.code, f"`{_holder(node, ctx)}` now holds {now} (it held {part.description})")
+            ctx.report(node, self.code, _holder(node, ctx).format(now=now, was=part.description))
 
 
 def _is_part(use: ResultUse) -> bool:
@@ -102,10 +102,15 @@ def _is_part(use: ResultUse) -> bool:
 
 
 def _holder(node: cst.BaseExpression, ctx: FileContext) -> str:
-    """The name `node` is assigned to (a followed part always is)."""
+    """The report's template (`{now}`, `{was}`) for what holds the part `node` reads: the name
+    it is assigned to, or the function that returns it (a followed part is one or the other)."""
     statement = ctx.tree.parent(node)
+    if isinstance(statement, cst.Return):
+        function = ctx.tree.enclosing(statement, (cst.FunctionDef,))
+        assert isinstance(function, cst.FunctionDef)  # (only a function's returns are followed)
+        return f"`{function.name.value}()` now returns {{now}} (it returned {{was}})"
     assert isinstance(statement, cst.Assign) and isinstance(statement.targets[0].target, cst.Name)
-    return statement.targets[0].target.value
+    return f"`{statement.targets[0].target.value}` now holds {{now}} (it held {{was}})"
 
 
 def _new_part(use: ResultUse) -> tuple[str | int, ...] | None:

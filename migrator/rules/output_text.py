@@ -50,7 +50,7 @@ from __future__ import annotations
 import libcst as cst
 
 from migrator.syntax import SourceTree, descend, is_written, none_comparison
-from migrator.analysis import CONTENT_PATH, MESSAGE_PATH, CompletionCall, ResultUse, Unfollowed
+from migrator.analysis import CONTENT_PATH, MESSAGE_PATH, CompletionCall, ResultUse, Unfollowed, holder_display
 from migrator.rules.base import FileContext
 from migrator.rules.base import Rule
 
@@ -97,7 +97,7 @@ class OutputText(Rule):
             if node is not None and not is_written(ctx.tree, node) and use.path[: use.held] != MESSAGE_PATH:
                 ctx.tree.edit(node, lambda n, steps=use.steps(CONTENT_PATH): _to_output_text(n, steps))
                 read = ".choices[0].message.content" if not use.held else ctx.tree.code(node)
-                ctx.report(node, self.code, f"`{read}` → `{_holder(use)}.output_text`")
+                ctx.report(node, self.code, f"`{read}` → `{_holder(ctx.tree, use)}.output_text`")
             elif use.path == MESSAGE_PATH and isinstance(reads := ctx.analysis.holders.get(id(use.chain[-1])), list):
                 self._apply_message_name(ctx, use, reads)
 
@@ -107,9 +107,7 @@ class OutputText(Rule):
         through the name are rewritten here, with it.)"""
         message, steps = use.chain[-1], use.steps(MESSAGE_PATH)
         contents = [read.node_for(CONTENT_PATH) for read in reads]
-        holder = reads[0].base
-        assert isinstance(holder, cst.Name)  # (the name that holds the message object)
-        name = holder.value
+        name = holder_display(ctx.tree, reads[0].base)  # (the name, or the call that returns it)
         # (`message.role` needs no response either: RSP018 makes it "assistant")
         if all(content or read.path[:4] == (*MESSAGE_PATH, "role") for content, read in zip(contents, reads)):
             ctx.tree.edit(message, lambda n: _message_to_output_text(n, steps))
@@ -128,10 +126,10 @@ class OutputText(Rule):
         )
 
 
-def _holder(use: ResultUse) -> str:
+def _holder(tree: SourceTree, use: ResultUse) -> str:
     """How a report names what holds the response: `` for the result itself, else the name
     that holds a part of it (and will hold the response)."""
-    return use.base.value if use.held and isinstance(use.base, cst.Name) else ""
+    return holder_display(tree, use.base) if use.held else ""
 
 
 def _names_holding(tree: SourceTree, value: cst.BaseExpression) -> list[cst.Name]:

@@ -81,6 +81,7 @@ class Collector:
             cst.ClassDef,
             cst.FunctionDef,
             cst.Return,
+            cst.Yield,
             cst.Assign,
             cst.Attribute,
         )
