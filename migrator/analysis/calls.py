@@ -822,6 +822,10 @@ class Analysis:
             return [self._chain(expr, part)]
         if isinstance(parent, cst.Return):
             return self._followed_return(site, expr, part, depth)
+        if isinstance(parent, cst.Arg) and not part:
+            passed = self._passed_to_function(site, expr, depth)
+            if passed is not None:
+                return passed
         target = single_name_target(parent, expr)
         if target is None:
             what = "its result" if expr is _awaited(self.tree, site.call) else f"`{self.tree.quote(expr, 40)}`"
@@ -838,12 +842,22 @@ class Analysis:
                 "too), where the tool cannot follow it",
             )
             return []
+        return self._reads_of_binding(site, binding, part, depth)
+
+    def _reads_of_binding(self, site: CompletionCall, binding: Binding, part: Path, depth: int) -> list[ResultUse]:
+        """The reads of a name (or parameter) that holds the result or a part of it."""
         uses = []
         for reference in self.tree.references(binding):
             use = self._chain(reference, part)
-            if use.path == part and isinstance(self.tree.parent(reference), cst.Return):
+            parent = self.tree.parent(reference)
+            if use.path == part and isinstance(parent, cst.Return):
                 uses += self._followed_return(site, reference, part, depth)
                 continue
+            if use.path == part and not part and isinstance(parent, cst.Arg):
+                passed = self._passed_to_function(site, reference, depth)
+                if passed is not None:
+                    uses += passed
+                    continue
             if use.path == part:
                 site.block(
                     "RSP001",
@@ -861,6 +875,90 @@ class Analysis:
                 )
             uses.append(use)
         return uses
+
+    def _passed_to_function(
+        self, site: CompletionCall, value: cst.BaseExpression, depth: int
+    ) -> list[ResultUse] | None:
+        """The reads of the result in the body of a function of this file it is passed to
+        (`self._parse(response)`), when every call of that function passes it a result of a
+        Chat Completions call of this file; None when the callee is no function of this file."""
+        tree = self.tree
+        arg = tree.parent(value)
+        call = tree.parent(arg) if arg is not None else None
+        if not isinstance(arg, cst.Arg) or not isinstance(call, cst.Call) or arg.star:
+            return None
+        function = self._function_called(call)
+        if function is None:
+            return None
+        values = next(
+            (
+                found
+                for param in (*function.params.posonly_params, *function.params.params, *function.params.kwonly_params)
+                if (found := self.callers.parameter_values(param)) is not None
+                and any(p.call is call and p.value is value for p in found.passed)
+            ),
+            None,
+        )
+        if values is None:
+            return None
+        problem = None
+        if depth >= MAX_RETURN_LEVELS:
+            problem = f"is passed to {values.function}, which the tool follows {MAX_RETURN_LEVELS} functions deep, no further"
+        elif values.incomplete is not None:
+            problem = f"is passed to {values.function}, and {values.incomplete}: the tool cannot see every value it reads"
+        else:
+            other = next((p for p in values.passed if p.by_default or not self._is_result(p.value)), None)
+            if other is not None:
+                line = tree.position(other.call)[0]
+                problem = (
+                    f"is passed to {values.function}, which is also given `{tree.quote(other.value, 40)}` "
+                    f"(line {line}); the tool cannot follow it"
+                )
+        what = "its result" if value is _awaited(tree, site.call) else f"`{tree.quote(value, 40)}`"
+        if problem is not None:
+            site.block("RSP001", value, f"{what} {problem}")
+            return []
+        binding = tree.binding_at(values.param.name)
+        assert binding is not None  # (a parameter's name is bound in its function)
+        if tree.bindings_in_scope_of(binding) != [binding]:
+            site.block("RSP001", value, f"{what} is passed to {values.function}, which assigns it again")
+            return []
+        return self._reads_of_binding(site, binding, (), depth + 1)
+
+    def _function_called(self, call: cst.Call) -> cst.FunctionDef | None:
+        """The function of this file `call` calls by its name, or the method of the class it
+        is made in that it calls as `self.<method>(...)`."""
+        func = call.func
+        if isinstance(func, cst.Name):
+            bindings = self.tree.bindings_of(func)
+            found = self.tree.parent(bindings[0].node) if len(bindings) == 1 and bindings[0].kind == "def" else None
+            return found if isinstance(found, cst.FunctionDef) else None
+        if isinstance(func, cst.Attribute):
+            cls = receiver_class(self.tree, func, class_methods=False)
+            if cls is None:
+                return None
+            methods = [
+                statement
+                for statement in cls.body.body
+                if isinstance(statement, cst.FunctionDef) and statement.name.value == func.attr.value
+            ]
+            return methods[0] if len(methods) == 1 else None
+        return None
+
+    def _is_result(self, value: cst.BaseExpression) -> bool:
+        """`value` is the result of a Chat Completions call of this file: the call, or a name
+        every assignment of which is one."""
+        if isinstance(value, cst.Await):
+            value = value.expression
+        if id(value) in self._site_calls:
+            return True
+        if not isinstance(value, cst.Name):
+            return False
+        bindings = self.tree.bindings_of(value)
+        return bool(bindings) and all(
+            b.kind == "assign" and b.value is not None and id(_unawaited(b.value)) in self._site_calls
+            for b in bindings
+        )
 
     def _followed_return(
         self, site: CompletionCall, value: cst.BaseExpression, part: Path, depth: int
@@ -1006,6 +1104,10 @@ def _kwarg_value(call: cst.Call, name: str) -> cst.BaseExpression | None:
 def _awaited(tree: SourceTree, expr: cst.BaseExpression) -> cst.BaseExpression:
     parent = tree.parent(expr)
     return parent if isinstance(parent, cst.Await) else expr
+
+
+def _unawaited(expr: cst.BaseExpression) -> cst.BaseExpression:
+    return expr.expression if isinstance(expr, cst.Await) else expr
 
 
 def _reads_from(parent: cst.CSTNode | None, expr: cst.BaseExpression) -> bool:

@@ -12,6 +12,8 @@ from migrator.engine import migrate_source
 
 HEADER = 'from openai import OpenAI\nclient = OpenAI()\n'
 CREATE = 'client.chat.completions.create(model="gpt-4.1", messages=[{"role": "user", "content": p}])'
+#: A call whose content is a literal (the functions that pass the result on have no text parameter).
+SEND = CREATE.replace('"content": p', '"content": "hi"')
 
 
 def migrate(code: str) -> tuple[str, list[str]]:
@@ -86,3 +88,63 @@ def test_a_return_the_tool_cannot_follow_keeps_the_call(code, reason):
 def test_a_function_that_calls_itself_is_followed_to_the_limit_and_no_further():
     source, _ = migrate(f"def _ask(p):\n    if p:\n        return _ask(p[1:])\n    return {CREATE}\n")
     assert "chat.completions.create" in source
+
+
+# -- results passed to a function of the file ------------------------------------------
+
+
+def test_reads_in_the_body_of_a_private_function_given_the_result_are_its_uses():
+    source, problems = migrate(
+        f"""
+        def _text(resp):
+            return resp.choices[0].message.content
+
+        def main():
+            r = {SEND}
+            print(_text(r), _text({SEND}))
+        """
+    )
+    assert not problems
+    assert "return resp.output_text" in source and source.count("responses.create") == 2
+
+
+@pytest.mark.parametrize(
+    ("code", "reason"),
+    [
+        (f"def text(resp):\n    return resp.choices[0].message.content\nprint(text({SEND}))\n", "is public"),
+        (
+            f"def _text(resp):\n    return resp.choices[0].message.content\nprint(_text({SEND}), _text(None))\n",
+            "also given `None`",
+        ),
+        (
+            f"def _text(resp=None):\n    return resp.choices[0].message.content\nprint(_text({SEND}), _text())\n",
+            "also given `None`",
+        ),
+        (
+            f"def _text(resp):\n    resp = resp or {{}}\n    return resp.choices[0].message.content\nprint(_text({SEND}))\n",
+            "assigns it again",
+        ),
+        (
+            f"def _text(resp):\n    print(resp)\nprint(_text({SEND}))\n",
+            "passed to `print()`",
+        ),
+    ],
+)
+def test_a_function_given_the_result_that_the_tool_cannot_follow_keeps_the_call(code, reason):
+    source, problems = migrate(code)
+    assert "chat.completions.create" in source
+    assert any(reason in p for p in problems), problems
+
+
+def test_a_call_that_stays_keeps_the_other_calls_feeding_the_same_function():
+    source, problems = migrate(
+        f"""
+        def _text(resp):
+            return resp.choices[0].message.content
+
+        print(_text({SEND}))
+        print(_text({SEND.replace("create(", "create(logprobs=True, ")}))
+        """
+    )
+    assert "responses.create" not in source
+    assert any("stays on Chat Completions" in p for p in problems), problems
