@@ -155,6 +155,8 @@ class Callers:
             elif found is not None:
                 why = why or found
             # (None: the call leaves out a parameter with no default, and fails before running)
+        if not passed:
+            why = why or f"no call of {calls.display} passes `{param.name.value}`"
         return ParameterValues(param, calls.display, tuple(passed), why)
 
     def calls_of(self, function: cst.FunctionDef) -> FunctionCalls:

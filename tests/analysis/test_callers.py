@@ -78,6 +78,11 @@ def test_a_call_leaving_out_a_required_parameter_passes_nothing():
     assert values is not None and values.complete and passed(values) == [("'qwen-plus'", False)]
 
 
+def test_calls_that_all_fail_before_running_prove_nothing():
+    values = values_of("def _f(model):\n    pass\n_f()\n", "_f", "model")
+    assert values is not None and not values.passed and values.incomplete == "no call of `_f()` passes `model`"
+
+
 def test_a_nested_function_is_complete():
     code = "def outer():\n    def inner(model):\n        pass\n    inner('qwen-plus')\n    inner(model='qwen3-max')\n"
     values = values_of(code, "inner", "model")
