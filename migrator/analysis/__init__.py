@@ -47,7 +47,14 @@ from migrator.analysis.paths import (
     relative_to,
 )
 from migrator.analysis.project import ProjectIndex, may_export_client
-from migrator.analysis.providers import Provider, dashscope_facts, model_maker, provider_overrides, supported_models
+from migrator.analysis.providers import (
+    Provider,
+    dashscope_facts,
+    model_maker,
+    openai_chat_only,
+    provider_overrides,
+    supported_models,
+)
 from migrator.analysis.streams.consumers import consumer, loop_names, name_is_free
 from migrator.analysis.streams.loops import CREATED_TEST, EVENT_TESTS, Specializer, does_nothing_with_empty
 from migrator.analysis.streams.reads import Kind, LoopNames, Unmappable, usage_rename
@@ -107,6 +114,7 @@ __all__ = [
     "messages_problems",
     "model_maker",
     "module_name",
+    "openai_chat_only",
     "name_is_free",
     "provider_overrides",
     "reading_call",

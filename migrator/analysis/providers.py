@@ -83,6 +83,12 @@ def model_maker(model: str) -> str | None:
     return None
 
 
+def openai_chat_only(model: str) -> bool:
+    """An OpenAI model that OpenAI's Responses API does not serve (`data/openai.toml`)."""
+    name = model.lower()
+    return any(name == only or name.startswith(f"{only}-") for only in _model_facts()["chat_only_models"])
+
+
 #: `Settings.provider_overrides` of the file being migrated (the engine sets it around a run, so
 #: the analysis needs no settings of its own).
 _OVERRIDES: ContextVar[tuple[tuple[str, str], ...]] = ContextVar("provider_overrides", default=())

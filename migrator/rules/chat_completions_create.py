@@ -44,7 +44,9 @@ cannot prove).
 
 Hard stops: a client on another provider (also one whose model shows it is elsewhere, such as
 `OpenAI()` sending `qwen-vl-max`), a region or endpoint that does not serve Responses, a model
-missing from DashScope's list, a `chat.completions` method or wrapper no rule rewrites
+missing from DashScope's list, an OpenAI model served on Chat Completions only (`o1-mini`,
+`o1-preview`, the search and audio previews: migrator/data/openai.toml), on an endpoint the code
+does not show a model no Responses API serves (`qwen-max`, `deepseek-chat`), a `chat.completions` method or wrapper no rule rewrites
 (`with_streaming_response`). Assumptions, rewritten only with --unsafe-fixes and reported even
 then: a receiver that could not be shown to be an OpenAI SDK client, an unknown endpoint, a
 model that is not a constant, messages that come from the caller, text content the tool cannot
@@ -82,7 +84,7 @@ from migrator.analysis import MODEL, PROVIDER, CompletionCall
 from migrator.analysis import messages_problems
 from migrator.rules.base import FileContext
 from migrator.findings import Severity
-from migrator.analysis import Provider, dashscope_facts, model_maker, supported_models
+from migrator.analysis import Provider, dashscope_facts, model_maker, openai_chat_only, supported_models
 from migrator.rules.base import Rule
 
 #: Parameters that mean the same on both APIs and pass through unchanged.
@@ -177,6 +179,8 @@ class ChatCompletionsCreate(Rule):
         target = site.client.target
         if target.provider is Provider.OPENAI and not target.configured:  # (a configured gateway: the user's word)
             self._plan_openai_model(site, arg, candidates)
+        if target.provider in (Provider.OPENAI, Provider.UNKNOWN):
+            self._plan_chat_only_model(ctx, site, arg, candidates)
         # On DashScope, or on an endpoint that is DashScope by default: an unlisted model fails there.
         if Provider.DASHSCOPE not in (target.provider, target.likely):
             return
@@ -204,6 +208,34 @@ class ChatCompletionsCreate(Rule):
                 "against the models DashScope's Responses API supports",
                 unsafe=True,
             )
+
+    def _plan_chat_only_model(
+        self, ctx: FileContext, site: CompletionCall, arg: cst.Arg, candidates: list[tuple[str, str]]
+    ) -> None:
+        """A model no Responses API the tool knows serves keeps the call, whatever the endpoint:
+        an OpenAI model served on Chat Completions only (`o1-mini`), or, on an endpoint the code
+        does not show, another provider's model that DashScope does not list (`qwen-max`,
+        `deepseek-chat`): no endpoint it may be would take it."""
+        unknown = site.client is not None and site.client.target.provider is Provider.UNKNOWN
+        for value, origin in candidates:
+            where = f" ({origin})" if origin else ""
+            if openai_chat_only(value):
+                reason = "OpenAI serves it on Chat Completions only"
+            elif unknown and model_maker(value) == "other" and value not in supported_models(ctx.settings.extra_models):
+                reason = (
+                    "it is not an OpenAI model, and DashScope does not list it for Responses "
+                    f"(list of {dashscope_facts()['snapshot']})"
+                )
+            else:
+                continue
+            site.block(
+                self.code,
+                arg,
+                f"the model {value!r}{where} has no Responses API the tool knows: {reason}; keep this call on "
+                "Chat Completions or change the model",
+                kind=MODEL,
+            )
+            return
 
     def _plan_openai_model(self, site: CompletionCall, arg: cst.Arg, candidates: list[tuple[str, str]]) -> None:
         """A client that looks like OpenAI's but sends another provider's model talks to that
