@@ -94,6 +94,9 @@ class FunctionCalls:
     calls: tuple[cst.Call, ...]
     #: Why there may be other calls (a clause for a finding); None when these are all.
     incomplete: str | None
+    #: The only reason is that the function is public: calls from modules outside the file
+    #: are all the tool cannot see (an assumption --unsafe-fixes may make).
+    only_public: bool = False
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,7 @@ class _Calls:
     skipped: int
     display: str
     incomplete: str | None
+    only_public: bool = False
 
 
 def parameter_of(tree: SourceTree, name: cst.Name) -> cst.Param | None:
@@ -162,7 +166,7 @@ class Callers:
     def calls_of(self, function: cst.FunctionDef) -> FunctionCalls:
         """Every call of `function` that the file shows, and why there may be others."""
         found = self._calls_of(function)
-        return FunctionCalls(found.calls, found.incomplete)
+        return FunctionCalls(found.calls, found.incomplete, found.only_public)
 
     # -- the calls of a function -------------------------------------------------------
 
@@ -187,23 +191,18 @@ class Callers:
     def _function_calls(self, function: cst.FunctionDef) -> _Calls:
         name = function.name.value
         display = f"`{name}()`"
-        reasons = [
-            self._decorated(function, display),
-            self._public(function, f"{display} is public, so other modules may call it"),
-        ]
+        public = self._public(function, f"{display} is public, so other modules may call it")
+        reasons = [self._decorated(function, display), public]
         calls, used = self._direct_calls(function.name, display)
         reasons += [used, self._looked_up(name, display)]
-        return self._answer(calls, 0, display, reasons, function)
+        return self._answer(calls, 0, display, reasons, function, public)
 
     def _method_calls(self, function: cst.FunctionDef, cls: cst.ClassDef) -> _Calls:
         tree = self.tree
         name = function.name.value
         display = f"`{cls.name.value}.{name}()`"
-        reasons = [
-            self._decorated(function, display),
-            None if is_private(name) else f"{display} is a public method, so code elsewhere may call it",
-            self._subclassed(cls),
-        ]
+        public = None if is_private(name) else f"{display} is a public method, so code elsewhere may call it"
+        reasons = [self._decorated(function, display), public, self._subclassed(cls)]
         # In the class body, the method's name is a plain name (`handler = send`).
         _, used = self._direct_calls(function.name, display, allow_calls=False)
         reasons.append(used)
@@ -222,7 +221,7 @@ class Callers:
             else:
                 reasons.append(self._other_use(attr, display))
         reasons.append(self._looked_up(name, display))
-        return self._answer(calls, 1, display, reasons, function)
+        return self._answer(calls, 1, display, reasons, function, public)
 
     def _constructor_calls(self, function: cst.FunctionDef, cls: cst.ClassDef) -> _Calls:
         name = cls.name.value
@@ -241,7 +240,13 @@ class Callers:
         return self._answer(calls, 1, display, reasons, function)
 
     def _answer(
-        self, calls: list[cst.Call], skipped: int, display: str, reasons: list[str | None], function: cst.FunctionDef
+        self,
+        calls: list[cst.Call],
+        skipped: int,
+        display: str,
+        reasons: list[str | None],
+        function: cst.FunctionDef,
+        public: str | None = None,
     ) -> _Calls:
         if not calls:
             reasons.append(f"nothing in this file calls {display}")
@@ -250,7 +255,8 @@ class Callers:
             # What a decorator passes on is not what the call shows (`@staticmethod` takes no
             # `self`): no value is proven.
             return _Calls((), 0, display, why)
-        return _Calls(tuple(calls), skipped, display, why)
+        only_public = public is not None and all(reason is None or reason is public for reason in reasons)
+        return _Calls(tuple(calls), skipped, display, why, only_public)
 
     def _direct_calls(
         self, name: cst.Name, display: str, *, allow_calls: bool = True, annotations: bool = False

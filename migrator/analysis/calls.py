@@ -989,9 +989,17 @@ class Analysis:
                 f"(line {tree.position(other)[0]}); the tool cannot follow it",
             )
         calls = self.callers.calls_of(function)
-        if calls.incomplete is not None:
+        if calls.incomplete is not None and not calls.only_public:
             return Unfollowed(
                 value, f"{what} is returned from {display}, and {calls.incomplete}: the tool cannot see every read of it"
+            )
+        if calls.incomplete is not None:
+            # Calls in other modules would read Chat's shape: an assumption, said even when made.
+            site.block(
+                "RSP001",
+                value,
+                f"{what} is returned from {display}, and {calls.incomplete}: this assumes that nothing else reads it",
+                unsafe=True,
             )
         uses: list[ResultUse] = []
         for call in calls.calls:

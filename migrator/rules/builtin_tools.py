@@ -39,7 +39,9 @@ a dict literal of known options keeps the call. Assumptions, accepted with --uns
 
 Known problems
 
-None known.
+OpenAI's Chat Completions takes `web_search_options` only with its search-preview models, which
+its Responses API does not serve (RSP001 keeps those calls): the `web_search` tool needs a model
+change that is the user's to make, so that rewrite is not reached in practice.
 
 Options
 

@@ -9,6 +9,7 @@ import textwrap
 import pytest
 
 from migrator.engine import migrate_source
+from migrator.settings import Settings
 
 HEADER = 'from openai import OpenAI\nclient = OpenAI()\n'
 CREATE = 'client.chat.completions.create(model="gpt-4.1", messages=[{"role": "user", "content": p}])'
@@ -148,3 +149,13 @@ def test_a_call_that_stays_keeps_the_other_calls_feeding_the_same_function():
     )
     assert "responses.create" not in source
     assert any("stays on Chat Completions" in p for p in problems), problems
+
+
+def test_a_public_function_is_an_assumption_that_unsafe_fixes_may_make():
+    code = f"def ask(p):\n    return {CREATE}\nprint(ask('x').choices[0].message.content)\n"
+    result = migrate_source(HEADER + code, Settings(unsafe_fixes=True))
+    assert "ask('x').output_text" in result.new_source
+    assert any("assumes that nothing else reads it" in f.message for f in result.findings)
+    # passed as a value too: something the file shows reads it, no assumption covers that
+    result = migrate_source(HEADER + code + "handlers = [ask]\n", Settings(unsafe_fixes=True))
+    assert "chat.completions.create" in result.new_source
