@@ -1,8 +1,9 @@
 """What the code means, knowing OpenAI and no rule: which calls are Chat Completions calls on an
 OpenAI client and where their results go (calls), where a client sends its requests (providers),
-clients other modules export (project), `**params` (unpacking), what a message list and each
-message's content hold (messages, content), `self.<attr>` lists (instance_lists), conversations
-kept by hand (chains) and streaming loops (streams/). Everything a rule needs is exported here."""
+what the user declares of what the code cannot show (declarations), clients other modules
+export (project), `**params` (unpacking), what a message list and each message's content hold
+(messages, content), `self.<attr>` lists (instance_lists), conversations kept by hand (chains)
+and streaming loops (streams/). Everything a rule needs is exported here."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from migrator.analysis.calls import (
 )
 from migrator.analysis.chains import Chain, find_conversations
 from migrator.analysis.content import Content
+from migrator.analysis.declarations import BASE_URLS_TABLE, MODELS_TABLE, base_url_hint
 from migrator.analysis.messages import (
     ListedMessage,
     PLAIN_ROLES,
@@ -45,6 +47,7 @@ from migrator.analysis.unpacking import UnpackedDict, reading_call
 
 __all__ = [
     "Analysis",
+    "BASE_URLS_TABLE",
     "Block",
     "CREATED_TEST",
     "Chain",
@@ -58,6 +61,7 @@ __all__ = [
     "MESSAGE_NAME",
     "MESSAGE_PATH",
     "MODEL",
+    "MODELS_TABLE",
     "PLAIN_ROLES",
     "PROVIDER",
     "ProjectIndex",
@@ -72,6 +76,7 @@ __all__ = [
     "absolute_name",
     "accesses",
     "assistant_text",
+    "base_url_hint",
     "consumer",
     "dashscope_facts",
     "decisive_blocks",
