@@ -184,6 +184,8 @@ def _settings(kw: Options) -> Settings:
         follow_imports=kw["follow_imports"],
         extra_models=frozenset(kw["extra_models"]),
         provider_overrides=kw.get("provider_overrides", ()),
+        declared_base_urls=kw.get("declared_base_urls", ()),
+        declared_models=kw.get("declared_models", ()),
         todo_comments=kw.get("todo_comments", False),
         black=kw.get("black", False),
         line_length=kw.get("line_length", Settings.line_length),
@@ -208,7 +210,10 @@ def _run(
             check_format=check_format,
         )
         try:
-            with provider_overrides(settings.provider_overrides), fewer_garbage_collections():
+            with (
+                provider_overrides(settings.provider_overrides, settings.declared_base_urls),
+                fewer_garbage_collections(),
+            ):
                 run = files.run(
                     kw["paths"],
                     settings,

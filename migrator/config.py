@@ -22,6 +22,14 @@ line-length = 100
 [tool.migrator.providers]
 "llm-gateway.corp.example" = "dashscope"
 "*.openai-proxy.example" = "openai"
+
+[tool.migrator.base-urls]          # where base URLs the code cannot show point
+"$LLM_BASE_URL" = "https://dashscope-intl.aliyuncs.com/compatible-mode/v1"
+"settings.LLM_BASE_URL" = "dashscope"
+"*" = "openai"
+
+[tool.migrator.models]             # the models values the code cannot show may hold
+"$LLM_MODEL" = ["qwen-plus", "qwen3-max"]
 ```
 
 Without `line-length`, the `[tool.black]` line length of the project (as black finds it) is used.
@@ -29,11 +37,13 @@ Without `line-length`, the `[tool.black]` line length of the project (as black f
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from migrator.engine import layout_pass as layout
 from migrator.rules import rule_by_code
@@ -100,6 +110,53 @@ def _providers(key: str, value: Any) -> tuple[tuple[str, str], ...]:
     return tuple((host.lower(), provider) for host, provider in value.items())
 
 
+#: A declaration's key: `$VARIABLE`, a dotted name (`settings.LLM_BASE_URL`), or `*`.
+_DECLARATION_KEY = re.compile(r"\*|\$[A-Za-z_]\w*|[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*", re.ASCII)
+
+
+def _declarations(key: str, value: Any) -> dict[str, Any]:
+    """A table of declarations by key. A dotted name written without quotes
+    (`settings.LLM_BASE_URL = ...`) is a nested table to TOML: it is read back as its dotted key."""
+    if not isinstance(value, dict):
+        raise ConfigError(f"`{key}` must be a table of `$VARIABLE`, dotted name or `*` = value")
+    flat: dict[str, Any] = {}
+    for name, item in value.items():
+        if isinstance(item, dict) and not name.startswith("$") and name != "*":
+            flat.update({f"{name}.{inner}": deeper for inner, deeper in _declarations(key, item).items()})
+        else:
+            flat[name] = item
+    for name in flat:
+        if not _DECLARATION_KEY.fullmatch(name):
+            raise ConfigError(
+                f"`{key}.{name}`: a key must be `$VARIABLE`, a dotted name such as `settings.LLM_BASE_URL`, or `*`"
+            )
+    return flat
+
+
+def _base_urls(key: str, value: Any) -> tuple[tuple[str, str], ...]:
+    declared = _declarations(key, value)
+    for name, url in declared.items():
+        if not (url in PROVIDERS or isinstance(url, str) and _is_url(url)):
+            raise ConfigError(f"`{key}.{name}` must be one of {', '.join(PROVIDERS)}, or a URL (https://...)")
+    return tuple(declared.items())
+
+
+def _is_url(text: str) -> bool:
+    parts = urlsplit(text)
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def _models(key: str, value: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    declared = _declarations(key, value)
+    models = []
+    for name, listed in declared.items():
+        names = [listed] if isinstance(listed, str) else listed
+        if not (isinstance(names, list) and names and all(isinstance(n, str) and n for n in names)):
+            raise ConfigError(f"`{key}.{name}` must be a model name or a list of model names")
+        models.append((name, tuple(names)))
+    return tuple(models)
+
+
 #: key → (the option's Python name, the check that turns the TOML value into the option's value)
 KEYS: dict[str, tuple[str, Callable[[str, Any], Any]]] = {
     "select": ("select", _codes),
@@ -114,6 +171,8 @@ KEYS: dict[str, tuple[str, Callable[[str, Any], Any]]] = {
     "unsafe-fixes": ("unsafe_fixes", _bool),
     "extra-models": ("extra_models", _strings),
     "providers": ("provider_overrides", _providers),
+    "base-urls": ("declared_base_urls", _base_urls),
+    "models": ("declared_models", _models),
     "line-length": ("line_length", _line_length),
 }
 

@@ -30,6 +30,12 @@ class Settings:
     #: base_url hosts (exact, or fnmatch patterns such as `*.corp.example`) and the provider each
     #: one is (`dashscope`, `openai` or `other`), for gateways and proxies the tool cannot know.
     provider_overrides: tuple[tuple[str, str], ...] = ()
+    #: Where base URLs the code cannot show point (`[tool.migrator.base-urls]`): (key, value)
+    #: pairs, the key `$VARIABLE`, a dotted name the code reads, or `*`; the value a provider
+    #: (`dashscope`, `openai`, `other`) or a URL (`migrator.analysis.declarations`).
+    declared_base_urls: tuple[tuple[str, str], ...] = ()
+    #: The models values the code cannot show may hold (`[tool.migrator.models]`), by the same keys.
+    declared_models: tuple[tuple[str, tuple[str, ...]], ...] = ()
     #: Add a `# TODO(migrator): ...` line above each call left on Chat Completions for a human.
     todo_comments: bool = False
     #: Format each changed file with black, using the black configuration of its project.

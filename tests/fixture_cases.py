@@ -4,8 +4,11 @@ A case folder holds:
 - before.py: the code as a user has it;
 - after.py: what `migrator apply` must make of it (absent: the file must not change);
 - findings.txt: every finding on before.py, as `line:col: CODE message` (absent: none);
-- case.toml (optional): `settings = {...}` (Settings fields), and `runnable = false` with a
-  `reason` for cases that are not programs to run against the fake server.
+- case.toml (optional): `settings = {...}` (Settings fields), `config = {...}` (a
+  `[tool.migrator]` table as a user writes it in pyproject.toml, for the keys that are
+  settings: `config = { base-urls = { "$LLM_BASE_URL" = "dashscope" } }`), and
+  `runnable = false` with a `reason` for cases that are not programs to run against the fake
+  server.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from pathlib import Path
 
 import tomllib
 
+from migrator import config
 from migrator.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,7 +52,7 @@ class Case:
 
     @property
     def settings(self) -> Settings:
-        options = dict(self.meta.get("settings", {}))
+        options = {**config.parse(self.meta.get("config", {})), **self.meta.get("settings", {})}
         for key in ("select", "ignore", "extra_models"):
             if key in options:
                 options[key] = frozenset(options[key])

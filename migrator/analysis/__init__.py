@@ -1,9 +1,10 @@
 """What the code means, knowing OpenAI and no rule: which calls are Chat Completions calls on an
 OpenAI client and where their results go (calls), where a client sends its requests (providers),
-what a parameter receives from the calls of its function (callers), clients and constants other
-modules export (project), `**params` (unpacking), what a message list and each
-message's content hold (messages, content), `self.<attr>` lists (instance_lists), conversations
-kept by hand (chains) and streaming loops (streams/). Everything a rule needs is exported here."""
+what a parameter receives from the calls of its function (callers), what the user declares of
+what the code cannot show (declarations), clients and constants other modules export
+(project), `**params` (unpacking), what a message list and each message's content hold
+(messages, content), `self.<attr>` lists (instance_lists), conversations kept by hand (chains)
+and streaming loops (streams/). Everything a rule needs is exported here."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from migrator.analysis.calls import (
 )
 from migrator.analysis.chains import Chain, find_conversations
 from migrator.analysis.content import Content
+from migrator.analysis.declarations import BASE_URLS_TABLE, MODELS_TABLE, base_url_hint
 from migrator.analysis.messages import (
     ListedMessage,
     PLAIN_ROLES,
@@ -62,6 +64,7 @@ from migrator.analysis.unpacking import UnpackedDict, reading_call
 
 __all__ = [
     "Analysis",
+    "BASE_URLS_TABLE",
     "Block",
     "CONTENT_PATH",
     "CREATED_TEST",
@@ -79,6 +82,7 @@ __all__ = [
     "MAX_CALLER_LEVELS",
     "MESSAGE_PATH",
     "MODEL",
+    "MODELS_TABLE",
     "PLAIN_ROLES",
     "Path",
     "TOKEN_COUNTS",
@@ -97,6 +101,7 @@ __all__ = [
     "UnpackedDict",
     "absolute_name",
     "assistant_text",
+    "base_url_hint",
     "consumer",
     "dashscope_facts",
     "decisive_blocks",

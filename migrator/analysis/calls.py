@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Protocol
 
@@ -20,7 +20,22 @@ from migrator.analysis.callers import MAX_CALLER_LEVELS, Callers, StringCandidat
 from migrator.analysis.content import ContentReader
 from migrator.analysis.modules import absolute_name
 from migrator.analysis.paths import CONTENT_PATH, HELD_PARTS, Path
-from migrator.analysis.providers import Provider, Target, classify_base_url
+from migrator.analysis.declarations import (
+    NO_BASE_URL,
+    ModelStrings,
+    Source,
+    declared_target,
+    dotted_name,
+    environment_keys,
+    model_hint,
+    project_target,
+    settled_base_url,
+    settled_models,
+    unsettled_keys,
+    unsettled_model_sources,
+    with_hint,
+)
+from migrator.analysis.providers import Provider, Target, classify_base_url, declared_base_urls
 from migrator.analysis.unpacking import UnpackedDict, unpacked_dict, virtual_arguments
 
 if TYPE_CHECKING:
@@ -585,10 +600,8 @@ class Analysis:
             if annotation is not None:
                 name = self.tree.qualified_name(annotation.annotation)
                 if name in CLIENT_CLASSES:
-                    return Client(
-                        CLIENT_CLASSES[name],
-                        Target(Provider.UNKNOWN, f"parameter {binding.name!r} (its base_url is set by the caller)"),
-                    )
+                    what = f"parameter {binding.name!r} (its base_url is set by the caller)"
+                    return Client(CLIENT_CLASSES[name], project_target(Target(Provider.UNKNOWN, what), what))
         return None
 
     def _constructor_target(self, call: cst.Call) -> Target:
@@ -597,23 +610,16 @@ class Analysis:
         if base_url is None:
             unpacked = next((arg for arg in call.args if arg.star == "**"), None)
             if unpacked is not None:
-                return Target(Provider.UNKNOWN, f"`{self.tree.quote(unpacked, 40)}` may set base_url")
-            return Target(
-                Provider.OPENAI, "no base_url (the SDK default, unless OPENAI_BASE_URL says otherwise)", by_default=True
+                what = f"`{self.tree.quote(unpacked, 40)}` may set base_url"
+                return project_target(Target(Provider.UNKNOWN, what), what)
+            return self._no_base_url_target(
+                Target(
+                    Provider.OPENAI,
+                    "no base_url (the SDK default, unless OPENAI_BASE_URL says otherwise)",
+                    by_default=True,
+                )
             )
-        constant = self.constant_string(base_url)
-        if constant is None:
-            # Where it points when its environment variable is not set decides it, if elsewhere.
-            default = self.constant_string(base_url, env_defaults=True)
-            if default is not None and classify_base_url(default.value).provider is Provider.OTHER:
-                return Target(Provider.OTHER, f"base_url {default.value!r} when ${default.env_var} is not set")
-            return self._parameter_target(base_url) or Target(
-                Provider.UNKNOWN, f"base_url {self.tree.code(base_url)!r} is not a constant"
-            )
-        target = classify_base_url(constant.value)
-        if constant.env_var:
-            return Target(target.provider, f"{target.evidence}, the default of ${constant.env_var}", target.unsupported)
-        return target
+        return self._base_url_target(base_url, lambda constant: self._shown_base_url_target(base_url, constant))
 
     def _parameter_target(self, base_url: cst.BaseExpression) -> Target | None:
         """A base_url that is a parameter with a default: another provider's decides the call;
@@ -656,11 +662,167 @@ class Analysis:
                     and t.attr.value == "base_url"
                     and self.tree.qualified_name(t.value) == "openai"
                 ):
-                    constant = self.constant_string(assign.value)
-                    if constant is None:
-                        return Client(False, Target(Provider.UNKNOWN, "openai.base_url is not a constant"))
-                    return Client(False, classify_base_url(constant.value))
-        return Client(False, Target(Provider.OPENAI, "the openai module client with no base_url", by_default=True))
+                    return Client(False, self._base_url_target(assign.value, self._shown_module_target))
+        return Client(
+            False,
+            self._no_base_url_target(
+                Target(Provider.OPENAI, "the openai module client with no base_url", by_default=True)
+            ),
+        )
+
+    # -- declarations: what only the user knows (migrator/analysis/declarations.py) ----------
+
+    def _base_url_target(self, base_url: cst.BaseExpression, shown: Callable[[Constant | None], Target]) -> Target:
+        """Where a base_url points: a constant decides (no declaration is looked up); else the
+        declarations, when they settle every value the code does not show; else what the code
+        alone shows (`shown`, given the default of its environment variable, if any), with the
+        declaration that would settle it when that is unknown."""
+        constant = self.constant_string(base_url)
+        if constant is not None and constant.env_var is None:
+            return classify_base_url(constant.value)
+        sources = self.value_sources(base_url, frozenset(key for key, _ in declared_base_urls()))
+        settled = settled_base_url(sources)
+        if settled is not None:
+            return settled
+        target = shown(constant)
+        if target.provider is Provider.UNKNOWN:
+            return with_hint(target, unsettled_keys(sources))
+        return replace(target, declarable=environment_keys(sources))
+
+    @staticmethod
+    def _shown_module_target(constant: Constant | None) -> Target:
+        """Where `openai.base_url = <value>` points as far as the code alone shows."""
+        if constant is None:
+            return Target(Provider.UNKNOWN, "openai.base_url is not a constant")
+        return classify_base_url(constant.value)  # (the default of its environment variable)
+
+    def _shown_base_url_target(self, base_url: cst.BaseExpression, constant: Constant | None) -> Target:
+        """Where a base_url that is not a constant points as far as the code alone shows: the
+        default of its environment variable, another provider's default, or unknown."""
+        if constant is None:
+            # Where it points when its environment variable is not set decides it, if elsewhere.
+            default = self.constant_string(base_url, env_defaults=True)
+            if default is not None and classify_base_url(default.value).provider is Provider.OTHER:
+                return Target(Provider.OTHER, f"base_url {default.value!r} when ${default.env_var} is not set")
+            return self._parameter_target(base_url) or Target(
+                Provider.UNKNOWN, f"base_url {self.tree.code(base_url)!r} is not a constant"
+            )
+        target = classify_base_url(constant.value)
+        return Target(target.provider, f"{target.evidence}, the default of ${constant.env_var}", target.unsupported)
+
+    @staticmethod
+    def _no_base_url_target(default: Target) -> Target:
+        """A client with no base_url goes where $OPENAI_BASE_URL says, else to OpenAI: a
+        declaration of `$OPENAI_BASE_URL` says which (`*` does not: the code shows the default)."""
+        declared = declared_target(NO_BASE_URL, "no base_url, so $OPENAI_BASE_URL")
+        return declared or replace(default, declarable=(NO_BASE_URL,))
+
+    def value_sources(
+        self, expr: cst.BaseExpression, declared: frozenset[str] = frozenset(), seen: frozenset[int] = frozenset()
+    ) -> list[Source]:
+        """The values `expr` may hold, each with the keys a declaration names it by: a constant,
+        an environment variable, a dotted name; through names and `self.<attr>` assigned in the
+        file, down to the values a name that is itself `declared` (one of those keys) does not
+        show."""
+        code = self.tree.quote(expr, 60)
+        constant = self.constant_string(expr)
+        if constant is not None and constant.env_var is None:
+            return [Source(code, value=constant.value, proven=True)]
+        env = self._environment_source(expr, code)
+        if env is not None:
+            return [env]
+        keys = self._declaration_keys(expr)
+        values = [] if id(expr) in seen else self._assigned_values(expr)
+        inner = [s for value in values for s in self.value_sources(value, declared, seen | {id(expr)})]
+        if not inner:
+            return [self._parameter_source(expr, code) or Source(code, keys)]
+        shown = [s for s in inner if s.proven]
+        if declared.intersection(keys) and len(shown) < len(inner):
+            # The name is declared: it stands for every value the code does not show.
+            return [*shown, Source(code, keys)]
+        # A value only `*` could name (a parameter, a call) is named by the expression that holds it.
+        return [replace(s, code=code, keys=keys) if keys and not s.keys and not s.proven else s for s in inner]
+
+    def _environment_source(self, expr: cst.BaseExpression, code: str) -> Source | None:
+        """`os.getenv("X")`, `os.environ["X"]`, `os.environ.get("X", default)`,
+        `os.getenv("X") or default`: the value of $X."""
+        if isinstance(expr, cst.BooleanOperation) and isinstance(expr.operator, cst.Or):
+            variable = self._env_variable(expr.left)
+            fallback = self.constant_string(expr.right)
+            if variable is None or fallback is None:
+                return None
+            return Source(code, (f"${variable}",), fallback.value, origin=f"its value when ${variable} is not set")
+        variable = self._env_variable(expr)
+        if variable is None:
+            return None
+        default = None
+        if isinstance(expr, cst.Call):
+            positional = [a for a in expr.args if a.keyword is None and not a.star]
+            default = self.constant_string(
+                positional[1].value if len(positional) > 1 else _kwarg_value(expr, "default")
+            )
+        if default is None:
+            return Source(code, (f"${variable}",))
+        # (the code has always been read as pointing where this default does, unless declared)
+        return Source(
+            code, (f"${variable}",), default.value, default_decides=True, origin=f"the default of ${variable}"
+        )
+
+    def _declaration_keys(self, expr: cst.BaseExpression) -> tuple[str, ...]:
+        """The keys a dotted name is declared by: as written (`settings.LLM_BASE_URL`,
+        `self.base_url`), then qualified through the imports (`django.conf.settings.LLM_BASE_URL`)
+        or by this module's name. A local name or a parameter has none: only `*` names it."""
+        written = dotted_name(expr)
+        if written is None:
+            return ()
+        root = expr
+        while isinstance(root, cst.Attribute):
+            root = root.value
+        assert isinstance(root, cst.Name)  # (a dotted name is Names and attributes of them)
+        bindings = self.tree.bindings_of(root)
+        global_name = bool(bindings) and all(b.kind == "import" or isinstance(b.scope, cst.Module) for b in bindings)
+        if isinstance(expr, cst.Name) and not global_name:
+            return ()
+        qualified = self.tree.qualified_name(expr)
+        if qualified is not None:
+            qualified = absolute_name(qualified, self.module, self.is_package)
+        elif global_name and self.module:
+            qualified = f"{self.module}.{written}"
+        return tuple(dict.fromkeys(key for key in (written, qualified) if key))
+
+    def _assigned_values(self, expr: cst.BaseExpression) -> list[cst.BaseExpression]:
+        """What a name (when every binding assigns one) or `self.<attr>` is assigned in the file."""
+        if isinstance(expr, cst.Name):
+            return [b.value for b in self._value_bindings(expr) if b.value is not None]
+        if isinstance(expr, cst.Attribute):
+            return self.instance_attribute_values(expr)
+        return []
+
+    def _parameter_source(self, expr: cst.BaseExpression, code: str) -> Source | None:
+        """A parameter with a constant default: that default, one value among what callers pass."""
+        if not isinstance(expr, cst.Name):
+            return None
+        bindings = self.tree.bindings_of(expr)
+        if len(bindings) != 1 or bindings[0].kind != "param":
+            return None
+        candidates, _ = self.candidate_strings(expr)
+        if len(candidates) != 1:
+            return None
+        value, origin = candidates[0]
+        return Source(code, value=value, origin=origin)
+
+    def model_strings(self, expr: cst.BaseExpression, table: tuple[tuple[str, tuple[str, ...]], ...]) -> ModelStrings:
+        """The models a `model=` argument may be, as the code shows them (`string_candidates`)
+        or, where it does not, as `[tool.migrator.models]` (`table`) declares them."""
+        found = self.string_candidates(expr)
+        if found.complete and not table:
+            return ModelStrings(found.values, True)
+        sources = self.value_sources(expr, frozenset(key for key, _ in table))
+        settled = settled_models(sources, table)
+        if settled is not None:
+            return settled
+        hint = "" if found.complete else model_hint(unsettled_model_sources(sources))
+        return ModelStrings(found.values, found.complete, hint=hint, why=found.why)
 
     def factory_client(self, function: cst.CSTNode | None) -> Client | None:
         if not isinstance(function, cst.FunctionDef):

@@ -43,6 +43,12 @@ class Target:
     likely: Provider | None = None
     #: True when the user said which provider this host is (`[tool.migrator.providers]`).
     configured: bool = False
+    #: The declarations of `[tool.migrator.base-urls]` this rests on, each as a line of that
+    #: table (`"$LLM_BASE_URL" = "dashscope"`): the user's word, so no assumption, but said.
+    declared: tuple[str, ...] = ()
+    #: Keys of `[tool.migrator.base-urls]` whose declaration would say where this points, when the
+    #: code leaves it to the environment (`$OPENAI_BASE_URL` for a client with no base_url).
+    declarable: tuple[str, ...] = ()
 
     @property
     def migratable(self) -> bool:
@@ -92,16 +98,28 @@ def openai_chat_only(model: str) -> bool:
 #: `Settings.provider_overrides` of the file being migrated (the engine sets it around a run, so
 #: the analysis needs no settings of its own).
 _OVERRIDES: ContextVar[tuple[tuple[str, str], ...]] = ContextVar("provider_overrides", default=())
+#: `Settings.declared_base_urls`, set alongside (read by `migrator.analysis.declarations`).
+_BASE_URLS: ContextVar[tuple[tuple[str, str], ...]] = ContextVar("declared_base_urls", default=())
 
 
 @contextmanager
-def provider_overrides(overrides: tuple[tuple[str, str], ...]) -> Iterator[None]:
-    """Within this block, `classify_base_url` takes these (host pattern, provider) pairs first."""
-    token = _OVERRIDES.set(tuple(overrides))
+def provider_overrides(
+    overrides: tuple[tuple[str, str], ...], base_urls: tuple[tuple[str, str], ...] = ()
+) -> Iterator[None]:
+    """Within this block, `classify_base_url` takes these (host pattern, provider) pairs first,
+    and the base URLs the code cannot show point where `base_urls` (key, value) declares."""
+    overrides_token = _OVERRIDES.set(tuple(overrides))
+    base_urls_token = _BASE_URLS.set(tuple(base_urls))
     try:
         yield
     finally:
-        _OVERRIDES.reset(token)
+        _BASE_URLS.reset(base_urls_token)
+        _OVERRIDES.reset(overrides_token)
+
+
+def declared_base_urls() -> tuple[tuple[str, str], ...]:
+    """The `[tool.migrator.base-urls]` declarations in force: (key, provider or URL)."""
+    return _BASE_URLS.get()
 
 
 def _overridden(host: str) -> Provider | None:

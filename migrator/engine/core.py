@@ -111,7 +111,7 @@ def migrate_source(
     except RecursionError:
         raise SourceError("the code is nested too deeply to parse") from None
     rules = enabled_rules(settings)
-    with provider_overrides(settings.provider_overrides):
+    with provider_overrides(settings.provider_overrides, settings.declared_base_urls):
         ctx = _run(module, rules, settings, filename, project, suppressions)
         findings = _findings(ctx)
         if not ctx.tree.has_edits:

@@ -72,6 +72,11 @@ Options
   one module makes and others import.
 - `[tool.migrator.providers]`: the provider of a gateway or proxy host the tool cannot
   recognize (`dashscope`, `openai`, or `other` to never migrate its calls).
+- `[tool.migrator.base-urls]` and `[tool.migrator.models]`: where a base URL the code cannot show
+  points (`"$LLM_BASE_URL" = "dashscope"`, `"settings.LLM_BASE_URL" = "https://..."`, `"*"` for
+  every other one), and which models a value the code cannot show may be (`"$LLM_MODEL" =
+  ["qwen-plus"]`). A call they settle migrates with a note that names the declaration; what the
+  code shows always wins; a finding they would settle names the one to add (docs/cli.md).
 - `--ignore RSP001` keeps every call on Chat Completions.
 """
 
@@ -84,7 +89,14 @@ from migrator.analysis import MODEL, PROVIDER, CompletionCall
 from migrator.analysis import messages_problems
 from migrator.rules.base import FileContext
 from migrator.findings import Severity
-from migrator.analysis import Provider, dashscope_facts, model_maker, openai_chat_only, supported_models
+from migrator.analysis import (
+    Provider,
+    base_url_hint,
+    dashscope_facts,
+    model_maker,
+    openai_chat_only,
+    supported_models,
+)
 from migrator.rules.base import Rule
 
 #: Parameters that mean the same on both APIs and pass through unchanged.
@@ -173,39 +185,44 @@ class ChatCompletionsCreate(Rule):
         site.claim("model")
         if site.client is None:
             return
-        # A parameter's model is what every call of its function passes (analysis/callers.py).
-        found = ctx.analysis.string_candidates(arg.value)
-        candidates = found.values
+        # A parameter's model is what every call of its function passes (analysis/callers.py);
+        # where the code does not show it, what [tool.migrator.models] declares.
+        models = ctx.analysis.model_strings(arg.value, ctx.settings.declared_models)
         target = site.client.target
         if target.provider is Provider.OPENAI and not target.configured:  # (a configured gateway: the user's word)
-            self._plan_openai_model(site, arg, candidates)
+            self._plan_openai_model(site, arg, models.candidates)
         if target.provider in (Provider.OPENAI, Provider.UNKNOWN):
-            self._plan_chat_only_model(ctx, site, arg, candidates)
+            self._plan_chat_only_model(ctx, site, arg, models.candidates)
         # On DashScope, or on an endpoint that is DashScope by default: an unlisted model fails there.
         if Provider.DASHSCOPE not in (target.provider, target.likely):
             return
         supported = supported_models(ctx.settings.extra_models)
-        for value, origin in candidates:
+        for value, origin in models.candidates:
             if value not in supported:
                 where = f" ({origin})" if origin else ""
+                # A client on DashScope by declaration: said, so that a wrong declaration shows.
+                declared = f" (the client is on DashScope by {'; '.join(target.declared)})" if target.declared else ""
                 site.block(
                     self.code,
                     arg,
                     f"the model {value!r}{where} is not documented as supported by DashScope's Responses API "
-                    f"(list of {dashscope_facts()['snapshot']}); keep Chat Completions, change the model, "
+                    f"(list of {dashscope_facts()['snapshot']}){declared}; keep Chat Completions, change the model, "
                     "or add it with --extra-model",
                     kind=MODEL,
                 )
                 return
-        if not found.complete:
-            known = "; ".join(f"{origin} is {value!r}" for value, origin in candidates)
-            another = f"it may hold another: {found.why}" if found.why else "a caller may pass another"
-            known = f" ({known}, and {another})" if known else f" ({another})" if found.why else ""
+        if not models.complete:
+            known = "; ".join(
+                f"{origin} is {value!r}" if origin else repr(value) for value, origin in models.candidates
+            )
+            another = f"it may hold another: {models.why}" if models.why else "a caller may pass another"
+            known = f" ({known}, and {another})" if known else f" ({another})" if models.why else ""
+            hint = f"; {models.hint}" if models.hint else ""
             site.block(
                 self.code,
                 arg,
                 f"the model `{ctx.tree.code(arg.value)}` is not a constant{known}, so it cannot be checked "
-                "against the models DashScope's Responses API supports",
+                f"against the models DashScope's Responses API supports{hint}",
                 unsafe=True,
             )
 
@@ -247,17 +264,28 @@ class ChatCompletionsCreate(Rule):
         for value, origin in candidates:
             if model_maker(value) == "other":
                 where = f" ({origin})" if origin else ""
+                if target.declared:
+                    site.block(
+                        self.code,
+                        arg,
+                        f"the client is on OpenAI by {'; '.join(target.declared)}, but the model {value!r}{where} "
+                        "is not an OpenAI model; correct the declaration or the model",
+                        kind=PROVIDER,
+                    )
+                    return
                 seems = (
                     "the client has no base_url, which means OpenAI"
                     if target.by_default
                     else f"the client seems to be on OpenAI ({target.evidence})"
                 )
+                # Where the environment decides, declaring where it points settles it too.
+                declare = f", or {base_url_hint(list(target.declarable))}" if target.declarable else ""
                 site.block(
                     self.code,
                     arg,
                     f"{seems}, but the model {value!r}{where} is not an OpenAI model: its endpoint is set where "
                     "the code does not show (OPENAI_BASE_URL?); give the client its base_url so the tool can tell "
-                    "which API it talks to",
+                    f"which API it talks to{declare}",
                     kind=PROVIDER,
                 )
                 return
@@ -292,6 +320,33 @@ class ChatCompletionsCreate(Rule):
                 f"`chat.completions.{method}()` → `responses.{method}()`",
                 Severity.ERROR,
             )
+            self._report_declarations(ctx, site)
+
+    def _report_declarations(self, ctx: FileContext, site: CompletionCall) -> None:
+        """A rewrite that rests on the user's declarations says which (the user's word, not an
+        assumption: no --unsafe-fixes needed, but a wrong one would show here)."""
+        target = site.client.target if site.client is not None else None
+        if target is not None and target.declared:
+            ctx.report(site.receiver, self.code, f"rewritten on a declaration: {target.evidence}", Severity.INFO, False)
+        arg = site.kwarg("model")
+        if arg is None:
+            return
+        models = ctx.analysis.model_strings(arg.value, ctx.settings.declared_models)
+        if models.declared:
+            ctx.report(
+                arg,
+                self.code,
+                f"rewritten on a declaration: the model `{ctx.tree.quote(arg.value, 60)}` is {_one_of(models.candidates)} "
+                f"({'; '.join(models.declared)})",
+                Severity.INFO,
+                False,
+            )
+
+
+def _one_of(candidates: list[tuple[str, str]]) -> str:
+    """`'qwen-plus'`, or `one of 'qwen-plus', 'qwen3-max'`."""
+    values = ", ".join(repr(value) for value, _ in candidates)
+    return values if len(candidates) == 1 else f"one of {values}"
 
 
 def _to_responses(node: cst.Attribute) -> cst.Attribute:

@@ -89,6 +89,8 @@ def test_every_key_parses_to_its_option():
             "unsafe-fixes": True,
             "extra-models": ["qwen-custom"],
             "providers": {"LLM.corp.example": "dashscope"},
+            "base-urls": {"$LLM_BASE_URL": "dashscope", "settings": {"LLM_BASE_URL": "https://api.openai.com/v1"}},
+            "models": {"$LLM_MODEL": ["qwen-plus", "qwen3-max"], "*": "qwen-plus"},
             "line-length": 100,
         }
     )
@@ -104,6 +106,9 @@ def test_every_key_parses_to_its_option():
         "unsafe_fixes": True,
         "extra_models": ("qwen-custom",),
         "provider_overrides": (("llm.corp.example", "dashscope"),),
+        # (`settings.LLM_BASE_URL = ...` unquoted is a nested table to TOML: read as the dotted key)
+        "declared_base_urls": (("$LLM_BASE_URL", "dashscope"), ("settings.LLM_BASE_URL", "https://api.openai.com/v1")),
+        "declared_models": (("$LLM_MODEL", ("qwen-plus", "qwen3-max")), ("*", ("qwen-plus",))),
         "line_length": 100,
     }
     # Every key is a Settings field or an option of the CLI.
@@ -156,6 +161,53 @@ def test_provider_override_patterns_in_settings():
     assert migrate_source(DASHSCOPE_CHAT, other).new_source == DASHSCOPE_CHAT
 
 
+ENV_CHAT = CHAT.replace('"{url}"', 'os.getenv("LLM_BASE_URL")').format()
+
+
+def test_base_url_declarations_make_an_unknown_endpoint_migratable(run, tmp_path):
+    write(tmp_path / "e.py", ENV_CHAT)
+    result = run("check", "e.py")
+    assert "responses.create" not in run("diff", "e.py").stdout
+    # The finding names the declaration to add, ready to paste.
+    assert '[tool.migrator.base-urls] "$LLM_BASE_URL" = "dashscope"' in result.stdout
+    pyproject(tmp_path, '[tool.migrator.base-urls]\n"$LLM_BASE_URL" = "dashscope"\n')
+    diff = run("diff", "e.py")
+    assert "+completion = client.responses.create(" in diff.stdout
+    assert 'rewritten on a declaration: base_url `os.getenv("LLM_BASE_URL")`' in run("check", "e.py").stdout
+
+
+def test_declarations_reach_clients_other_modules_export(run, tmp_path):
+    """The project index (built before the files are migrated) reads the declarations too."""
+    write(tmp_path / "shop/__init__.py", "")
+    write(
+        tmp_path / "shop/clients.py",
+        'import os\nfrom openai import OpenAI\nclient = OpenAI(base_url=os.environ["LLM_BASE_URL"])\n',
+    )
+    write(
+        tmp_path / "shop/use.py",
+        "from shop.clients import client\n"
+        'r = client.chat.completions.create(model="qwen-plus", messages=[{"role": "user", "content": "Hi"}])\n'
+        "print(r.choices[0].message.content)\n",
+    )
+    assert "responses.create" not in run("diff", "shop").stdout
+    pyproject(tmp_path, '[tool.migrator.base-urls]\n"$LLM_BASE_URL" = "dashscope"\n')
+    assert "+r = client.responses.create(" in run("diff", "shop").stdout
+
+
+def test_model_declarations(run, tmp_path):
+    write(tmp_path / "m.py", DASHSCOPE_CHAT.replace('model="qwen-plus"', 'model=os.getenv("LLM_MODEL")'))
+    assert '[tool.migrator.models] "$LLM_MODEL" = ["<model>", ...]' in run("check", "m.py").stdout
+    pyproject(tmp_path, '[tool.migrator.models]\n"$LLM_MODEL" = ["qwen-plus"]\n')
+    assert "+completion = client.responses.create(" in run("diff", "m.py").stdout
+    # A declared model is still checked against the models DashScope's Responses API supports.
+    pyproject(tmp_path, '[tool.migrator.models]\n"$LLM_MODEL" = ["qwen-plus", "qwen-mt-plus"]\n')
+    result = run("check", "m.py")
+    assert (
+        "the model 'qwen-mt-plus' (as declared in [tool.migrator.models] \"$LLM_MODEL\") is not documented"
+        in result.stdout
+    )
+
+
 def test_line_length_from_black_then_from_migrator(tmp_path):
     pyproject(tmp_path, "[tool.black]\nline-length = 100\n")
     assert config.load([str(tmp_path)]).options["line_length"] == 100
@@ -185,6 +237,16 @@ def test_unknown_key_is_a_usage_error_naming_it(run, tmp_path):
         ("unsafe-fixes = 1", "`unsafe-fixes` must be true or false"),
         ("line-length = 0", "`line-length` must be a positive integer"),
         ('providers = {"a.example" = "azure"}', "`providers.a.example` must be one of dashscope, openai, other"),
+        ('base-urls = "dashscope"', "`base-urls` must be a table of `$VARIABLE`, dotted name or `*` = value"),
+        (
+            'base-urls = {"$LLM_BASE_URL" = "azure"}',
+            "`base-urls.$LLM_BASE_URL` must be one of dashscope, openai, other, or a URL (https://...)",
+        ),
+        ('base-urls = {"$X" = "dashscope.aliyuncs.com"}', "`base-urls.$X` must be one of dashscope, openai, other"),
+        ('base-urls = {"os.getenv(X)" = "dashscope"}', "`base-urls.os.getenv(X)`: a key must be `$VARIABLE`"),
+        ('base-urls = {"$LLM-URL" = "dashscope"}', "`base-urls.$LLM-URL`: a key must be `$VARIABLE`"),
+        ('models = {"$LLM_MODEL" = 3}', "`models.$LLM_MODEL` must be a model name or a list of model names"),
+        ('models = {"*" = []}', "`models.*` must be a model name or a list of model names"),
         ("select = [", "cannot be read as TOML"),
     ],
 )
