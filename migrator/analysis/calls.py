@@ -948,12 +948,23 @@ class Analysis:
                     self.holders[id(part)] = (
                         followed
                         if isinstance(followed, Unfollowed)
-                        else [self._chain(r, use.path) for r in followed]
+                        else self._through_returns(site, [self._chain(r, use.path) for r in followed])
                     )
         found = self.holders.get(id(part))
         if not isinstance(found, list):
             return []
         return [each for read in found for each in (read, *self._held_reads(site, read))]
+
+    def _through_returns(self, site: CompletionCall, reads: list[ResultUse]) -> list[ResultUse]:
+        """The reads of a name that holds a part, with `return name` replaced by the reads of the
+        callers (the rule that rewrites the part sees them all, and decides for them all)."""
+        found: list[ResultUse] = []
+        for read in reads:
+            if read.holder_read and isinstance(self.tree.parent(read.base), cst.Return):
+                found += self._followed_return(site, read.base, read.path, 0)
+            else:
+                found.append(read)
+        return found
 
     def _result_uses(self, site: CompletionCall) -> list[ResultUse]:
         """Every read of the call's result; blocks the site where the result escapes."""

@@ -159,3 +159,18 @@ def test_a_public_function_is_an_assumption_that_unsafe_fixes_may_make():
     # passed as a value too: something the file shows reads it, no assumption covers that
     result = migrate_source(HEADER + code + "handlers = [ask]\n", Settings(unsafe_fixes=True))
     assert "chat.completions.create" in result.new_source
+
+
+def test_a_part_kept_in_a_name_and_returned_is_followed_into_the_callers():
+    source, problems = migrate(
+        f"""
+        def _reply(p):
+            completion = {CREATE}
+            message = completion.choices[0].message
+            return message
+
+        print(_reply("a").content)
+        """
+    )
+    assert not problems
+    assert "message = completion.output_text" in source and 'print(_reply("a"))' in source
