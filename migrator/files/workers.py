@@ -13,16 +13,18 @@ parser) costs only a retry of its files one by one, in fresh processes, to find 
 
 from __future__ import annotations
 
-import multiprocessing
 import signal
 import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+if TYPE_CHECKING:
+    # Imported when the pool starts: a run that never starts one (most small runs) is spared
+    # their import (multiprocessing, concurrent.futures, logging).
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 T = TypeVar("T")
 
@@ -124,6 +126,8 @@ class _Workers(Generic[T]):
     def _results(self, chunk: _Chunk[T]) -> list[T]:
         if chunk.future is None:
             return self.work(chunk.items)
+        from concurrent.futures.process import BrokenProcessPool  # imported by the pool already
+
         try:
             return chunk.future.result()
         except BrokenProcessPool:
@@ -143,6 +147,8 @@ class _Workers(Generic[T]):
                 chunk.future = self.executor.submit(self.work, chunk.items)
 
     def _alone(self, item: T) -> T:
+        from concurrent.futures.process import BrokenProcessPool  # imported by the pool already
+
         executor = _executor(1)
         try:
             return executor.submit(self.work, [item]).result()[0]
@@ -192,6 +198,9 @@ def _unblock_result_reader(results: object) -> None:
 
 
 def _executor(jobs: int) -> ProcessPoolExecutor:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     # fork where it is safe and cheap (Linux; the parent runs no threads): workers start in
     # milliseconds with the rules already imported. Elsewhere, the platform's default.
     context = multiprocessing.get_context("fork") if sys.platform == "linux" else None
