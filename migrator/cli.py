@@ -111,7 +111,8 @@ def _common(command: _Command) -> _Command:
             "-j",
             type=click.IntRange(min=1),
             metavar="N",
-            help="Worker processes for the files that need parsing (default: all cores; 1: no workers).",
+            help="At most N worker processes for the files that need parsing, started only when there are "
+            "enough of those to pay (default: all cores; 1: no workers).",
         ),
         click.option("--quiet", "-q", is_flag=True, help="No summary line, no progress bar."),
         click.option(
