@@ -1,6 +1,8 @@
-"""How fast migrator is on whole codebases (a script to run by hand, never a test).
+"""How fast migrator is, where users meet it and on whole codebases (a script to run by hand,
+never a test).
 
-    python bench/bench.py [--rounds 5] [--jobs N] [--copies 20] [--skip-apply | --apply-only]
+    python bench/bench.py [--rounds 5] [--jobs N] [--copies 20] [--skip-small | --small-only]
+                          [--skip-apply | --apply-only]
     python bench/bench.py --instructions
 
 1. `check` next to `ruff check --select UP` on a tree made of the Python standard library and
@@ -14,8 +16,14 @@
    alone takes to parse the same files (one core, in a process of its own), measured in the
    same round (each round: LibCST's parse, the engine alone, `apply --jobs 1`, `apply` on all
    cores).
+3. Where users meet it, each next to ruff in the same round (alternately, fresh processes,
+   medians of `--small-rounds` runs): `check` on one file without triggers (`x = 1`, what a
+   pre-commit hook sees in most commits), on one file with calls to migrate (bench/agent.py),
+   and on a generated project of a few hundred files with a handful that call the model. Then,
+   when pre-commit is installed, the `migrator-check` hook of .pre-commit-hooks.yaml on a
+   ten-file commit, next to a ruff hook run the same way.
 
-3. With --instructions (needs valgrind), a figure that does not drift with the machine's load: the
+4. With --instructions (needs valgrind), a figure that does not drift with the machine's load: the
    instructions the engine executes on the fixtures (once each, after a warm-up), as a multiple of
    those LibCST's parse of the same files executes, counted by valgrind's callgrind; each count is
    a run's total minus that of a run doing only the setup.
@@ -46,7 +54,12 @@ FIXTURES = ROOT / "fixtures"
 
 TARGET_CHECK_RATIO = 1.0
 TARGET_APPLY_MULTIPLE = 3.0
+TARGET_INSTRUCTIONS_MULTIPLE = 3.0
 TARGET_MEMORY_MB = 500
+#: `check` over `ruff check --select UP` on the same input, where users meet it.
+TARGET_ONE_FILE_WITHOUT_TRIGGERS = 15.0
+TARGET_ONE_FILE_TO_MIGRATE = 45.0
+TARGET_SMALL_PROJECT = 4.0
 
 
 def main() -> None:
@@ -59,6 +72,9 @@ def main() -> None:
     parser.add_argument("--skip-apply", action="store_true")
     parser.add_argument("--apply-only", action="store_true", help="only the apply figures (no check against ruff)")
     parser.add_argument("--instructions", action="store_true", help="only the instruction counts (valgrind)")
+    parser.add_argument("--small-rounds", type=int, default=15, help="rounds of the one-file and project figures")
+    parser.add_argument("--skip-small", action="store_true", help="no one-file, project or pre-commit figures")
+    parser.add_argument("--small-only", action="store_true", help="only the one-file, project and pre-commit figures")
     args = parser.parse_args()
     if args.instructions:
         bench_instructions()
@@ -71,6 +87,11 @@ def main() -> None:
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, migrator --jobs {args.jobs or 'all cores'}")
     print(f"machine: {os.getloadavg()[0]:.1f} load average; {core_check()}")
     try:
+        if not args.apply_only and not args.skip_small:
+            bench_small(workdir / "small", ruff, [*jobs, *args.migrator_args.split()], args.small_rounds)
+            bench_pre_commit(workdir / "pre-commit", ruff, args.small_rounds)
+        if args.small_only:
+            return
         if not args.apply_only:
             bench_check(workdir / "tree", ruff, [*jobs, *args.migrator_args.split()], args.rounds)
         if not args.skip_apply:
@@ -135,11 +156,171 @@ def bench_check(tree: Path, ruff: str, jobs: list[str], rounds: int) -> None:
         verdict(f"{name} peak memory: {peak:.0f} MB", peak < TARGET_MEMORY_MB, f"< {TARGET_MEMORY_MB} MB")
 
 
-def migrator_summary(tree: Path, jobs: list[str]) -> str:
+def migrator_summary(tree: Path, options: list[str], path: str = ".") -> str:
     done = subprocess.run(
-        [sys.executable, "-m", "migrator", "check", *jobs, "."], cwd=tree, capture_output=True, text=True, check=False
+        [sys.executable, "-m", "migrator", "check", *options, path],
+        cwd=tree,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     return done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "(no summary)"
+
+
+# --- where users meet it: a commit's files, a small repository ------------------------------------
+
+#: The one file with calls to migrate: an agent's module that talks to the model.
+AGENT = Path(__file__).resolve().parent / "agent.py"
+#: Folders of the standard library left out of the generated project: codec tables (a hundred
+#: files alike), tests, and code no application holds.
+_NOT_APPLICATION_CODE = {
+    "encodings", "test", "tests", "idlelib", "lib2to3", "tkinter", "turtledemo", "ensurepip", "venv", "site-packages",
+}  # fmt: skip
+
+
+def build_project(project: Path) -> int:
+    """A generated application of a few hundred files, a handful of which call the model: the
+    standard library's modules of 30 to 400 lines (its codec tables, tests and tools left out)
+    as the ordinary code, in their packages under src/; the demo's support_bot package and
+    bench/agent.py as the modules that use OpenAI, and a script that runs them; a README, a
+    pyproject.toml and a .env. Returns the number of Python files."""
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    for source in sorted(stdlib.rglob("*.py")):
+        relative = source.relative_to(stdlib)
+        if _NOT_APPLICATION_CODE & set(relative.parts) or relative.parts[0].startswith("config-"):
+            continue
+        if 30 <= source.read_bytes().count(b"\n") <= 400:
+            target = project / "src" / "app" / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+    for package in {p.parent for p in (project / "src").rglob("*.py")}:
+        (package / "__init__.py").touch()
+    shutil.copytree(FIXTURES / "demo" / "support_bot", project / "src" / "assistant", dirs_exist_ok=True)
+    shutil.copyfile(AGENT, project / "src" / "assistant" / "agent.py")
+    (project / "scripts").mkdir()
+    shutil.copyfile(FIXTURES / "demo" / "run.py", project / "scripts" / "run_bot.py")
+    shutil.copyfile(FIXTURES / "demo" / "README.md", project / "README.md")
+    (project / "pyproject.toml").write_text('[project]\nname = "app"\nversion = "1.0"\n')
+    (project / ".env").write_text("DASHSCOPE_BASE_URL=https://dashscope.aliyuncs.com/compatible-mode/v1\n")
+    return sum(1 for _ in project.rglob("*.py"))
+
+
+def bench_small(workdir: Path, ruff: str, options: list[str], rounds: int) -> None:
+    """`check` where users meet it, each input next to ruff, alternately in the same rounds."""
+    workdir.mkdir(parents=True)
+    (workdir / "plain.py").write_text("x = 1\n")
+    shutil.copyfile(AGENT, workdir / "agent.py")
+    files = build_project(workdir / "project")
+    lines = sum(p.read_bytes().count(b"\n") for p in (workdir / "project").rglob("*.py"))
+    cases = [
+        ("one file without triggers (x = 1)", workdir, "plain.py", TARGET_ONE_FILE_WITHOUT_TRIGGERS),
+        (f"one file with calls to migrate ({AGENT.name})", workdir, "agent.py", TARGET_ONE_FILE_TO_MIGRATE),
+        (f"a project of {files} Python files, {lines:,} lines", workdir / "project", ".", TARGET_SMALL_PROJECT),
+    ]
+    print(f"\n== where users meet it: check next to ruff, median of {rounds} runs each, alternately")
+    print(f"   migrator options: {' '.join(options) or '(none)'}")
+    for name, cwd, path, target in cases:
+        commands = {
+            "migrator": [sys.executable, "-m", "migrator", "check", "--quiet", "--exit-zero", *options, path],
+            "ruff": [ruff, "check", "--select", "UP", "--no-cache", "--exit-zero", "--quiet", path],
+        }
+        runs: dict[str, list[dict]] = {tool: [] for tool in commands}
+        for _ in range(rounds):
+            for tool, command in commands.items():
+                runs[tool].append(measure(command, cwd))
+        print(f"   {name}: {migrator_summary(cwd, options, path)}")
+        for tool, measured in runs.items():
+            print_runs(tool, measured)
+        ratio = median(runs["migrator"]) / median(runs["ruff"])
+        verdict(f"{name}: {ratio:.1f}x ruff", ratio <= target, f"<= {target:g}x")
+
+
+def commit_files(project: Path) -> list[str]:
+    """The ten files of a typical commit: eight modules of ordinary code (spread over the
+    project) and two that call the model."""
+    ordinary = sorted(p.relative_to(project).as_posix() for p in (project / "src" / "app").rglob("*.py"))
+    return [*ordinary[:: len(ordinary) // 8][:8], "src/assistant/agent.py", "src/assistant/classify.py"]
+
+
+def bench_pre_commit(workdir: Path, ruff: str, rounds: int) -> None:
+    """The hooks as a commit runs them: pre-commit installs this repository's migrator-check hook
+    (.pre-commit-hooks.yaml, from a snapshot of this working tree) into its own environment, and
+    runs it on ten staged files; a ruff hook (`ruff check --select UP`, as ruff's own hook runs
+    it) on the same files. Wall time of `pre-commit run <hook>` and the hook's own duration."""
+    pre_commit = subprocess.run([sys.executable, "-m", "pre_commit", "--version"], capture_output=True, check=False)
+    if shutil.which("git") is None or pre_commit.returncode:
+        print("\n== pre-commit: not installed, skipped")
+        return
+    hooks = _hook_repository(workdir / "hooks")
+    work = workdir / "work"
+    build_project(work)
+    commit = commit_files(work)
+    _git(work, "init", "-q")
+    _git(work, "add", *commit)
+    revision = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=hooks, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    (work / ".pre-commit-config.yaml").write_text(
+        f"repos:\n"
+        f"  - repo: {hooks}\n"
+        f"    rev: {revision}\n"
+        f"    hooks:\n"
+        f"      - id: migrator-check\n"
+        f"  - repo: local\n"
+        f"    hooks:\n"
+        f"      - id: ruff\n"
+        f"        name: ruff check --select UP\n"
+        f"        entry: {ruff} check --force-exclude --no-cache --select UP\n"
+        f"        language: system\n"
+        f"        types_or: [python, pyi, jupyter]\n"
+        f"        require_serial: true\n"
+    )
+    env = {**os.environ, "PRE_COMMIT_HOME": str(workdir / "home"), "NO_COLOR": "1"}
+    installed = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "install-hooks"],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if installed.returncode:
+        print(f"\n== pre-commit: could not install the hooks, skipped\n{installed.stdout[-1500:]}{installed.stderr}")
+        return
+    print(f"\n== pre-commit on a commit of {len(commit)} files (2 call the model), median of {rounds} runs each")
+    walls: dict[str, list[float]] = {"migrator-check": [], "ruff": []}
+    durations: dict[str, list[float]] = {"migrator-check": [], "ruff": []}
+    for _ in range(rounds):
+        for hook, wall in walls.items():
+            command = [sys.executable, "-m", "pre_commit", "run", hook, "--verbose", "--color", "never"]
+            start = time.perf_counter()
+            done = subprocess.run(command, cwd=work, env=env, capture_output=True, text=True, check=False)
+            wall.append(time.perf_counter() - start)
+            found = re.search(r"- duration: ([\d.]+)s", done.stdout)
+            durations[hook].append(float(found.group(1)) if found else float("nan"))
+    for hook, wall in walls.items():
+        print(
+            f"   {hook}: `pre-commit run` median {statistics.median(wall):.2f} s, "
+            f"the hook itself {statistics.median(durations[hook]):.2f} s (runs: {_list(wall)})"
+        )
+    ratio = statistics.median(durations["migrator-check"]) / statistics.median(durations["ruff"])
+    print(f"   migrator-check / ruff, the hooks' own durations: {ratio:.1f}x")
+
+
+def _hook_repository(target: Path) -> Path:
+    """A git repository holding this working tree as it is now (what pre-commit installs)."""
+    shutil.copytree(ROOT / "migrator", target / "migrator", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for name in ("pyproject.toml", "README.md", ".pre-commit-hooks.yaml", "LICENSE"):
+        if (ROOT / name).exists():
+            shutil.copy2(ROOT / name, target / name)
+    _git(target, "init", "-q")
+    _git(target, "add", "-A")
+    _git(target, "-c", "user.name=bench", "-c", "user.email=bench@example.com", "commit", "-q", "-m", "hooks")
+    return target
+
+
+def _git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
 
 
 # --- apply ---------------------------------------------------------------------------------------
@@ -272,7 +453,11 @@ def bench_instructions() -> None:
     parse = counts["parse"] - counts["setup"]
     engine = counts["engine"] - counts["setup"]
     print(f"   LibCST parse_module: {parse / 1e9:.2f} G instructions")
-    print(f"   migrate_source (the engine alone): {engine / 1e9:.2f} G instructions, {engine / parse:.2f}x the parse")
+    verdict(
+        f"migrate_source (the engine alone): {engine / 1e9:.2f} G, {engine / parse:.2f}x the parse",
+        engine / parse <= TARGET_INSTRUCTIONS_MULTIPLE,
+        f"<= {TARGET_INSTRUCTIONS_MULTIPLE}x",
+    )
 
 
 def _instructions(valgrind: str, kind: str, tree: Path) -> int:

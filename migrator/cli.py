@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import sys
 from collections.abc import Callable, Iterator
@@ -15,8 +16,7 @@ from click.core import ParameterSource
 from migrator import __version__, config
 from migrator import files
 from migrator import output as report
-from migrator.analysis import provider_overrides
-from migrator.rules import all_rules, rule_by_code
+from migrator.rules import CATALOG, rule_by_code, rule_info
 from migrator.settings import EFFORT_LEVELS, Settings
 
 EXIT_CODES = """\b
@@ -42,7 +42,7 @@ def _codes(ctx: click.Context, param: click.Parameter, value: str | None) -> fro
     if value is None:
         return None
     codes = frozenset(code.strip().upper() for code in value.split(",") if code.strip())
-    unknown = sorted(code for code in codes if rule_by_code(code) is None)
+    unknown = sorted(code for code in codes if rule_info(code) is None)
     if unknown:
         raise click.BadParameter(f"unknown rule code {', '.join(unknown)} (see `migrator rules`)")
     return codes
@@ -111,7 +111,8 @@ def _common(command: _Command) -> _Command:
             "-j",
             type=click.IntRange(min=1),
             metavar="N",
-            help="Worker processes for the files that need parsing (default: all cores; 1: no workers).",
+            help="At most N worker processes for the files that need parsing, started only when there are "
+            "enough of those to pay (default: all cores; 1: no workers).",
         ),
         click.option("--quiet", "-q", is_flag=True, help="No summary line, no progress bar."),
         click.option(
@@ -158,9 +159,10 @@ def _with_files_from(kw: Options) -> Options:
 
 
 def _with_config(kw: Options) -> Options:
-    """The options, over `[tool.migrator]`: an option given on the command line wins."""
+    """The options, over `[tool.migrator]`: an option given on the command line wins. Black's
+    line length is left to `_before_parsing`."""
     try:
-        found = config.load(kw["paths"])
+        found = config.load(kw["paths"], read_black=False)
     except config.ConfigError as error:
         raise click.UsageError(str(error)) from None
     ctx = click.get_current_context()
@@ -210,10 +212,7 @@ def _run(
             check_format=check_format,
         )
         try:
-            with (
-                provider_overrides(settings.provider_overrides, settings.declared_base_urls),
-                fewer_garbage_collections(),
-            ):
+            with fewer_garbage_collections():
                 run = files.run(
                     kw["paths"],
                     settings,
@@ -221,6 +220,7 @@ def _run(
                     exclude=kw["exclude"],
                     include=kw["include"],
                     jobs=kw["jobs"] or files.default_jobs(),
+                    before_parsing=lambda settings: _before_parsing(settings, kw),
                 )
                 for outcome in report.with_progress(rep, run):
                     rep.add(outcome)
@@ -232,6 +232,18 @@ def _run(
         code = rep.finish()
     # --exit-zero: findings do not fail the run; failures (2) still do.
     click.get_current_context().exit(0 if exit_zero and code == 1 else code)
+
+
+def _before_parsing(settings: Settings, kw: Options) -> Settings:
+    """Once a file is to be parsed (never in a run where none is): black's line length, unless
+    `[tool.migrator]` sets one, and the modules parsing just imported set aside from the
+    garbage collector like those imported before the run (`fewer_garbage_collections`)."""
+    if "line_length" not in kw:
+        black_length = config.black_line_length(kw["paths"])
+        if black_length is not None:
+            settings = dataclasses.replace(settings, line_length=black_length)
+    gc.freeze()
+    return settings
 
 
 @contextlib.contextmanager
@@ -332,7 +344,7 @@ def check(format_: str, output: str | None, exit_zero: bool, **kw: Any) -> None:
 @click.option("--color/--no-color", default=None, help="Force color on or off.")
 def rules(color: bool | None) -> None:
     """List every rule: code, name, summary."""
-    report.print_rules(report.make_console(sys.stdout, color), all_rules())
+    report.print_rules(report.make_console(sys.stdout, color), CATALOG)
 
 
 # (click's short help for the command list stops at the first ". ": "e.g." would cut it)

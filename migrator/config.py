@@ -45,8 +45,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from migrator.engine import layout_pass as layout
-from migrator.rules import rule_by_code
+from migrator.rules import rule_info
 from migrator.settings import EFFORT_LEVELS
 
 if sys.version_info >= (3, 11):
@@ -77,7 +76,7 @@ def _strings(key: str, value: Any) -> tuple[str, ...]:
 
 def _codes(key: str, value: Any) -> frozenset[str]:
     codes = frozenset(code.strip().upper() for code in _strings(key, value))
-    unknown = sorted(code for code in codes if rule_by_code(code) is None)
+    unknown = sorted(code for code in codes if rule_info(code) is None)
     if unknown:
         raise ConfigError(f"`{key}`: unknown rule code {', '.join(unknown)} (see `migrator rules`)")
     return codes
@@ -214,8 +213,10 @@ def parse(table: Any) -> dict[str, Any]:
     return options
 
 
-def load(paths: Sequence[str]) -> Config:
-    """The configuration for a run over `paths`."""
+def load(paths: Sequence[str], *, read_black: bool = True) -> Config:
+    """The configuration for a run over `paths`. `read_black`: without a `line-length` here,
+    take black's (`black_line_length`); the command line asks for it only once a file is to be
+    parsed."""
     start = start_path(paths)
     found = find(start)
     config = Config()
@@ -225,8 +226,17 @@ def load(paths: Sequence[str]) -> Config:
             config = Config(path, parse(table))
         except ConfigError as error:
             raise ConfigError(f"{path}: {error}") from None
-    if "line_length" not in config.options:
-        black_length = layout.project_line_length(str(start))
+    if read_black and "line_length" not in config.options:
+        black_length = black_line_length(paths)
         if black_length is not None:
             config.options["line_length"] = black_length
     return config
+
+
+def black_line_length(paths: Sequence[str]) -> int | None:
+    """The `[tool.black]` line length black would use for the files of `paths`, if one is set."""
+    # Read by black itself, so imported here: black takes a fifth of a second to import, which
+    # a run that parses no file (most runs of a pre-commit hook) never needs.
+    from migrator.engine import layout_pass
+
+    return layout_pass.project_line_length(str(start_path(paths)))

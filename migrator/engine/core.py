@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import ast
 import sys
-from dataclasses import dataclass, field
 
 import libcst as cst
 
@@ -52,19 +51,7 @@ from migrator.rules.base import FileContext, Rule
 from migrator.settings import Settings
 from migrator.engine.suppressions import HeldEditsTree, Suppressions, calls_touched
 from migrator.engine.suppressions import scan as scan_suppressions
-
-
-@dataclass
-class Result:
-    source: str
-    new_source: str
-    findings: list[Finding] = field(default_factory=list)
-    #: False when the prefilter showed no rule can act on the text, so LibCST never parsed it.
-    parsed: bool = True
-
-    @property
-    def changed(self) -> bool:
-        return self.new_source != self.source
+from migrator.engine.result import Result
 
 
 def enabled_rules(settings: Settings) -> list[Rule]:

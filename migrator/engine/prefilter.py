@@ -28,7 +28,7 @@ import tokenize
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 
-from migrator.rules import all_rules
+from migrator.rules import CATALOG
 from migrator.settings import Settings
 
 #: Byte order marks of encodings in which ASCII text is not ASCII bytes (longest first).
@@ -66,10 +66,11 @@ class Prefilter:
     @classmethod
     @lru_cache(maxsize=32)
     def for_rules(cls, settings: Settings, codes: Iterable[str] | None = None) -> Prefilter:
-        """The triggers of every enabled rule (of those in `codes`, when given; hashable)."""
+        """The triggers of every enabled rule (of those in `codes`, when given; hashable), as the
+        rules' catalog lists them: the rules themselves are not imported to prefilter files."""
         wanted = None if codes is None else set(codes)
         rules = [
-            rule for rule in all_rules() if settings.rule_enabled(rule.code) and (wanted is None or rule.code in wanted)
+            rule for rule in CATALOG if settings.rule_enabled(rule.code) and (wanted is None or rule.code in wanted)
         ]
         return cls(
             (t for rule in rules if not rule.needs_openai_import for t in rule.triggers),

@@ -9,10 +9,12 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-import pathspec
+from typing import TYPE_CHECKING
 
 from migrator.files import text_files as textfiles
+
+if TYPE_CHECKING:
+    import pathspec
 
 STDIN = "-"
 STDIN_NAME = "<stdin>"
@@ -59,6 +61,9 @@ def _load_gitignore(directory: Path) -> pathspec.GitIgnoreSpec | None:
         lines = (directory / ".gitignore").read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         return None
+    # Imported for the first .gitignore found: runs over the files of a commit never need it.
+    import pathspec
+
     return pathspec.GitIgnoreSpec.from_lines(lines)
 
 

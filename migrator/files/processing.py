@@ -5,25 +5,31 @@ Nothing here prints: `run` yields one `Outcome` per file and the CLI hands it to
 Three kinds of files: Python source, Jupyter notebooks (`migrator.files.notebooks`) and other text
 files that may hold the legacy endpoint (`migrator.files.text_files`). Every file is read as bytes
 and prefiltered (`migrator.engine.prefilter`); only those that pass are decoded and migrated, on
-several cores when `jobs` > 1 (`migrator.files.workers`), and the parent alone writes.
+several cores when `jobs` > 1 and the work pays for workers (`migrator.files.workers`), and the
+parent alone writes.
+
+What parsing takes (LibCST, black, the rules, the analysis: half a second of imports, more
+than the rest of a small run) is imported only once a file has passed the prefilter: a
+pre-commit hook on a commit with no OpenAI code never loads it.
 """
 
 from __future__ import annotations
 
-import functools
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-
-from migrator.files import notebooks, text_files as textfiles, workers as pool
+from migrator.files import text_files as textfiles, workers as pool
 from migrator.files.discovery import NOTEBOOK, PYTHON, STDIN, STDIN_NAME, TEXT, FileError, discover, kind_of
 from migrator.files.source_files import SourceFile, decode, encode, read_bytes, source_file, write_source
-from migrator.engine import InternalError, Result, SourceError, migrate_source
-from migrator.engine.prefilter import Prefilter
-from migrator.analysis import ProjectIndex, may_export_client
+from migrator.engine import Result
+from migrator.engine.prefilter import OPENAI, Prefilter
 from migrator.settings import Settings
+
+if TYPE_CHECKING:
+    from migrator.analysis import ProjectIndex
 
 
 @dataclass
@@ -73,6 +79,15 @@ class Outcome:
         return self.raw or b""
 
 
+def migrate_source(
+    source: str, settings: Settings, filename: str = "<string>", project: ProjectIndex | None = None
+) -> Result:
+    """The engine's `migrate_source`, imported on the first call (see the module's docstring)."""
+    from migrator.engine import migrate_source
+
+    return migrate_source(source, settings, filename, project)
+
+
 def _migrate_python(source: SourceFile, settings: Settings, project: ProjectIndex | None = None) -> Result:
     return migrate_source(source.text, settings, source.display, project)
 
@@ -102,8 +117,8 @@ SKIPPED = Result("", "", parsed=False)
 
 def scan(target: Path | str, prefilters: _Prefilters, for_index: bool = False) -> Outcome:
     """Read a file and prefilter its bytes. The outcome is done (result or error set) unless
-    the file needs `migrate`. `for_index`: keep the bytes of a skipped module that may export a
-    client, for the project index to read."""
+    the file needs `migrate`. `for_index`: keep the bytes of a skipped module that names `openai`
+    (it may export a client), for the project index to read."""
     outcome = Outcome(STDIN_NAME if target == STDIN else str(target), is_stdin=target == STDIN)
     outcome.kind = kind_of(target)
     try:
@@ -114,10 +129,14 @@ def scan(target: Path | str, prefilters: _Prefilters, for_index: bool = False) -
     if not prefilters.passes(outcome.kind, outcome.raw):
         # The cheap path for most files of a codebase: read, search the bytes, done.
         outcome.result = SKIPPED
-        exporter = for_index and outcome.kind == PYTHON and may_export_client(outcome.raw)
+        exporter = for_index and outcome.kind == PYTHON and _OPENAI_BYTES in outcome.raw
         if not outcome.is_stdin and not exporter:
             outcome.raw = None  # nothing will be written: keep memory flat on large trees
     return outcome
+
+
+#: A module that may export a client names `openai` (`analysis.may_export_client` asks that first).
+_OPENAI_BYTES = OPENAI.encode()
 
 
 def needs_migrate(outcome: Outcome) -> bool:
@@ -128,6 +147,10 @@ def migrate(outcome: Outcome, settings: Settings, project: ProjectIndex | None =
     """Decode and migrate a scanned file (in a worker process, or here); write nothing.
     Every failure becomes `Outcome.error` so the other files still run."""
     assert outcome.raw is not None
+    # Imported by the first file that passed the prefilter (see the module's docstring).
+    from migrator.engine import InternalError, SourceError
+    from migrator.files import notebooks
+
     path = None if outcome.is_stdin else Path(outcome.display)
     try:
         if outcome.kind == NOTEBOOK:
@@ -156,9 +179,20 @@ def migrate(outcome: Outcome, settings: Settings, project: ProjectIndex | None =
     return outcome
 
 
-def _migrate_chunk(outcomes: list[Outcome], settings: Settings, project: ProjectIndex | None) -> list[Outcome]:
-    """What a worker process runs: a chunk of scanned files."""
-    return [_slim(migrate(outcome, settings, project)) for outcome in outcomes]
+@dataclass
+class _Migration:
+    """How the files of a run are migrated: with these settings and this project index. Called
+    on a chunk of scanned files, it is what a worker process runs (pickled when a chunk is sent,
+    so it carries the settings as they are by then)."""
+
+    settings: Settings
+    project: ProjectIndex | None = None
+
+    def __call__(self, outcomes: list[Outcome]) -> list[Outcome]:
+        return [_slim(migrate(outcome, self.settings, self.project)) for outcome in outcomes]
+
+    def one(self, outcome: Outcome) -> Outcome:
+        return migrate(outcome, self.settings, self.project)
 
 
 def _slim(outcome: Outcome) -> Outcome:
@@ -199,38 +233,66 @@ def process(target: Path | str, settings: Settings, write: bool) -> Outcome:
     return save(outcome, write)
 
 
-def _project_index(scanned: list[Outcome], prefilters: _Prefilters) -> ProjectIndex | None:
+def _project_index(scanned: list[Outcome], prefilters: _Prefilters, settings: Settings) -> ProjectIndex | None:
     """The clients the scanned modules export. With any, the files the prefilter skipped only
     for not naming `openai` are read again: those that name an exporting module go on to be
-    migrated (where Python's parser then looks for the import of one)."""
+    migrated (where Python's parser then looks for the import of one).
+
+    Neither the analysis (with LibCST) nor the index are needed when no file could use a client
+    from elsewhere: none passed the prefilter, and none it skipped would pass it were `openai`
+    imported (`_could_use_a_client`). Then no module is even asked whether it exports one."""
+    named_openai = [
+        outcome
+        for outcome in scanned
+        if outcome.raw is not None and outcome.kind == PYTHON and not outcome.is_stdin and _OPENAI_BYTES in outcome.raw
+    ]
     exporters = []
-    for outcome in scanned:
-        if (
-            outcome.raw is not None
-            and outcome.kind == PYTHON
-            and not outcome.is_stdin
-            and may_export_client(outcome.raw)
-        ):
-            try:
-                exporters.append((Path(outcome.display), decode(outcome.raw)[0]))
-            except FileError:
-                pass  # its own run reports why it cannot be read
+    if named_openai and (
+        any(needs_migrate(outcome) for outcome in scanned) or any(_could_use_a_client(scanned, prefilters))
+    ):
+        from migrator.analysis import may_export_client  # LibCST: see the module's docstring
+
+        for outcome in named_openai:
+            assert outcome.raw is not None
+            if may_export_client(outcome.raw):
+                try:
+                    exporters.append((Path(outcome.display), decode(outcome.raw)[0]))
+                except FileError:
+                    pass  # its own run reports why it cannot be read
     for outcome in scanned:
         if outcome.result is SKIPPED and not outcome.is_stdin:
-            outcome.raw = None  # an exporter's bytes were needed only for the index
+            outcome.raw = None  # a module's bytes were needed only for the index
+    if not exporters:
+        return None
+    from migrator.analysis import ProjectIndex, provider_overrides
+
     others = [Path(o.display) for o in scanned if o.kind == PYTHON and not o.is_stdin]
-    project = ProjectIndex.build(exporters, others) if exporters else None
+    # where each client sends its requests
+    with provider_overrides(settings.provider_overrides, settings.declared_base_urls):
+        project = ProjectIndex.build(exporters, others)
     if not project:
         return None
+    for outcome, raw in _could_use_a_client(scanned, prefilters, project.words):
+        outcome.raw, outcome.result = raw, None  # one for `migrate`, with the index
+    return project
+
+
+def _could_use_a_client(
+    scanned: list[Outcome], prefilters: _Prefilters, words: tuple[bytes, ...] | None = None
+) -> Iterator[tuple[Outcome, bytes]]:
+    """The files the prefilter skipped that it would have let through had they named `openai`
+    (their client may come from a module of the project), each with its bytes, read again;
+    with `words`, only those that hold one of them (the name of a module that exports a client)."""
     for outcome in scanned:
         if outcome.result is SKIPPED and outcome.kind != TEXT and not outcome.is_stdin:
             try:
                 raw = read_bytes(outcome.display)
             except FileError:
                 continue  # it was read a moment ago: leave it skipped
-            if any(word in raw for word in project.words) and prefilters.passes(outcome.kind, raw, assume_openai=True):
-                outcome.raw, outcome.result = raw, None  # one for `migrate`, with the index
-    return project
+            if (words is None or any(word in raw for word in words)) and prefilters.passes(
+                outcome.kind, raw, assume_openai=True
+            ):
+                yield outcome, raw
 
 
 def default_jobs() -> int:
@@ -244,7 +306,14 @@ def default_jobs() -> int:
 class Run:
     """One run over the files of `paths`: `total` (for a progress bar) is known before the
     first file is read; iterating processes them and yields one `Outcome` each, in the order
-    they were found, whatever `jobs` is (1: all in this process)."""
+    they were found, whatever `jobs` is (1: all in this process; more: worker processes, when
+    the files to parse are worth them, see `migrator.files.workers`).
+
+    `before_parsing`, when given, is called once, in this process, when the first file that
+    passed the prefilter is about to be parsed (never, in a run where none does), once the
+    engine is imported: it returns the settings to parse with. The command line takes black's
+    line length there, as reading black's configuration imports black.
+    """
 
     def __init__(
         self,
@@ -255,11 +324,13 @@ class Run:
         exclude: Sequence[str] = (),
         include: Sequence[str] = (),
         jobs: int = 1,
+        before_parsing: Callable[[Settings], Settings] | None = None,
     ) -> None:
         self.targets = list(discover(paths, exclude, include))
         self.settings = settings
         self.write = write
         self.jobs = max(1, jobs)
+        self.before_parsing = before_parsing
 
     @property
     def total(self) -> int:
@@ -267,34 +338,46 @@ class Run:
 
     def __iter__(self) -> Iterator[Outcome]:
         prefilters = _Prefilters.for_settings(self.settings)
-        project = None
+        migration = _Migration(self.settings)
         scanned: Iterable[Outcome]
         if self._uses_project_index(prefilters):
             # Every file is read before any is migrated: the index of the clients that modules
             # export must be complete before the first file that imports one is analysed.
             scanned = [scan(target, prefilters, for_index=True) for target in self.targets]
-            project = _project_index(scanned, prefilters)
+            migration.project = _project_index(scanned, prefilters, self.settings)
         else:
             scanned = (scan(target, prefilters) for target in self.targets)
-        if self.jobs == 1:
-            for outcome in scanned:
-                if needs_migrate(outcome):
-                    migrate(outcome, self.settings, project)
-                yield save(outcome, self.write)
-            return
-        done = pool.ordered(
-            scanned,
-            # stdin stays here: its bytes were read here, and it is a single file anyway.
-            needs_work=lambda outcome: needs_migrate(outcome) and not outcome.is_stdin,
-            work=functools.partial(_migrate_chunk, settings=self.settings, project=project),
-            crashed=_crashed,
-            size=lambda outcome: len(outcome.raw or b""),
-            jobs=self.jobs,
-        )
-        for outcome in done:
+        outcomes = self._ready_to_parse(scanned, migration)
+        if self.jobs > 1:
+            outcomes = pool.ordered(
+                outcomes,
+                # stdin stays here: its bytes were read here, and it is a single file anyway.
+                needs_work=lambda outcome: needs_migrate(outcome) and not outcome.is_stdin,
+                work=migration,
+                crashed=_crashed,
+                size=lambda outcome: len(outcome.raw or b""),
+                jobs=self.jobs,
+            )
+        for outcome in outcomes:
             if needs_migrate(outcome):
-                migrate(outcome, self.settings, project)
+                migration.one(outcome)
             yield save(outcome, self.write)
+
+    def _ready_to_parse(self, scanned: Iterable[Outcome], migration: _Migration) -> Iterator[Outcome]:
+        """`scanned`, as it comes; before the first file that needs parsing is handed on, the
+        engine and every rule are imported here (so that worker processes, forked after, start
+        with them) and `before_parsing` gives the settings to parse with."""
+        ready = False
+        for outcome in scanned:
+            if not ready and needs_migrate(outcome):
+                ready = True
+                import migrator.engine.core  # noqa: F401 -- imported for its side effect (see above)
+                from migrator.rules import all_rules
+
+                all_rules()
+                if self.before_parsing is not None:
+                    migration.settings = self.before_parsing(migration.settings)
+            yield outcome
 
     def _uses_project_index(self, prefilters: _Prefilters) -> bool:
         """Clients are followed across modules when files are read (not only stdin), some rule
@@ -314,9 +397,11 @@ def run(
     exclude: Sequence[str] = (),
     include: Sequence[str] = (),
     jobs: int = 1,
+    before_parsing: Callable[[Settings], Settings] | None = None,
 ) -> Run:
     """Discover the files of `paths`; iterate the result to process them, lazily.
 
     `write`: save changed files (the `apply` command); stdin is never written, only printed.
+    `before_parsing`: see `Run`.
     """
-    return Run(paths, settings, write=write, exclude=exclude, include=include, jobs=jobs)
+    return Run(paths, settings, write=write, exclude=exclude, include=include, jobs=jobs, before_parsing=before_parsing)

@@ -12,7 +12,6 @@ import os
 import signal
 import stat
 import sys
-import tempfile
 import threading
 import tokenize
 from collections.abc import Iterator
@@ -144,6 +143,8 @@ def _signals_held() -> Iterator[None]:
 
 
 def _replace(source: SourceFile, new_raw: bytes) -> None:
+    import tempfile  # (with shutil and random: only `apply` writes, and only changed files)
+
     assert source.path is not None  # (stdin is printed, never written)
     target = Path(os.path.realpath(source.path))  # write through a symlink, not over it
     try:

@@ -21,11 +21,10 @@ import fnmatch
 
 from migrator.engine import Result
 from migrator.findings import Finding, Severity
-from migrator.rules.legacy_base_url import LegacyBaseUrl, rewrite_legacy_urls_in_text
 from migrator.settings import Settings
 
-#: The rule that acts on these files.
-RULES = (LegacyBaseUrl.code,)
+#: The rule that acts on these files: RSP004 legacy-base-url (`migrator.rules.legacy_base_url`).
+RULES = ("RSP004",)
 
 #: Looked for when walking directories.
 DISCOVERED = (
@@ -77,6 +76,10 @@ def migrate_text(raw: bytes, settings: Settings) -> tuple[str, str, Result, byte
     text, encoding = decode(raw)
     if not any(settings.rule_enabled(code) for code in RULES):
         return text, encoding, Result(text, text, parsed=False), None
+    # The rule's module (with LibCST, as every rule) is imported only for a file that holds the
+    # legacy path: most runs have none.
+    from migrator.rules.legacy_base_url import rewrite_legacy_urls_in_text
+
     new_text, changes = rewrite_legacy_urls_in_text(text)
     bom = text.startswith("\ufeff")  # not a column of the first line
     findings = [

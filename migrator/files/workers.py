@@ -9,20 +9,28 @@ come back in any order; `ordered` yields them in the order of the input, as soon
 of the queue is done. Workers never write files (the parent does), so on Ctrl-C the chunks not
 started are dropped and the workers stopped, and a worker that dies (a crash in a native
 parser) costs only a retry of its files one by one, in fresh processes, to find the one to blame.
+
+Workers start only when the work pays for them: once the files to parse fill more than one
+chunk, so that two workers have something to do at once. Less than that (a commit's files, a
+small repository with a handful of files that call the model, a single file however large)
+runs in this process: starting the pool, sending the files and their results back costs more
+than a second core saves on so little. The pool is started once, and then takes every chunk.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import signal
 import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+if TYPE_CHECKING:
+    # Imported when the pool starts: a run that never starts one (most small runs) is spared
+    # their import (multiprocessing, concurrent.futures, logging).
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 T = TypeVar("T")
 
@@ -61,19 +69,32 @@ def ordered(
 ) -> Iterator[T]:
     """Yield `items` in order, each one that `needs_work` replaced by its result from `work`
     (a picklable function of a list of items, run in `jobs` worker processes); an item whose
-    worker died becomes `crashed(item)`. A run small enough for one chunk stays in-process."""
+    worker died becomes `crashed(item)`. The workers start once the items that need work fill
+    more than one chunk; a run with less stays in-process, where `work` runs on each chunk when
+    its turn comes."""
     workers = _Workers(jobs, work, crashed)
     #: Each item in order: (its chunk, its index there) when it needs work, else (None, the item).
     queue: deque[tuple[_Chunk[T], int] | tuple[None, T]] = deque()
     chunk: _Chunk[T] = _Chunk()
+    #: The first full chunk, held until more work comes (then workers start) or the run ends.
+    held: _Chunk[T] | None = None
     try:
         for item in items:
             if needs_work(item):
+                if held is not None:  # more than one chunk of work: worth the workers
+                    if held.results is None:  # (else the queue's head ran it here already)
+                        workers.submit(held)
+                    held = None
+                if chunk.results is not None:  # run here already, as the queue's head: closed
+                    chunk = _Chunk()
                 queue.append((chunk, len(chunk.items)))
                 chunk.items.append(item)
                 chunk.size += size(item)
                 if chunk.size >= CHUNK_BYTES or len(chunk.items) >= CHUNK_FILES:
-                    workers.submit(chunk)
+                    if workers.started:
+                        workers.submit(chunk)
+                    else:
+                        held = chunk
                     chunk = _Chunk()
             else:
                 queue.append((None, item))
@@ -81,8 +102,8 @@ def ordered(
                 yield workers.take(queue.popleft())
             while queue and (workers.in_flight > jobs * WINDOW or len(queue) > MAX_QUEUE):
                 yield workers.take(queue.popleft())
-        if chunk.items and workers.started:
-            workers.submit(chunk)  # else it runs in-process when its turn comes
+        if chunk.items and chunk.results is None and workers.started:
+            workers.submit(chunk)  # else it (and a held chunk) runs in-process when its turn comes
         while queue:
             yield workers.take(queue.popleft())
     finally:
@@ -124,6 +145,8 @@ class _Workers(Generic[T]):
     def _results(self, chunk: _Chunk[T]) -> list[T]:
         if chunk.future is None:
             return self.work(chunk.items)
+        from concurrent.futures.process import BrokenProcessPool  # imported by the pool already
+
         try:
             return chunk.future.result()
         except BrokenProcessPool:
@@ -143,6 +166,8 @@ class _Workers(Generic[T]):
                 chunk.future = self.executor.submit(self.work, chunk.items)
 
     def _alone(self, item: T) -> T:
+        from concurrent.futures.process import BrokenProcessPool  # imported by the pool already
+
         executor = _executor(1)
         try:
             return executor.submit(self.work, [item]).result()[0]
@@ -192,6 +217,9 @@ def _unblock_result_reader(results: object) -> None:
 
 
 def _executor(jobs: int) -> ProcessPoolExecutor:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     # fork where it is safe and cheap (Linux; the parent runs no threads): workers start in
     # milliseconds with the rules already imported. Elsewhere, the platform's default.
     context = multiprocessing.get_context("fork") if sys.platform == "linux" else None

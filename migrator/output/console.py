@@ -1,30 +1,57 @@
 """The consoles migrator prints to, and how one finding is printed. User text (code, messages,
-paths) comes out verbatim: no markup, no emoji codes, no highlighting, no re-wrapping."""
+paths) comes out verbatim: no markup, no emoji codes, no highlighting, no re-wrapping.
+
+Most of what migrator prints is plain lines, written straight to the stream; rich renders what
+needs it (lines in color, the table of rules, the progress bar). rich is imported only then: it
+takes longer to import than a pre-commit hook takes to check a commit with no OpenAI code.
+"""
 
 from __future__ import annotations
 
 import os
-from typing import IO, TextIO
-
-from rich.console import Console
-from rich.text import Text
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import IO, TYPE_CHECKING, Any, TextIO
 
 from migrator.findings import Finding, Severity
+
+if TYPE_CHECKING:
+    import rich.console
+    import rich.text
+
+
+class Console:
+    """A stream to print to, and whether in color: rich's console of the same settings, made
+    when first needed (`rich`, `print`)."""
+
+    def __init__(self, file: TextIO, color: bool) -> None:
+        self.file = file
+        self.color_system: str | None = "standard" if color else None
+
+    @cached_property
+    def rich(self) -> rich.console.Console:
+        from rich.console import Console as RichConsole
+
+        return RichConsole(
+            file=self.file,
+            force_terminal=self.color_system is not None,
+            color_system="standard" if self.color_system else None,
+            markup=False,
+            emoji=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+
+    def print(self, *objects: Any, **options: Any) -> None:
+        """rich's `Console.print`."""
+        self.rich.print(*objects, **options)
 
 
 def make_console(stream: TextIO, color: bool | None = None) -> Console:
     """A console on `stream`; `color` None means: only on a terminal, and not when NO_COLOR is set."""
     if color is None:
         color = isatty(stream) and not os.environ.get("NO_COLOR")
-    return Console(
-        file=stream,
-        force_terminal=color,
-        color_system="standard" if color else None,
-        markup=False,
-        emoji=False,
-        highlight=False,
-        soft_wrap=True,
-    )
+    return Console(stream, color)
 
 
 def isatty(stream: IO[str]) -> bool:
@@ -36,6 +63,30 @@ def isatty(stream: IO[str]) -> bool:
 
 def colored(console: Console) -> bool:
     return console.color_system is not None
+
+
+@dataclass
+class Line:
+    """A line of text in parts, each with the rich style it is printed in when in color (None:
+    none). Without color, `plain` is written as it is, and rich is not needed."""
+
+    parts: list[tuple[str, str | None]] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, *parts: str | tuple[str, str | None]) -> Line:
+        return cls([(part, None) if isinstance(part, str) else part for part in parts])
+
+    def append(self, text: str, style: str | None = None) -> None:
+        self.parts.append((text, style))
+
+    @property
+    def plain(self) -> str:
+        return "".join(text for text, _ in self.parts)
+
+    def rich(self) -> rich.text.Text:
+        from rich.text import Text
+
+        return Text.assemble(*((text, style) if style else text for text, style in self.parts))
 
 
 # --- findings ------------------------------------------------------------------------------------
@@ -52,9 +103,9 @@ def worth_showing_after_fix(finding: Finding) -> bool:
     return not finding.fixable or finding.severity is not Severity.ERROR
 
 
-def format_finding(path: str, finding: Finding) -> Text:
+def format_finding(path: str, finding: Finding) -> Line:
     """`path:line:col: CODE [*] message`, as ruff prints it; `[*]`: `apply` fixes it."""
-    text = Text()
+    text = Line()
     text.append(path, "bold")
     cell = getattr(finding, "cell", None)  # a notebook's findings count lines within a cell
     if cell is not None:

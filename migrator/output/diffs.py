@@ -7,12 +7,14 @@ import difflib
 from collections.abc import Sequence
 from pathlib import Path
 
-from rich.color import ColorSystem
-from rich.console import Console
-from rich.style import Style
+from functools import cache
+from typing import TYPE_CHECKING
 
 from migrator.files import STDIN_NAME, Outcome
-from migrator.output.console import colored
+from migrator.output.console import Console, colored
+
+if TYPE_CHECKING:
+    from rich.style import Style
 
 
 def _lines(text: str) -> list[str]:
@@ -50,13 +52,18 @@ def diff_paths(outcome: Outcome) -> tuple[str, str]:
     return f"a/{path.as_posix()}", f"b/{path.as_posix()}"
 
 
-_DIFF_STYLES = {
-    "+++": Style(bold=True),
-    "---": Style(bold=True),
-    "@@": Style(color="cyan"),
-    "+": Style(color="green"),
-    "-": Style(color="red"),
-}
+@cache
+def _diff_styles() -> dict[str, Style]:
+    """The style of each kind of diff line (rich: imported for the first diff printed in color)."""
+    from rich.style import Style
+
+    return {
+        "+++": Style(bold=True),
+        "---": Style(bold=True),
+        "@@": Style(color="cyan"),
+        "+": Style(color="green"),
+        "-": Style(color="red"),
+    }
 
 
 def print_diff(console: Console, lines: Sequence[str]) -> None:
@@ -65,10 +72,13 @@ def print_diff(console: Console, lines: Sequence[str]) -> None:
         console.file.write("".join(lines))
         console.file.flush()
         return
+    from rich.color import ColorSystem
+
+    styles = _diff_styles()
     for index, line in enumerate(lines):
         body = line.rstrip("\r\n")
         ending = line[len(body) :]
         prefixes = ("+++", "---") if index < 2 else ("@@", "+", "-")
-        style = next((_DIFF_STYLES[p] for p in prefixes if body.startswith(p)), None)
+        style = next((styles[p] for p in prefixes if body.startswith(p)), None)
         console.file.write((style.render(body, color_system=ColorSystem.STANDARD) if style else body) + ending)
     console.file.flush()

@@ -10,16 +10,19 @@ that the two say the same).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+from migrator.output.console import Console, colored
+from migrator.rules import RuleInfo
 
-from migrator.output.console import colored
-from migrator.rules import Rule
+if TYPE_CHECKING:
+    from rich.text import Text
+
+    from migrator.rules import Rule
 
 
-def print_rules(console: Console, rules: Sequence[type[Rule]]) -> None:
+def print_rules(console: Console, rules: Sequence[RuleInfo]) -> None:
+    """One row per rule: code, name, summary (from the rules' catalog: no rule is imported)."""
     if not colored(console):
         # Plain aligned lines when piped: no wrapping, so `migrator rules | grep` sees whole rows.
         width = max((len(rule.slug) for rule in rules), default=0)
@@ -27,6 +30,9 @@ def print_rules(console: Console, rules: Sequence[type[Rule]]) -> None:
             console.file.write(f"{rule.code}  {rule.slug.ljust(width)}  {rule.summary}\n")
         console.file.flush()
         return
+    from rich.table import Table  # (rich: see migrator.output.console)
+    from rich.text import Text
+
     table = Table("Code", "Name", "Summary")
     for rule in rules:
         table.add_row(Text(rule.code, "bold"), Text(rule.slug), Text(rule.summary))
@@ -51,6 +57,8 @@ def section_headings(doc: str) -> list[tuple[int, str]]:
 
 
 def print_explain(console: Console, rule: type[Rule]) -> None:
+    from rich.text import Text  # (rich: see migrator.output.console)
+
     # The doc opens with the code and name itself. Color only styles it: the text is the same.
     text = Text(rule.doc() or f"{rule.code} {rule.slug}: {rule.summary}")
     if colored(console):

@@ -5,11 +5,13 @@ from __future__ import annotations
 import urllib.parse
 from collections.abc import Sequence
 from pathlib import Path
-
+from typing import TYPE_CHECKING
 
 from migrator import __version__
-from migrator.rules import Rule
 from migrator.findings import Finding, Severity
+
+if TYPE_CHECKING:
+    from migrator.rules import Rule
 
 _GITHUB_COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 

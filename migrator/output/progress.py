@@ -6,9 +6,6 @@ import os
 import time
 from collections.abc import Iterable, Iterator
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
 from migrator.files import Outcome
 
 from migrator.output.console import isatty
@@ -60,6 +57,10 @@ class _ProgressBar:
     REFRESH_SECONDS = 0.1
 
     def __init__(self, rep: Report, total: int | None) -> None:
+        # rich: imported for a bar that may be shown (a run on a terminal, see `progress_wanted`).
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
         self.total = total
         console = Console(
             file=rep.err.file, force_terminal=True, color_system="standard" if rep.err.color_system else None

@@ -14,18 +14,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import BinaryIO
-
-from rich.console import Console
-from rich.text import Text
+from typing import TYPE_CHECKING, BinaryIO
 
 from migrator.files import Outcome
 from migrator.findings import Finding, Severity
-from migrator.rules import all_rules
 
-from migrator.output.console import colored, format_finding, needs_human, worth_showing_after_fix
+from migrator.output.console import Console, Line, colored, format_finding, needs_human, worth_showing_after_fix
 from migrator.output.diffs import diff_paths, print_diff, unified_diff
 from migrator.output.formats import github_annotation, github_error, sarif_log
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 DIFF = "diff"
 APPLY = "apply"
@@ -87,7 +86,7 @@ class Report:
             for label, old, new in outcome.diff_parts():  # a notebook: one diff per changed cell
                 print_diff(self.out, unified_diff(old, new, fromfile + label, tofile + label))
         elif self.command == APPLY and outcome.written:
-            self._line(self.err, Text.assemble(("fixed: ", "green"), outcome.display))
+            self._line(self.err, Line.of(("fixed: ", "green"), outcome.display))
         elif self.command == CHECK and self.check_format == GITHUB:
             for finding in result.findings:
                 self._raw(self.out, github_annotation(outcome.display, finding))
@@ -99,6 +98,10 @@ class Report:
         if self.command == CHECK and (self.json_format or self.check_format == JSON):
             self._print_json()
         elif self.command == CHECK and self.check_format == SARIF:
+            # A SARIF log documents every rule with its module's docstring: the one output that
+            # imports the rules (and LibCST with them) even when no file was parsed.
+            from migrator.rules import all_rules
+
             log = sarif_log(self.findings, self.errors, all_rules())
             self._raw(self.out, json.dumps(log, indent=2, ensure_ascii=False) + "\n")
         elif self.command in (DIFF, APPLY):
@@ -106,7 +109,7 @@ class Report:
                 if worth_showing_after_fix(finding):
                     self._line(self.err, format_finding(path, finding))
         if not self.quiet:
-            self._line(self.err, Text(self.summary()))
+            self._line(self.err, Line.of(self.summary()))
         return self.exit_code()
 
     def exit_code(self) -> int:
@@ -170,7 +173,7 @@ class Report:
         """A file (or a notebook cell) that could not be processed: in `errors`, one line on
         stderr, and with `check --format github` an annotation."""
         self.errors.append((path, message))
-        self._line(self.err, Text.assemble(("error", "bold red"), f": {path}: {message}"))
+        self._line(self.err, Line.of(("error", "bold red"), f": {path}: {message}"))
         if self.command == CHECK and self.check_format == GITHUB:
             self._raw(self.out, github_error(path, message))
 
@@ -181,14 +184,16 @@ class Report:
         console.file.flush()
 
     @staticmethod
-    def _line(console: Console, text: Text) -> None:
+    def _line(console: Console, text: Line | Text) -> None:
         if not colored(console):
-            # What rich would print (no colour, no wrapping) at a fraction of its rendering cost:
-            # a run over many files prints a line for each.
+            # What rich would print (no colour, no wrapping) at a fraction of its rendering cost
+            # (a run over many files prints a line for each), and without importing rich.
             console.file.write(text.plain + "\n")
             console.file.flush()
             return
-        console.print(text, markup=False, highlight=False, emoji=False, soft_wrap=True)
+        console.print(
+            text.rich() if isinstance(text, Line) else text, markup=False, highlight=False, emoji=False, soft_wrap=True
+        )
 
 
 def _plural(count: int, word: str) -> str:
