@@ -15,7 +15,16 @@ from typing import TYPE_CHECKING, Protocol
 
 import libcst as cst
 
-from migrator.syntax import Binding, SourceTree, dict_entries, kwarg, literal_string, read_chain, receiver_class
+from migrator.syntax import (
+    Binding,
+    SourceTree,
+    dict_entries,
+    kwarg,
+    literal_string,
+    reaching_binding,
+    read_chain,
+    receiver_class,
+)
 from migrator.analysis.callers import MAX_CALLER_LEVELS, Callers, StringCandidates, parameter_of
 from migrator.analysis.content import ContentReader
 from migrator.analysis.modules import absolute_name
@@ -1021,6 +1030,9 @@ class Analysis:
         """The reads of a name (or parameter) that holds the result or a part of it."""
         uses = []
         for reference in self.tree.references(binding):
+            reaching = reaching_binding(self.tree, reference)
+            if reaching is not None and reaching is not binding:
+                continue  # (the order of the code shows this read sees another assignment)
             use = self._chain(reference, part)
             parent = self.tree.parent(reference)
             if use.path == part and isinstance(parent, cst.Return):
@@ -1037,7 +1049,7 @@ class Analysis:
                     reference,
                     f"`{reference.value}` {describe_escape(self.tree, reference)}, where the tool cannot follow it",
                 )
-            elif (other := self._other_value(reference, binding)) is not None:
+            elif reaching is None and (other := self._other_value(reference, binding)) is not None:
                 # Names are not flow-sensitive: this read may see another value, which a
                 # rewrite of the read (`.output_text`) would break.
                 site.block(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from migrator.syntax.tree import Edit, SourceTree
 from migrator.syntax.scopes import Binding, Scope
+from migrator.syntax.flow import reaching_binding
 from migrator.syntax.nodes import all_field_names, descendants, keep_parentheses, replace_names, with_children
 from migrator.syntax.codegen import bare_code, code_for_node, tokens_for_node
 from migrator.syntax.literals import (
@@ -99,6 +100,7 @@ __all__ = [
     "prepend_element",
     "read_chain",
     "rebound_by_other_loop",
+    "reaching_binding",
     "receiver_class",
     "remove_dict_keys",
     "remove_kwarg",
