@@ -31,7 +31,7 @@ from typing import TypeVar
 
 import libcst as cst
 
-from migrator.syntax import Binding, SourceTree, dict_entries, is_truth_tested, string_value
+from migrator.syntax import Binding, SourceTree, dict_entries, is_truth_tested, reaching_binding, string_value
 from migrator.analysis.callers import MAX_CALLER_LEVELS, Callers, ParameterValues, passes_itself
 
 #: Builtins that always return a string.
@@ -188,7 +188,8 @@ class ContentReader:
         """What `value` is, as a predicate ("is a parameter of `ask()`"), or "" when nothing
         more can be said of it."""
         if isinstance(value, cst.Name):
-            bindings = self.tree.bindings_of(value)
+            reaching = reaching_binding(self.tree, value)
+            bindings = [reaching] if reaching is not None else self.tree.bindings_of(value)
             if bindings and all(b.kind == "param" for b in bindings):
                 function = self.tree.enclosing(bindings[0].node, (cst.FunctionDef, cst.Lambda))
                 name = f" of `{function.name.value}()`" if isinstance(function, cst.FunctionDef) else ""
@@ -235,7 +236,9 @@ class ContentReader:
         if isinstance(expr, cst.Call):
             return self._call_is_text(expr)
         if isinstance(expr, cst.Name):
-            bindings = self.tree.bindings_of(expr)
+            # (where the order of the code shows the one assignment a read sees, only that one)
+            reaching = reaching_binding(self.tree, expr)
+            bindings = [reaching] if reaching is not None else self.tree.bindings_of(expr)
             return bool(bindings) and all(self._binding_is_text_once(b, depth + 1) for b in bindings)
         if isinstance(expr, cst.Attribute):
             values = self.attribute_values(expr)

@@ -3,9 +3,11 @@
 Scopes say which assignments a read *may* see: every one of its name in its scope. In
 straight-line code the order says more: `completion = create(a)`, `print(completion...)`,
 `completion = create(b)`, `print(completion...)` is two values read one after the other, each
-read seeing one. This answers that for the common case and gives up otherwise: every
-assignment of the name is a plain statement of one block, and no loop around that block can
-bring a later one back round.
+read seeing one. This answers that for the common cases and gives up otherwise: the nearest
+statement before the read, in its block or a block around it, is a plain assignment of the
+name, and nothing on the way (no statement in between, no branch, loop or `try` around the
+read) assigns it; or the read is in the body of `for <name> in ...:` and nothing else in that
+body assigns the name.
 """
 
 from __future__ import annotations
@@ -15,31 +17,69 @@ import libcst as cst
 from migrator.syntax.scopes import Binding
 from migrator.syntax.tree import SourceTree
 
-_LOOPS = (cst.For, cst.While)
 _NEW_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 
 
 def reaching_binding(tree: SourceTree, read: cst.Name) -> Binding | None:
     """The one assignment `read` sees, when the order of the statements shows it; None when it
-    does not (several may reach it, or none of them is a plain statement of one block)."""
+    does not (several may reach it)."""
     bindings = tree.bindings_of(read)
     if len(bindings) < 2:
         return bindings[0] if bindings else None
-    statements = [_assignment_statement(tree, binding) for binding in bindings]
-    block = tree.parent(statements[0]) if statements[0] is not None else None
-    if block is None or any(s is None or tree.parent(s) is not block for s in statements):
-        return None
-    body = list(getattr(block, "body", ()))
-    at = _statement_in(tree, read, block)
-    if at is None:
-        return None
-    position = body.index(at)
-    # (`x = f(x)`: the read on the right sees the assignment before its own statement)
-    before = [(body.index(s), b) for s, b in zip(statements, bindings) if s is not None and body.index(s) < position]
-    after = [s for s in statements if s is not None and body.index(s) >= position]
-    if after and _in_a_loop(tree, block):
-        return None  # a later assignment comes round again on the next pass
-    return max(before, key=lambda found: found[0])[1] if before else None
+    looped = _loop_variable(tree, read, bindings)
+    if looped is not None:
+        return looped
+    if any(_elsewhere(tree, binding, read) for binding in bindings):
+        return None  # (a function that assigns it may run between the two)
+    plain = {id(s): b for b in bindings if (s := _assignment_statement(tree, b)) is not None}
+    child: cst.CSTNode = read
+    for ancestor in tree.ancestors(read):
+        if isinstance(ancestor, _NEW_SCOPES):
+            return None
+        body = getattr(ancestor, "body", None)
+        if isinstance(body, (tuple, list)) and any(statement is child for statement in body):
+            # The nearest statement before it in its block that assigns the name is the one, if
+            # no statement in between assigns it in any of its branches.
+            position = next(i for i, statement in enumerate(body) if statement is child)
+            for statement in reversed(body[:position]):
+                if id(statement) in plain:
+                    return plain[id(statement)]
+                if any(_within(tree, binding.node, statement) for binding in bindings):
+                    return None
+        elif isinstance(ancestor, cst.BaseCompoundStatement) and any(
+            _within(tree, binding.node, ancestor) for binding in bindings
+        ):
+            return None  # (a branch, a loop, a `try` that assigns it on the way)
+        child = ancestor
+    return None
+
+
+def _loop_variable(tree: SourceTree, read: cst.Name, bindings: list[Binding]) -> Binding | None:
+    """In the body of `for <name> in ...:`, the loop's own binding, when nothing else in the
+    body assigns the name (each pass assigns it before the body runs)."""
+    child: cst.CSTNode = read
+    for ancestor in tree.ancestors(read):
+        if isinstance(ancestor, _NEW_SCOPES):
+            return None
+        if isinstance(ancestor, cst.For) and isinstance(ancestor.target, cst.Name):
+            if ancestor.target.value == read.value:
+                if child is not ancestor.body:
+                    return None  # (in `else:` or the iterable: not one pass's value)
+                own = [b for b in bindings if b.node is ancestor.target]
+                inside = [b for b in bindings if b.node is not ancestor.target and _within(tree, b.node, ancestor.body)]
+                return own[0] if len(own) == 1 and not inside else None
+        child = ancestor
+    return None
+
+
+def _within(tree: SourceTree, node: cst.CSTNode, block: cst.CSTNode) -> bool:
+    return any(ancestor is block for ancestor in tree.ancestors(node))
+
+
+def _elsewhere(tree: SourceTree, binding: Binding, read: cst.Name) -> bool:
+    """The binding is made in a function (or class) the read is not in (`global name`)."""
+    scope = tree.enclosing(binding.node, _NEW_SCOPES)
+    return scope is not None and not _within(tree, read, scope)
 
 
 def _assignment_statement(tree: SourceTree, binding: Binding) -> cst.SimpleStatementLine | None:
@@ -51,23 +91,3 @@ def _assignment_statement(tree: SourceTree, binding: Binding) -> cst.SimpleState
     return line if isinstance(line, cst.SimpleStatementLine) else None
 
 
-def _statement_in(tree: SourceTree, node: cst.CSTNode, block: cst.CSTNode) -> cst.CSTNode | None:
-    """The statement of `block` that holds `node`, unless a new scope lies between them (its
-    code runs when it is called, not where it stands)."""
-    child = node
-    for ancestor in tree.ancestors(node):
-        if ancestor is block:
-            return child
-        if isinstance(ancestor, _NEW_SCOPES):
-            return None
-        child = ancestor
-    return None
-
-
-def _in_a_loop(tree: SourceTree, block: cst.CSTNode) -> bool:
-    for ancestor in tree.ancestors(block):
-        if isinstance(ancestor, _LOOPS):
-            return True
-        if isinstance(ancestor, _NEW_SCOPES):
-            return False
-    return False
