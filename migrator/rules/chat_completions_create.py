@@ -48,8 +48,9 @@ missing from DashScope's list, an OpenAI model served on Chat Completions only (
 `o1-preview`, the search and audio previews: migrator/data/openai.toml), on an endpoint the code
 does not show a model no Responses API serves (`qwen-max`, `deepseek-chat`), a `chat.completions` method or wrapper no rule rewrites
 (`with_streaming_response`). Assumptions, rewritten only with --unsafe-fixes and reported even
-then: a receiver that could not be shown to be an OpenAI SDK client, an unknown endpoint, a
-model that is not a constant, messages that come from the caller, text content the tool cannot
+then: a receiver that could not be shown to be an OpenAI SDK client, an unknown endpoint,
+`store=True` on OpenAI (its stored chat completions, which evals and distillation read, never
+see a Response), a model that is not a constant, messages that come from the caller, text content the tool cannot
 see (a parameter without a `str` annotation, say).
 A receiver shown to be something else (a client of another SDK, an instance of a class of the
 file that has no base class) is neither reported nor rewritten.
@@ -154,11 +155,31 @@ class ChatCompletionsCreate(Rule):
         if stream is not None and isinstance(stream.value, cst.Name) and stream.value.value == "False":
             site.claim("stream")
         site.claimed_params.update(name for name in PASS_THROUGH if site.kwarg(name) is not None)
+        self._plan_store(site)
         self._plan_model(ctx, site)
         self._plan_messages(ctx, site)
         for use in site.uses:
             if use.path in SAME_FIELDS or use.path[:1] in SAME_FIELDS:
                 site.claim_use(use)
+
+    def _plan_store(self, site: CompletionCall) -> None:
+        """`store=True` on OpenAI's Chat Completions keeps the completion among its stored
+        completions (listed by `chat.completions.list()`, the data of evals and distillation);
+        a Response is stored as a Response, which those never see. The program prints the same,
+        but what it feeds does not get it: an assumption, said even when made."""
+        arg = site.kwarg("store")
+        if arg is None or (isinstance(arg.value, cst.Name) and arg.value.value == "False"):
+            return
+        if site.client is not None and site.client.target.provider is Provider.DASHSCOPE:
+            return  # (DashScope documents no stored chat completions)
+        site.block(
+            self.code,
+            arg,
+            "`store=True` keeps the completion among OpenAI's stored chat completions (for evals and "
+            "distillation); a Response is stored as a Response, which those never see: this assumes "
+            "nothing uses the stored completions",
+            unsafe=True,
+        )
 
     def _plan_target(self, site: CompletionCall) -> None:
         client = site.client
