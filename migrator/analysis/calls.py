@@ -21,11 +21,12 @@ from migrator.syntax import (
     dict_entries,
     kwarg,
     literal_string,
+    is_written,
     reaching_binding,
     read_chain,
     receiver_class,
 )
-from migrator.analysis.callers import MAX_CALLER_LEVELS, Callers, StringCandidates, parameter_of
+from migrator.analysis.callers import MAX_CALLER_LEVELS, Callers, StringCandidates, is_private, parameter_of
 from migrator.analysis.content import ContentReader
 from migrator.analysis.modules import absolute_name
 from migrator.analysis.paths import CONTENT_PATH, HELD_PARTS, Path
@@ -1008,6 +1009,9 @@ class Analysis:
             passed = self._passed_to_function(site, expr, depth)
             if passed is not None:
                 return passed
+        kept = self._kept_on_self(site, parent, expr, part)
+        if kept is not None:
+            return kept
         target = single_name_target(parent, expr)
         if target is None:
             what = "its result" if expr is _awaited(self.tree, site.call) else f"`{self.tree.quote(expr, 40)}`"
@@ -1043,6 +1047,9 @@ class Analysis:
                 if passed is not None:
                     uses += passed
                     continue
+            if use.path == part and (kept := self._kept_on_self(site, parent, reference, part)) is not None:
+                uses += kept
+                continue
             if use.path == part:
                 site.block(
                     "RSP001",
@@ -1109,6 +1116,84 @@ class Analysis:
             site.block("RSP001", value, f"{what} is passed to {values.function}, which assigns it again")
             return []
         return self._reads_of_binding(site, binding, (), depth + 1)
+
+    def _kept_on_self(
+        self, site: CompletionCall, statement: cst.CSTNode | None, value: cst.BaseExpression, part: Path
+    ) -> list[ResultUse] | None:
+        """The reads of `self.<attr>` in the methods of its class, for `self.<attr> = value`
+        (the result or a part of it), when every other assignment of it there is another Chat
+        Completions result or None and nothing else in the file reads or writes `.<attr>`;
+        None when `value` is not assigned to `self.<attr>`."""
+        tree = self.tree
+        if not (isinstance(statement, cst.Assign) and statement.value is value and len(statement.targets) == 1):
+            return None
+        target = statement.targets[0].target
+        cls = receiver_class(tree, target, class_methods=False) if isinstance(target, cst.Attribute) else None
+        if cls is None or not isinstance(target, cst.Attribute):
+            return None
+        name = target.attr.value
+        held = f"`self.{name}`"
+        problem = self._attribute_elsewhere(name, cls)
+        reads: list[cst.Attribute] = []
+        for node in tree.names_valued(name):
+            attr = tree.parent(node)
+            if problem is not None:
+                break
+            if not isinstance(attr, cst.Attribute) or attr.attr is not node or attr is target:
+                continue
+            if receiver_class(tree, attr, class_methods=False) is not cls:
+                continue  # (`_attribute_elsewhere` has said so)
+            written = tree.parent(attr)
+            if isinstance(written, cst.AssignTarget):
+                assign = tree.parent(written)
+                other = assign.value if isinstance(assign, cst.Assign) else None
+                if other is None or not (self._is_result(other) or _is_constant_name(other)) or part:
+                    line = tree.position(attr)[0]
+                    problem = f"its result is kept in {held}, which is also assigned on line {line}"
+            elif is_written(tree, attr):
+                problem = f"its result is kept in {held}, which is also changed on line {tree.position(attr)[0]}"
+            else:
+                reads.append(attr)
+        if problem is not None:
+            site.block("RSP001", target, f"{problem}; the tool cannot follow it")
+            return []
+        if not is_private(name):
+            site.block(
+                "RSP001",
+                target,
+                f"its result is kept in {held}, which code elsewhere may read (`obj.{name}`): this assumes "
+                "that nothing else reads it",
+                unsafe=True,
+            )
+        uses = []
+        for attr in reads:
+            use = self._chain(attr, part)
+            if use.path == part:
+                site.block(
+                    "RSP001", attr, f"{held} {describe_escape(tree, attr)}, where the tool cannot follow it"
+                )
+            uses.append(use)
+        return uses
+
+    def _attribute_elsewhere(self, name: str, cls: cst.ClassDef) -> str | None:
+        """Why `self.<name>` may be read or set where the tool does not look: `.<name>` on
+        something else, in a nested function or another class, or a string naming it
+        (`getattr(self, "<name>")`)."""
+        tree = self.tree
+        for node in tree.names_valued(name):
+            attr = tree.parent(node)
+            if isinstance(attr, cst.Attribute) and attr.attr is node:
+                if receiver_class(tree, attr, class_methods=False) is not cls:
+                    line = tree.position(attr)[0]
+                    return f"its result is kept in `self.{name}`, and `{tree.quote(attr, 40)}` (line {line}) may read it"
+            elif (binding := tree.binding_at(node)) is not None and binding.scope is cls:
+                line = tree.position(node)[0]
+                return f"its result is kept in `self.{name}`, and the class sets `{name}` itself on line {line}"
+        for string in tree.nodes(cst.SimpleString):
+            if literal_string(string) == name:
+                line = tree.position(string)[0]
+                return f"its result is kept in `self.{name}`, and the string on line {line} may name it"
+        return None
 
     def _function_called(self, call: cst.Call) -> cst.FunctionDef | None:
         """The function of this file `call` calls by its name, or the method of the class it

@@ -174,3 +174,43 @@ def test_a_part_kept_in_a_name_and_returned_is_followed_into_the_callers():
     )
     assert not problems
     assert "message = completion.output_text" in source and 'print(_reply("a"))' in source
+
+
+# -- results kept on self ------------------------------------------------------------------
+
+CLASS = f"""
+class Bot:
+    def ask(self):
+        self._last = {SEND}
+
+    def text(self):
+        return self._last.choices[0].message.content
+"""
+
+
+def test_a_private_attribute_read_only_by_its_class_is_followed():
+    source, problems = migrate(CLASS)
+    assert not problems and "return self._last.output_text" in source
+
+
+@pytest.mark.parametrize(
+    ("extra", "reason"),
+    [
+        ("\nprint(Bot()._last)\n", "may read it"),
+        ("\n    def reset(self):\n        self._last = {}\n", "also assigned"),
+        ("\n    def peek(self):\n        return getattr(self, '_last')\n", "the string"),
+        ("\n    def dump(self):\n        print(self._last)\n", "passed to `print()`"),
+        ("\n    _last = None\n", "the class sets `_last` itself"),
+    ],
+)
+def test_an_attribute_the_tool_cannot_see_every_use_of_keeps_the_call(extra, reason):
+    source, problems = migrate(CLASS + extra)
+    assert "chat.completions.create" in source
+    assert any(reason in p for p in problems), problems
+
+
+def test_a_public_attribute_is_an_assumption():
+    code = CLASS.replace("_last", "last")
+    assert "chat.completions.create" in migrate(code)[0]
+    result = migrate_source(HEADER + textwrap.dedent(code), Settings(unsafe_fixes=True))
+    assert "self.last.output_text" in result.new_source
