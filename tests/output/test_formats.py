@@ -170,6 +170,10 @@ def test_pre_commit_manifest_is_valid():
     assert hooks["migrator-apply"]["entry"] == "migrator apply"
     for hook in hooks.values():
         assert hook["language"] == "python" and hook["types_or"] == ["python", "jupyter"]
+        # The staged files as arguments, every one to a single process, as ruff's hooks: split
+        # over several, each would pay the start-up and miss clients made in another's files.
+        assert hook["pass_filenames"] is True and hook["require_serial"] is True
+        assert not hook["always_run"] and hook["files"] == ""
 
 
 @pytest.mark.timeout(600)
