@@ -170,6 +170,10 @@ def test_pre_commit_manifest_is_valid():
     assert hooks["migrator-apply"]["entry"] == "migrator apply"
     for hook in hooks.values():
         assert hook["language"] == "python" and hook["types_or"] == ["python", "jupyter"]
+        # The staged files as arguments, every one to a single process, as ruff's hooks: split
+        # over several, each would pay the start-up and miss clients made in another's files.
+        assert hook["pass_filenames"] is True and hook["require_serial"] is True
+        assert not hook["always_run"] and hook["files"] == ""
 
 
 @pytest.mark.timeout(600)
@@ -258,3 +262,29 @@ def test_uncoloured_lines_are_what_rich_would_print(line, monkeypatch):
     monkeypatch.setattr(Console, "print", None)  # written straight to the stream, not rendered by rich
     Report._line(make_console(direct, color=False), Text(line))
     assert direct.getvalue() == by_rich.getvalue() == line + "\n"
+
+
+@pytest.mark.parametrize(
+    "finding, printed",
+    [
+        (
+            Finding(3, 5, "RSP001", "message [red]kept[/red]", Severity.ERROR, True),
+            "\x1b[1ma.py\x1b[0m:3:5: \x1b[1;31mRSP001\x1b[0m\x1b[32m [*]\x1b[0m message [red]kept[/red]\n",
+        ),
+        (
+            Finding(1, 1, "RSP003", "a note", Severity.INFO, False),
+            "\x1b[1ma.py\x1b[0m:1:1: \x1b[1;36mRSP003\x1b[0m\x1b[36m note:\x1b[0m a note\n",
+        ),
+    ],
+)
+def test_a_finding_in_color_keeps_the_style_of_each_part(finding, printed):
+    """Findings are put together without rich (`Line`), which renders them only in color: the
+    path bold, the code red (blue for a note), `[*]` green, the message as it is."""
+    import io
+
+    from migrator.output import Report, make_console
+    from migrator.output.console import format_finding
+
+    out = io.StringIO()
+    Report._line(make_console(out, color=True), format_finding("a.py", finding))
+    assert out.getvalue() == printed
