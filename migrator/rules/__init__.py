@@ -198,6 +198,12 @@ CATALOG: tuple[RuleInfo, ...] = (
         "a name that holds `.choices[0]` or `usage` of a result is followed and holds the same part of the Response",
         ("completions",),
     ),
+    RuleInfo(
+        "RSP027",
+        "legacy-sdk",
+        "pre-1.0 `openai.ChatCompletion.create` / `acreate` calls and references are reported",
+        ("ChatCompletion",),
+    ),
 )
 
 _BY_CODE = {info.code: info for info in CATALOG}
