@@ -89,25 +89,17 @@ class StringCandidates:
 
 @dataclass(frozen=True)
 class FunctionCalls:
-    """The calls of one function the file shows (`Callers.calls_of`)."""
-
-    calls: tuple[cst.Call, ...]
-    #: Why there may be other calls (a clause for a finding); None when these are all.
-    incomplete: str | None
-    #: The only reason is that the function is public: calls from modules outside the file
-    #: are all the tool cannot see (an assumption --unsafe-fixes may make).
-    only_public: bool = False
-
-
-@dataclass(frozen=True)
-class _Calls:
-    """The calls of one function the file shows, and why there may be others."""
+    """The calls of one function the file shows (`Callers.calls_of`), and why there may be others."""
 
     calls: tuple[cst.Call, ...]
     #: Leading parameters a call does not pass: `self` for a method or `__init__`.
     skipped: int
+    #: The function as a finding names it: "`ask()`", "`Bot.send()`", "`Bot()`".
     display: str
+    #: Why there may be other calls (a clause for a finding); None when these are all.
     incomplete: str | None
+    #: The only reason is that the function is public: calls from modules outside the file
+    #: are all the tool cannot see (an assumption --unsafe-fixes may make).
     only_public: bool = False
 
 
@@ -136,7 +128,7 @@ class Callers:
 
     def __init__(self, tree: SourceTree) -> None:
         self.tree = tree
-        self._calls: dict[int, _Calls] = {}
+        self._calls: dict[int, FunctionCalls] = {}
 
     def parameter_values(self, param: cst.Param) -> ParameterValues | None:
         """What `param` receives from each call of its function; None for a parameter no call
@@ -146,7 +138,7 @@ class Callers:
             return None
         if param is function.params.star_arg or param is function.params.star_kwarg:
             return None
-        calls = self._calls_of(function)
+        calls = self.calls_of(function)
         positional = [*function.params.posonly_params, *function.params.params]
         if any(p is param for p in positional[: calls.skipped]):
             return None
@@ -165,12 +157,6 @@ class Callers:
 
     def calls_of(self, function: cst.FunctionDef) -> FunctionCalls:
         """Every call of `function` that the file shows, and why there may be others."""
-        found = self._calls_of(function)
-        return FunctionCalls(found.calls, found.incomplete, found.only_public)
-
-    # -- the calls of a function -------------------------------------------------------
-
-    def _calls_of(self, function: cst.FunctionDef) -> _Calls:
         if id(function) not in self._calls:
             cls = self._class_of(function)
             if cls is None:
@@ -182,13 +168,15 @@ class Callers:
             self._calls[id(function)] = found
         return self._calls[id(function)]
 
+    # -- the calls of a function -------------------------------------------------------
+
     def _class_of(self, function: cst.FunctionDef) -> cst.ClassDef | None:
         """The class `function` is a method of (defined directly in its body)."""
         body = self.tree.parent(function)
         cls = self.tree.parent(body) if body is not None else None
         return cls if isinstance(cls, cst.ClassDef) else None
 
-    def _function_calls(self, function: cst.FunctionDef) -> _Calls:
+    def _function_calls(self, function: cst.FunctionDef) -> FunctionCalls:
         name = function.name.value
         display = f"`{name}()`"
         public = self._public(function, f"{display} is public, so other modules may call it")
@@ -197,7 +185,7 @@ class Callers:
         reasons += [used, self._looked_up(name, display)]
         return self._answer(calls, 0, display, reasons, function, public)
 
-    def _method_calls(self, function: cst.FunctionDef, cls: cst.ClassDef) -> _Calls:
+    def _method_calls(self, function: cst.FunctionDef, cls: cst.ClassDef) -> FunctionCalls:
         tree = self.tree
         name = function.name.value
         display = f"`{cls.name.value}.{name}()`"
@@ -223,7 +211,7 @@ class Callers:
         reasons.append(self._looked_up(name, display))
         return self._answer(calls, 1, display, reasons, function, public)
 
-    def _constructor_calls(self, function: cst.FunctionDef, cls: cst.ClassDef) -> _Calls:
+    def _constructor_calls(self, function: cst.FunctionDef, cls: cst.ClassDef) -> FunctionCalls:
         name = cls.name.value
         display = f"`{name}()`"
         reasons = [
@@ -247,16 +235,16 @@ class Callers:
         reasons: list[str | None],
         function: cst.FunctionDef,
         public: str | None = None,
-    ) -> _Calls:
+    ) -> FunctionCalls:
         if not calls:
             reasons.append(f"nothing in this file calls {display}")
         why = next((reason for reason in reasons if reason), None)
         if function.decorators:
             # What a decorator passes on is not what the call shows (`@staticmethod` takes no
             # `self`): no value is proven.
-            return _Calls((), 0, display, why)
+            return FunctionCalls((), 0, display, why)
         only_public = public is not None and all(reason is None or reason is public for reason in reasons)
-        return _Calls(tuple(calls), skipped, display, why, only_public)
+        return FunctionCalls(tuple(calls), skipped, display, why, only_public)
 
     def _direct_calls(
         self, name: cst.Name, display: str, *, allow_calls: bool = True, annotations: bool = False

@@ -21,13 +21,13 @@ from migrator.syntax import (
     dict_entries,
     kwarg,
     literal_string,
-    is_written,
     reaching_binding,
     read_chain,
     receiver_class,
 )
 from migrator.analysis.callers import MAX_CALLER_LEVELS, Callers, StringCandidates, is_private, parameter_of
 from migrator.analysis.content import ContentReader
+from migrator.analysis.instance_lists import InstanceList, instance_list
 from migrator.analysis.modules import absolute_name
 from migrator.analysis.paths import CONTENT_PATH, HELD_PARTS, Path
 from migrator.analysis.declarations import (
@@ -322,8 +322,7 @@ class Analysis:
         if isinstance(expr, cst.Call) and self.tree.qualified_name(expr.func) in _ENV_GETTERS:
             positional = [a for a in expr.args if a.keyword is None and not a.star]
             name = again(positional[0].value) if positional else None
-            default = positional[1].value if len(positional) > 1 else _kwarg_value(expr, "default")
-            default_value = again(default)
+            default_value = again(_getenv_default(expr))
             if name is not None and default_value is not None:
                 return Constant(default_value.value, env_var=name.value)
         if env_defaults and isinstance(expr, cst.BooleanOperation) and isinstance(expr.operator, cst.Or):
@@ -587,9 +586,9 @@ class Analysis:
                 return Client(base.is_async, self._constructor_target(call), base.proven)
             return base
         if isinstance(func, cst.Name):
-            bindings = self.tree.bindings_of(func)
-            if len(bindings) == 1 and bindings[0].kind == "def":
-                return self.factory_client(self.tree.parent(bindings[0].node))
+            function = self._def_named(func)
+            if function is not None:
+                return self.factory_client(function)
         return self._project_export(self.tree.qualified_name(func), "factories")
 
     def _project_export(self, qualified: str | None, kind: str) -> Client | None:
@@ -767,10 +766,7 @@ class Analysis:
             return None
         default = None
         if isinstance(expr, cst.Call):
-            positional = [a for a in expr.args if a.keyword is None and not a.star]
-            default = self.constant_string(
-                positional[1].value if len(positional) > 1 else _kwarg_value(expr, "default")
-            )
+            default = self.constant_string(_getenv_default(expr))
         if default is None:
             return Source(code, (f"${variable}",))
         # (the code has always been read as pointing where this default does, unless declared)
@@ -837,12 +833,15 @@ class Analysis:
     def factory_client(self, function: cst.CSTNode | None) -> Client | None:
         if not isinstance(function, cst.FunctionDef):
             return None
-        returns = [
-            r for r in self.tree.nodes(cst.Return) if self.tree.enclosing(r, (cst.FunctionDef, cst.Lambda)) is function
-        ]
+        returns = self._returns_of(function)
         if not returns or any(r.value is None for r in returns):
             return None
         return _merge([self.client(r.value) for r in returns if r.value is not None])  # (each has one: above)
+
+    def _returns_of(self, function: cst.FunctionDef) -> list[cst.Return]:
+        """The `return` statements of `function` itself (not of functions nested in it)."""
+        tree = self.tree
+        return [r for r in tree.nodes(cst.Return) if tree.enclosing(r, (cst.FunctionDef, cst.Lambda)) is function]
 
     def values_of(self, expr: cst.BaseExpression) -> list[cst.BaseExpression]:
         """The values the file assigns to a name, or to `self.<attr>` in its class."""
@@ -1014,7 +1013,7 @@ class Analysis:
             return kept
         target = single_name_target(parent, expr)
         if target is None:
-            what = "its result" if expr is _awaited(self.tree, site.call) else f"`{self.tree.quote(expr, 40)}`"
+            what = self._described(site, expr)
             site.block("RSP001", expr, f"{what} {describe_escape(self.tree, expr)}, where the tool cannot follow it")
             return []
         binding = self.tree.binding_at(target)
@@ -1106,7 +1105,7 @@ class Analysis:
                     f"is passed to {values.function}, which is also given `{tree.quote(other.value, 40)}` "
                     f"(line {line}); the tool cannot follow it"
                 )
-        what = "its result" if value is _awaited(tree, site.call) else f"`{tree.quote(value, 40)}`"
+        what = self._described(site, value)
         if problem is not None:
             site.block("RSP001", value, f"{what} {problem}")
             return []
@@ -1122,77 +1121,59 @@ class Analysis:
     ) -> list[ResultUse] | None:
         """The reads of `self.<attr>` in the methods of its class, for `self.<attr> = value`
         (the result or a part of it), when every other assignment of it there is another Chat
-        Completions result or None and nothing else in the file reads or writes `.<attr>`;
-        None when `value` is not assigned to `self.<attr>`."""
+        Completions result or None and nothing else in the file reaches `.<attr>`
+        (`instance_list`); None when `value` is not assigned to `self.<attr>`."""
         tree = self.tree
         if not (isinstance(statement, cst.Assign) and statement.value is value and len(statement.targets) == 1):
             return None
         target = statement.targets[0].target
-        cls = receiver_class(tree, target, class_methods=False) if isinstance(target, cst.Attribute) else None
-        if cls is None or not isinstance(target, cst.Attribute):
+        kept = instance_list(tree, target)
+        if kept is None:
             return None
-        name = target.attr.value
-        held = f"`self.{name}`"
-        problem = self._attribute_elsewhere(name, cls)
-        reads: list[cst.Attribute] = []
-        for node in tree.names_valued(name):
-            attr = tree.parent(node)
-            if problem is not None:
-                break
-            if not isinstance(attr, cst.Attribute) or attr.attr is not node or attr is target:
-                continue
-            if receiver_class(tree, attr, class_methods=False) is not cls:
-                continue  # (`_attribute_elsewhere` has said so)
-            written = tree.parent(attr)
-            if isinstance(written, cst.AssignTarget):
-                assign = tree.parent(written)
-                other = assign.value if isinstance(assign, cst.Assign) else None
-                if other is None or not (self._is_result(other) or _is_constant_name(other)) or part:
-                    line = tree.position(attr)[0]
-                    problem = f"its result is kept in {held}, which is also assigned on line {line}"
-            elif is_written(tree, attr):
-                problem = f"its result is kept in {held}, which is also changed on line {tree.position(attr)[0]}"
-            else:
-                reads.append(attr)
+        problem = self._kept_elsewhere(kept, statement, part)
         if problem is not None:
-            site.block("RSP001", target, f"{problem}; the tool cannot follow it")
+            site.block("RSP001", target, f"its result is kept in `{kept.display}`, {problem}; the tool cannot follow it")
             return []
-        if not is_private(name):
+        if not is_private(kept.attr):
             site.block(
                 "RSP001",
                 target,
-                f"its result is kept in {held}, which code elsewhere may read (`obj.{name}`): this assumes "
-                "that nothing else reads it",
+                f"its result is kept in `{kept.display}`, which code elsewhere may read (`obj.{kept.attr}`): "
+                "this assumes that nothing else reads it",
                 unsafe=True,
             )
         uses = []
-        for attr in reads:
+        for attr in kept.references:
             use = self._chain(attr, part)
             if use.path == part:
                 site.block(
-                    "RSP001", attr, f"{held} {describe_escape(tree, attr)}, where the tool cannot follow it"
+                    "RSP001",
+                    attr,
+                    f"`{kept.display}` {describe_escape(tree, attr)}, where the tool cannot follow it",
                 )
             uses.append(use)
         return uses
 
-    def _attribute_elsewhere(self, name: str, cls: cst.ClassDef) -> str | None:
-        """Why `self.<name>` may be read or set where the tool does not look: `.<name>` on
-        something else, in a nested function or another class, or a string naming it
-        (`getattr(self, "<name>")`)."""
+    def _kept_elsewhere(self, kept: InstanceList, statement: cst.Assign, part: Path) -> str | None:
+        """Why the attribute that keeps a result may hold or give it where the tool does not look
+        (a clause), or None."""
         tree = self.tree
-        for node in tree.names_valued(name):
-            attr = tree.parent(node)
-            if isinstance(attr, cst.Attribute) and attr.attr is node:
-                if receiver_class(tree, attr, class_methods=False) is not cls:
-                    line = tree.position(attr)[0]
-                    return f"its result is kept in `self.{name}`, and `{tree.quote(attr, 40)}` (line {line}) may read it"
-            elif (binding := tree.binding_at(node)) is not None and binding.scope is cls:
-                line = tree.position(node)[0]
-                return f"its result is kept in `self.{name}`, and the class sets `{name}` itself on line {line}"
-        for string in tree.nodes(cst.SimpleString):
-            if literal_string(string) == name:
-                line = tree.position(string)[0]
-                return f"its result is kept in `self.{name}`, and the string on line {line} may name it"
+        if kept.outside:
+            outside = kept.outside[0]
+            return f"and `{tree.quote(outside, 40)}` (line {tree.position(outside)[0]}) may read it"
+        if kept.foreign:
+            foreign = kept.foreign[0]
+            line = tree.position(foreign)[0]
+            if isinstance(foreign, cst.SimpleString):
+                return f"and the string on line {line} may name it"
+            if isinstance(foreign, cst.Name):
+                return f"and the class sets `{kept.attr}` itself on line {line}"
+            return f"which is also changed on line {line}"
+        for assign, _ in kept.assignments:
+            if assign is statement:
+                continue
+            if part or not (self._is_result(assign.value) or _is_constant_name(assign.value)):
+                return f"which is also assigned on line {tree.position(assign)[0]}"
         return None
 
     def _function_called(self, call: cst.Call) -> cst.FunctionDef | None:
@@ -1200,9 +1181,7 @@ class Analysis:
         is made in that it calls as `self.<method>(...)`."""
         func = call.func
         if isinstance(func, cst.Name):
-            bindings = self.tree.bindings_of(func)
-            found = self.tree.parent(bindings[0].node) if len(bindings) == 1 and bindings[0].kind == "def" else None
-            return found if isinstance(found, cst.FunctionDef) else None
+            return self._def_named(func)
         if isinstance(func, cst.Attribute):
             cls = receiver_class(self.tree, func, class_methods=False)
             if cls is None:
@@ -1214,6 +1193,12 @@ class Analysis:
             ]
             return methods[0] if len(methods) == 1 else None
         return None
+
+    def _def_named(self, name: cst.Name) -> cst.FunctionDef | None:
+        """The function of this file `name` reads, when a `def` is its only binding."""
+        bindings = self.tree.bindings_of(name)
+        found = self.tree.parent(bindings[0].node) if len(bindings) == 1 and bindings[0].kind == "def" else None
+        return found if isinstance(found, cst.FunctionDef) else None
 
     def _is_result(self, value: cst.BaseExpression) -> bool:
         """`value` is the result of a Chat Completions call of this file: the call, or a name
@@ -1229,6 +1214,11 @@ class Analysis:
             b.kind == "assign" and b.value is not None and id(_unawaited(b.value)) in self._site_calls
             for b in bindings
         )
+
+    def _described(self, site: CompletionCall, value: cst.BaseExpression) -> str:
+        """How a finding names a value that holds a call's result: "its result" for the call
+        itself, else the code (a name, a caller's call)."""
+        return "its result" if value is _awaited(self.tree, site.call) else f"`{self.tree.quote(value, 40)}`"
 
     def _followed_return(
         self, site: CompletionCall, value: cst.BaseExpression, part: Path, depth: int
@@ -1246,7 +1236,7 @@ class Analysis:
         that returns it: every call of the function must be known (`Callers.calls_of`), and
         every `return` of it must give this value or one that no result can be (`None`)."""
         tree = self.tree
-        what = "its result" if value is _awaited(tree, site.call) else f"`{tree.quote(value, 40)}`"
+        what = self._described(site, value)
         function = tree.enclosing(value, (cst.FunctionDef, cst.Lambda))
         if not isinstance(function, cst.FunctionDef) or depth >= MAX_RETURN_LEVELS:
             return Unfollowed(value, f"{what} {describe_escape(tree, value)}, where the tool cannot follow it")
@@ -1283,9 +1273,9 @@ class Analysis:
         if any(tree.enclosing(node, (cst.FunctionDef, cst.Lambda)) is function for node in tree.nodes(cst.Yield)):
             return function.name
         same = tree.bindings_of(value) if isinstance(value, cst.Name) else None
-        for statement in tree.nodes(cst.Return):
+        for statement in self._returns_of(function):
             returned = statement.value
-            if returned is None or returned is value or tree.enclosing(statement, (cst.FunctionDef, cst.Lambda)) is not function:
+            if returned is None or returned is value:
                 continue
             if isinstance(returned, _NOT_A_RESULT) or _is_constant_name(returned):
                 continue
@@ -1372,6 +1362,12 @@ def _merge(clients: list[Client | None]) -> Client | None:
         target = Target(Provider.UNKNOWN, "several clients with different base URLs")
     is_async = first.is_async if all(c.is_async == first.is_async for c in known) else None
     return Client(is_async, target, all(c.proven for c in known))
+
+
+def _getenv_default(call: cst.Call) -> cst.BaseExpression | None:
+    """The default of `os.getenv("X", default)` / `os.environ.get("X", default=...)`."""
+    positional = [a for a in call.args if a.keyword is None and not a.star]
+    return positional[1].value if len(positional) > 1 else _kwarg_value(call, "default")
 
 
 def _kwarg_value(call: cst.Call, name: str) -> cst.BaseExpression | None:

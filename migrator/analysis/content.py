@@ -31,7 +31,7 @@ from typing import TypeVar
 
 import libcst as cst
 
-from migrator.syntax import Binding, SourceTree, dict_entries, is_truth_tested, reaching_binding, string_value
+from migrator.syntax import Binding, SourceTree, dict_entries, is_truth_tested, string_value, visible_bindings
 from migrator.analysis.callers import MAX_CALLER_LEVELS, Callers, ParameterValues, passes_itself
 
 #: Builtins that always return a string.
@@ -188,8 +188,7 @@ class ContentReader:
         """What `value` is, as a predicate ("is a parameter of `ask()`"), or "" when nothing
         more can be said of it."""
         if isinstance(value, cst.Name):
-            reaching = reaching_binding(self.tree, value)
-            bindings = [reaching] if reaching is not None else self.tree.bindings_of(value)
+            bindings = visible_bindings(self.tree, value)
             if bindings and all(b.kind == "param" for b in bindings):
                 function = self.tree.enclosing(bindings[0].node, (cst.FunctionDef, cst.Lambda))
                 name = f" of `{function.name.value}()`" if isinstance(function, cst.FunctionDef) else ""
@@ -236,9 +235,7 @@ class ContentReader:
         if isinstance(expr, cst.Call):
             return self._call_is_text(expr)
         if isinstance(expr, cst.Name):
-            # (where the order of the code shows the one assignment a read sees, only that one)
-            reaching = reaching_binding(self.tree, expr)
-            bindings = [reaching] if reaching is not None else self.tree.bindings_of(expr)
+            bindings = visible_bindings(self.tree, expr)  # (the one the order of the code shows)
             return bool(bindings) and all(self._binding_is_text_once(b, depth + 1) for b in bindings)
         if isinstance(expr, cst.Attribute):
             values = self.attribute_values(expr)

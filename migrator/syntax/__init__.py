@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from migrator.syntax.tree import Edit, SourceTree
 from migrator.syntax.scopes import Binding, Scope
-from migrator.syntax.flow import reaching_binding
+from migrator.syntax.flow import reaching_binding, visible_bindings
 from migrator.syntax.nodes import all_field_names, descendants, keep_parentheses, replace_names, with_children
 from migrator.syntax.codegen import bare_code, code_for_node, tokens_for_node
 from migrator.syntax.literals import (
@@ -112,6 +112,7 @@ __all__ = [
     "statement_of",
     "string",
     "string_value",
+    "visible_bindings",
     "subscript_key",
     "tokens_for_node",
     "with_elements",

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from migrator.syntax.queries import is_inside
 from migrator.syntax.scopes import Binding
 from migrator.syntax.tree import SourceTree
 
@@ -44,14 +45,20 @@ def reaching_binding(tree: SourceTree, read: cst.Name) -> Binding | None:
             for statement in reversed(body[:position]):
                 if id(statement) in plain:
                     return plain[id(statement)]
-                if any(_within(tree, binding.node, statement) for binding in bindings):
+                if any(is_inside(tree, binding.node, statement) for binding in bindings):
                     return None
         elif isinstance(ancestor, cst.BaseCompoundStatement) and any(
-            _within(tree, binding.node, ancestor) for binding in bindings
+            is_inside(tree, binding.node, ancestor) for binding in bindings
         ):
             return None  # (a branch, a loop, a `try` that assigns it on the way)
         child = ancestor
     return None
+
+
+def visible_bindings(tree: SourceTree, read: cst.Name) -> list[Binding]:
+    """The assignments `read` may see: the one the order of the code shows, else all of them."""
+    reaching = reaching_binding(tree, read)
+    return [reaching] if reaching is not None else tree.bindings_of(read)
 
 
 def _loop_variable(tree: SourceTree, read: cst.Name, bindings: list[Binding]) -> Binding | None:
@@ -66,20 +73,16 @@ def _loop_variable(tree: SourceTree, read: cst.Name, bindings: list[Binding]) ->
                 if child is not ancestor.body:
                     return None  # (in `else:` or the iterable: not one pass's value)
                 own = [b for b in bindings if b.node is ancestor.target]
-                inside = [b for b in bindings if b.node is not ancestor.target and _within(tree, b.node, ancestor.body)]
+                inside = [b for b in bindings if b.node is not ancestor.target and is_inside(tree, b.node, ancestor.body)]
                 return own[0] if len(own) == 1 and not inside else None
         child = ancestor
     return None
 
 
-def _within(tree: SourceTree, node: cst.CSTNode, block: cst.CSTNode) -> bool:
-    return any(ancestor is block for ancestor in tree.ancestors(node))
-
-
 def _elsewhere(tree: SourceTree, binding: Binding, read: cst.Name) -> bool:
     """The binding is made in a function (or class) the read is not in (`global name`)."""
     scope = tree.enclosing(binding.node, _NEW_SCOPES)
-    return scope is not None and not _within(tree, read, scope)
+    return scope is not None and not is_inside(tree, read, scope)
 
 
 def _assignment_statement(tree: SourceTree, binding: Binding) -> cst.SimpleStatementLine | None:
