@@ -24,6 +24,7 @@ from migrator.analysis.calls import (
 )
 from migrator.analysis.chains import Chain, find_conversations
 from migrator.analysis.content import Content
+from migrator.analysis.doubles import Double, Feed, RunModules, feeds_of, find_doubles
 from migrator.analysis.declarations import BASE_URLS_TABLE, MODELS_TABLE, base_url_hint
 from migrator.analysis.messages import (
     ListedMessage,
@@ -72,6 +73,11 @@ __all__ = [
     "Chain",
     "CompletionCall",
     "Content",
+    "Double",
+    "Feed",
+    "RunModules",
+    "feeds_of",
+    "find_doubles",
     "EVENT_TESTS",
     "FEATURE",
     "HeldPart",

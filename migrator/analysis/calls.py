@@ -96,6 +96,15 @@ OTHER_SDK_PACKAGES = frozenset(
 )
 
 
+#: The mock classes, as `unittest.mock` and its backport `mock` export them: a mock is never an
+#: OpenAI client, even one made with `spec=OpenAI` (a test double, `analysis.doubles`).
+MOCK_CLASSES = frozenset(
+    f"{package}.{name}"
+    for package in ("unittest.mock", "mock")
+    for name in ("Mock", "MagicMock", "AsyncMock", "NonCallableMock", "NonCallableMagicMock")
+)
+
+
 @dataclass(frozen=True)
 class Constant:
     value: str
@@ -548,7 +557,8 @@ class Analysis:
             func = expr.func
             if isinstance(func, cst.Attribute) and func.attr.value in ("with_options", "copy"):
                 return self.not_a_client(func.value, depth + 1)
-            if _from_other_sdk(self.tree.qualified_name(func)):
+            maker = self.tree.qualified_name(func)
+            if _from_other_sdk(maker) or maker in MOCK_CLASSES:
                 return True
             bindings = self.tree.bindings_of(func) if isinstance(func, cst.Name) else []
             if len(bindings) != 1 or bindings[0].kind != "class":

@@ -28,6 +28,7 @@ from pathlib import Path
 import libcst as cst
 
 from migrator.analysis.calls import Analysis, Client, Constant
+from migrator.analysis.doubles import Feed, RunModules
 from migrator.analysis.modules import absolute_name, forget_packages, module_name
 from migrator.syntax import SourceTree
 
@@ -43,12 +44,21 @@ class ProjectIndex:
     constants: dict[str, Constant] = field(default_factory=dict)
     #: Folder of each top-level package searched, so files map to module names.
     roots: tuple[Path, ...] = ()
+    #: The modules of the run, when some file of it may hold test doubles (`analysis.doubles`).
+    run_modules: RunModules | None = None
+    #: "package.module" -> the test doubles of the run that stand in for its client.
+    feeds: dict[str, list[Feed]] = field(default_factory=dict)
+    #: The modules fed by doubles whose calls migrate (so their doubles move with them).
+    migrated: frozenset[str] = frozenset()
+    #: The files of the run that hold doubles feeding a module (resolved paths): analysed as
+    #: files using OpenAI, though they may never import it (`patch("pkg.llm.OpenAI")`).
+    double_files: frozenset[str] = frozenset()
 
     def module_of(self, filename: str | Path) -> str | None:
         return module_name(Path(filename))
 
     def __bool__(self) -> bool:
-        return bool(self.instances or self.factories)
+        return bool(self.instances or self.factories or self.run_modules)
 
     @cached_property
     def modules(self) -> frozenset[str]:
@@ -63,6 +73,8 @@ class ProjectIndex:
 
     def imported_by(self, python_tree: ast.Module, filename: str) -> bool:
         """Whether the module imports an exporting module, or a name from one, anywhere."""
+        if self.double_files and str(Path(filename).resolve()) in self.double_files:
+            return True
         module = module_name(Path(filename)) if not filename.startswith("<") else None
         is_package = filename.endswith("__init__.py")
         for node in ast.walk(python_tree):

@@ -108,11 +108,12 @@ def migrate_source(
             raise InternalError(_culprit_message(source, module, rules, settings, filename))
     if new_source == source:
         return Result(source, source, findings)
+    migrated_calls = len(ctx.migrated_sites)
     if settings.black:  # black rewrites whitespace on purpose
         new_source = layout.format_file(new_source, filename)
     else:
         new_source = keep_what_libcst_lost(source, new_source, ctx.tree.unedited_code)
-    return Result(source, new_source, findings)
+    return Result(source, new_source, findings, migrated_calls=migrated_calls)
 
 
 def _syntax_error_message(source: str, python_tree: ast.Module | None, error: cst.ParserSyntaxError) -> str:

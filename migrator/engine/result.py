@@ -15,6 +15,8 @@ class Result:
     findings: list[Finding] = field(default_factory=list)
     #: False when the prefilter showed no rule can act on the text, so LibCST never parsed it.
     parsed: bool = True
+    #: How many Chat Completions calls the rewrite moves to the Responses API.
+    migrated_calls: int = 0
 
     @property
     def changed(self) -> bool:

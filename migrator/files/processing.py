@@ -29,7 +29,7 @@ from migrator.engine.prefilter import OPENAI, Prefilter
 from migrator.settings import Settings
 
 if TYPE_CHECKING:
-    from migrator.analysis import ProjectIndex
+    from migrator.analysis import Feed, ProjectIndex
 
 
 @dataclass
@@ -129,7 +129,7 @@ def scan(target: Path | str, prefilters: _Prefilters, for_index: bool = False) -
     if not prefilters.passes(outcome.kind, outcome.raw):
         # The cheap path for most files of a codebase: read, search the bytes, done.
         outcome.result = SKIPPED
-        exporter = for_index and outcome.kind == PYTHON and _OPENAI_BYTES in outcome.raw
+        exporter = for_index and outcome.kind == PYTHON and (_OPENAI_BYTES in outcome.raw or may_hold_doubles(outcome.raw))
         if not outcome.is_stdin and not exporter:
             outcome.raw = None  # nothing will be written: keep memory flat on large trees
     return outcome
@@ -137,6 +137,15 @@ def scan(target: Path | str, prefilters: _Prefilters, for_index: bool = False) -
 
 #: A module that may export a client names `openai` (`analysis.may_export_client` asks that first).
 _OPENAI_BYTES = OPENAI.encode()
+#: Bytes a test file holding a double of an OpenAI client's Chat method has (`analysis.doubles`):
+#: the method's path, and a mock.
+_DOUBLE_WORDS = (b"mock", b"Mock", b"patch")
+
+
+def may_hold_doubles(raw: bytes) -> bool:
+    """Whether a file's bytes may hold a test double of an OpenAI client's Chat method (it may
+    patch `"pkg.llm.OpenAI"` by string and never name `openai` itself)."""
+    return b"completions" in raw and any(word in raw for word in _DOUBLE_WORDS)
 
 
 def needs_migrate(outcome: Outcome) -> bool:
@@ -259,21 +268,84 @@ def _project_index(scanned: list[Outcome], prefilters: _Prefilters, settings: Se
                     exporters.append((Path(outcome.display), decode(outcome.raw)[0]))
                 except FileError:
                     pass  # its own run reports why it cannot be read
+    project = None
+    others = [Path(o.display) for o in scanned if o.kind == PYTHON and not o.is_stdin]
+    if exporters:
+        from migrator.analysis import ProjectIndex, provider_overrides
+
+        # where each client sends its requests
+        with provider_overrides(settings.provider_overrides, settings.declared_base_urls):
+            project = ProjectIndex.build(exporters, others) or None
+    project = _add_test_doubles(scanned, settings, project, others)
     for outcome in scanned:
         if outcome.result is SKIPPED and not outcome.is_stdin:
             outcome.raw = None  # a module's bytes were needed only for the index
-    if not exporters:
+    if project is None:
         return None
-    from migrator.analysis import ProjectIndex, provider_overrides
+    if project.instances or project.factories:
+        for outcome, raw in _could_use_a_client(scanned, prefilters, project.words):
+            outcome.raw, outcome.result = raw, None  # one for `migrate`, with the index
+    return project
 
-    others = [Path(o.display) for o in scanned if o.kind == PYTHON and not o.is_stdin]
-    # where each client sends its requests
-    with provider_overrides(settings.provider_overrides, settings.declared_base_urls):
-        project = ProjectIndex.build(exporters, others)
-    if not project:
-        return None
-    for outcome, raw in _could_use_a_client(scanned, prefilters, project.words):
-        outcome.raw, outcome.result = raw, None  # one for `migrate`, with the index
+
+def _add_test_doubles(
+    scanned: list[Outcome], settings: Settings, project: ProjectIndex | None, others: list[Path]
+) -> ProjectIndex | None:
+    """The test doubles of OpenAI clients in the files of the run, and which modules each
+    stands in for (`analysis.doubles`): a module whose double cannot take the Responses shape
+    keeps its calls on Chat Completions, and the doubles of a module whose calls migrate are
+    rewritten with it. So the verdict of each such module is taken here, before any file is
+    migrated (it costs a second migration of those few modules)."""
+    candidates = [
+        outcome
+        for outcome in scanned
+        if outcome.kind == PYTHON and not outcome.is_stdin and outcome.raw is not None and may_hold_doubles(outcome.raw)
+    ]
+    if not candidates:
+        return project
+    from migrator.analysis import ProjectIndex, RunModules, feeds_of, module_name, provider_overrides
+    from migrator.engine import SourceError, migrate_source
+    from migrator.syntax import SourceTree
+
+    import libcst as cst
+
+    paths: dict[str, str] = {}
+    for path in others:
+        module = module_name(path)
+        if module is not None:
+            paths.setdefault(module, str(path))
+    modules = RunModules(paths)
+    feeds: dict[str, list[Feed]] = {}
+    double_files = set()
+    for outcome in candidates:
+        assert outcome.raw is not None
+        try:
+            tree = SourceTree(cst.parse_module(decode(outcome.raw)[0]))
+        except (FileError, cst.ParserSyntaxError, RecursionError):
+            continue  # its own run reports why
+        found, has_doubles = feeds_of(tree, outcome.display, modules)
+        for module, module_feeds in found.items():
+            feeds.setdefault(module, []).extend(module_feeds)
+        if has_doubles:
+            double_files.add(str(Path(outcome.display).resolve()))
+            if outcome.result is SKIPPED:
+                outcome.result = None  # analysed as a file that uses OpenAI (see `double_files`)
+    if not double_files:
+        return project
+    project = project if project is not None else ProjectIndex()
+    project.run_modules, project.feeds, project.double_files = modules, feeds, frozenset(double_files)
+    migrated = set()
+    for module, module_feeds in feeds.items():
+        if module not in paths or any(feed.why_not for feed in module_feeds):
+            continue
+        try:
+            with provider_overrides(settings.provider_overrides, settings.declared_base_urls):
+                result = migrate_source(decode(read_bytes(paths[module]))[0], settings, paths[module], project)
+        except (FileError, SourceError):
+            continue
+        if result.migrated_calls:
+            migrated.add(module)
+    project.migrated = frozenset(migrated)
     return project
 
 

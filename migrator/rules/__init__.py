@@ -204,6 +204,12 @@ CATALOG: tuple[RuleInfo, ...] = (
         "pre-1.0 `openai.ChatCompletion.create` / `acreate` calls and references are reported",
         ("ChatCompletion",),
     ),
+    RuleInfo(
+        "RSP030",
+        "mock-clients",
+        "test doubles of an OpenAI client move to the Responses shape with the code they stand in for",
+        ("completions",),
+    ),
 )
 
 _BY_CODE = {info.code: info for info in CATALOG}

@@ -1,0 +1,533 @@
+"""Test doubles of OpenAI clients: the mocks a project's tests put where its code keeps a client.
+
+A mock stands in for an OpenAI client only on evidence, decided by where a class is imported
+from, never by a name or a shape:
+
+- it is made with the client class as its spec: `MagicMock(spec=OpenAI)`, `Mock(spec_set=...)`;
+- it replaces the client class where a module of the run imports it: `patch("pkg.llm.OpenAI")`
+  (also `mocker.patch`, as a decorator, in `with ... as`), when `pkg/llm.py` binds `OpenAI`
+  from `openai`; the client the code then makes is the mock's `return_value`;
+- it replaces a Chat method of the SDK itself: `patch("openai.resources.chat.completions.
+  Completions.create")`, `patch.object(Completions, "create")`.
+
+The uses that matter are those of its `chat.completions` (`mock_client.chat.completions.create.
+return_value = ...`, `.assert_called_once()`): the mock answers whatever the code asks, so a
+migrated module reading `output_text` from a double still set up with `choices=[...]` gets a
+mock where a string was, and its tests fail. A double is followed through the names that hold
+it (`client = MagicMock(spec=OpenAI)`, `mock_openai.return_value`, a pytest fixture returning
+it, `self.client` set in `setUp`) and is said to *feed* the module of the run whose function or
+class it is passed to (`summarize(mock_client, ...)`, `Bot(client=mock_client)`) or whose
+`OpenAI` it patches.
+
+Some uses have a Responses form that keeps the test's meaning: `create.return_value =
+MagicMock(choices=[MagicMock(message=MagicMock(content=TEXT))])` becomes `responses.create.
+return_value = MagicMock(output_text=TEXT)` (also through `AsyncMock(return_value=...)`), and
+`assert_called()`, `assert_called_once()`, `assert_not_called()`, `.called`, `.call_count`
+only change the method they ask. Every other use (arguments asserted, `call_args`,
+`side_effect`, a return value built elsewhere) is not rewritten, and the code the double feeds
+then stays on Chat Completions (RSP030), so that `apply` never leaves a migrated function with
+a test that mocks the old method.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from migrator.analysis.calls import CLIENT_CLASSES, MOCK_CLASSES
+from migrator.syntax import SourceTree
+from migrator.syntax.queries import kwarg
+
+#: What a test builds a fake response with.
+SHAPE_MAKERS = MOCK_CLASSES | {"types.SimpleNamespace"}
+#: Modules whose classes a patch may replace to stand in for a Chat method of the SDK.
+CHAT_METHOD_MODULES = ("openai.resources.chat", "openai.resources.beta.chat")
+_CHAT_METHOD_PREFIXES = tuple(module + "." for module in CHAT_METHOD_MODULES)
+#: Uses of `chat.completions.create` on a double that only ask about the calls made.
+CALL_CHECKS = frozenset({"assert_called", "assert_called_once", "assert_not_called"})
+CALL_READS = frozenset({"called", "call_count"})
+
+
+@dataclass(eq=False)
+class ChatUse:
+    """A use of `<double>.chat.completions...`."""
+
+    #: The `<double>.chat.completions` node: `<double>.responses` when rewritten.
+    chat_completions: cst.Attribute
+    #: The whole expression (`<double>.chat.completions.create.return_value`).
+    end: cst.BaseExpression
+    #: For `... .return_value = <fake>` or `... .create = AsyncMock(return_value=<fake>)`: the
+    #: fake response, and its Responses form.
+    fake: cst.Call | None = None
+    new_fake: cst.Call | None = None
+    #: Why it has no Responses form that keeps the test's meaning; None when it has one.
+    why_not: str | None = None
+
+
+@dataclass(eq=False)
+class Double:
+    """A mock standing in for an OpenAI client (or for a Chat method of the SDK)."""
+
+    #: Where it is made (the `Mock(...)` or `patch(...)` call): findings point there.
+    node: cst.CSTNode
+    #: How, quoted: `MagicMock(spec=OpenAI)`.
+    made: str
+    uses: list[ChatUse] = field(default_factory=list)
+    #: Modules of the run it feeds.
+    feeds: set[str] = field(default_factory=set)
+    #: For a patch of a Chat method of the SDK: the method patched.
+    method: str | None = None
+
+    @property
+    def rewritable(self) -> bool:
+        return self.method is None and bool(self.uses) and all(use.why_not is None for use in self.uses)
+
+    @property
+    def why_not(self) -> str | None:
+        """Why the double cannot take the Responses shape; None when it can."""
+        if self.method is not None:
+            return f"it patches `{self.method}` of the SDK"
+        reasons = [use.why_not for use in self.uses if use.why_not]
+        if reasons:
+            return reasons[0]
+        if len(self.feeds) > 1:
+            return "it stands in for the clients of " + ", ".join(sorted(self.feeds))
+        return None
+
+
+#: Resolves a patch target (`"pkg.llm.OpenAI"`) to the module of the run whose client class it
+#: replaces (`"pkg.llm"`), or None when the target is not an OpenAI client class of the run.
+TargetResolver = Callable[[str], str | None]
+#: Gives the module of the run a qualified name (`pkg.llm.summarize`) belongs to, or None.
+ModuleOf = Callable[[str], str | None]
+
+
+def find_doubles(tree: SourceTree, resolve_target: TargetResolver, module_of: ModuleOf) -> list[Double]:
+    """Every double of an OpenAI client in the file that uses its Chat methods, and every patch
+    of a Chat method of the SDK."""
+    doubles = []
+    for call in tree.nodes(cst.Call):
+        double = _spec_double(tree, call) or _patch_double(tree, call, resolve_target)
+        if double is None:
+            continue
+        made, client_holders = double
+        found = Double(call, tree.quote(call, 60), method=made if isinstance(made, MethodPatch) and made else None)
+        if found.method is None:
+            for holder in client_holders:
+                use = _chat_use(tree, holder)
+                if use is not None:
+                    found.uses.append(use)
+                found.feeds.update(_fed_module(tree, holder, module_of))
+            if isinstance(made, Patched):
+                found.feeds.add(made.module)
+            if not found.uses:
+                continue  # a double whose Chat methods the test never touches
+        doubles.append(found)
+    return doubles
+
+
+@dataclass(frozen=True)
+class Patched:
+    """A patch of the client class a module of the run imports."""
+
+    module: str
+
+
+class MethodPatch(str):
+    """A patch of a Chat method of the SDK: the method."""
+
+
+#: What a double stands in for: a client made with a spec (None), a client class a module
+#: imports (Patched), a Chat method of the SDK (MethodPatch).
+Made = Patched | MethodPatch | None
+
+
+def _spec_double(tree: SourceTree, call: cst.Call) -> tuple[Made, list[cst.BaseExpression]] | None:
+    """`Mock(spec=OpenAI)`, `MagicMock(spec_set=AsyncOpenAI)` ... (`create_autospec(OpenAI)` is no
+    double of a client's Chat methods: its `chat` has no `completions`)."""
+    if tree.qualified_name(call.func) not in MOCK_CLASSES:
+        return None
+    spec = kwarg(call, "spec") or kwarg(call, "spec_set")
+    if spec is None or not _is_client_class(tree, spec.value):
+        return None
+    return None, list(_holders(tree, call))
+
+
+def _patch_double(
+    tree: SourceTree, call: cst.Call, resolve_target: TargetResolver
+) -> tuple[Made, list[cst.BaseExpression]] | None:
+    """`patch("pkg.llm.OpenAI")` and its kinds; `patch("openai.resources.chat....create")`,
+    `patch.object(Completions, "create")`."""
+    func = call.func
+    name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else None
+    if name == "object" and isinstance(func, cst.Attribute):
+        return _patched_method(tree, call)
+    if name != "patch" or not call.args or not isinstance(call.args[0].value, cst.SimpleString):
+        return None
+    if isinstance(func, cst.Name) and tree.qualified_name(func) not in ("unittest.mock.patch", "mock.patch"):
+        return None
+    target = call.args[0].value.evaluated_value
+    if not isinstance(target, str):
+        return None
+    if target.startswith(_CHAT_METHOD_PREFIXES):
+        return MethodPatch(target), []
+    module = resolve_target(target)
+    if module is None or kwarg(call, "new") is not None or len(call.args) > 1 and call.args[1].keyword is None:
+        return None
+    return Patched(module), [holder for held in _holders(tree, call) for holder in _return_values(tree, held)]
+
+
+def _patched_method(tree: SourceTree, call: cst.Call) -> tuple[Made, list[cst.BaseExpression]] | None:
+    if tree.qualified_name(call.func) not in ("unittest.mock.patch.object", "mock.patch.object") and not (
+        isinstance(call.func, cst.Attribute)
+        and isinstance(call.func.value, cst.Attribute)
+        and call.func.value.attr.value == "patch"
+    ):
+        return None
+    if len(call.args) < 2 or not isinstance(call.args[1].value, cst.SimpleString):
+        return None
+    owner = tree.qualified_name(call.args[0].value)
+    method = call.args[1].value.evaluated_value
+    if owner is None or not isinstance(method, str) or not owner.startswith(_CHAT_METHOD_PREFIXES):
+        return None
+    return MethodPatch(f"{owner}.{method}"), []
+
+
+def _is_client_class(tree: SourceTree, expr: cst.BaseExpression) -> bool:
+    return tree.qualified_name(expr) in CLIENT_CLASSES
+
+
+def _holders(tree: SourceTree, value: cst.BaseExpression) -> Iterator[cst.BaseExpression]:
+    """The expressions that hold `value` where it is used: itself, the names it is assigned to
+    (`mock_client = ...`, `with ... as m`), `self.<attr>` of its class, the parameters of the
+    tests a pytest fixture returning it is given to, the parameter a `@patch` decorator adds."""
+    parent = tree.parent(value)
+    if isinstance(parent, cst.Attribute) and parent.value is value and parent.attr.value == "start":
+        call = tree.parent(parent)
+        if isinstance(call, cst.Call) and call.func is parent:
+            value, parent = call, tree.parent(call)  # `patch(...).start()`
+    if isinstance(parent, cst.Decorator):
+        yield from _decorator_parameter(tree, parent)
+        return
+    if isinstance(parent, cst.WithItem) and parent.asname is not None:
+        yield from _name_loads(tree, parent.asname.name)
+        return
+    if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
+        yield from _name_loads(tree, parent.targets[0].target)
+        return
+    yield from _through_fixtures(tree, value)
+
+
+def _through_fixtures(tree: SourceTree, value: cst.BaseExpression) -> Iterator[cst.BaseExpression]:
+    """`value`; when a pytest fixture returns or yields it, the parameters of that name in the
+    file instead."""
+    if isinstance(tree.parent(value), (cst.Return, cst.Yield)):
+        yield from _fixture_parameters(tree, value)
+    else:
+        yield value
+
+
+def _name_loads(tree: SourceTree, target: cst.BaseExpression) -> Iterator[cst.BaseExpression]:
+    if isinstance(target, cst.Name):
+        binding = tree.binding_at(target)
+        if binding is not None:
+            for load in tree.references(binding):
+                yield from _through_fixtures(tree, load)
+    elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == "self":
+        cls = tree.enclosing(target, (cst.ClassDef,))
+        for node in tree.nodes(cst.Attribute):
+            if (
+                node is not target
+                and node.attr.value == target.attr.value
+                and isinstance(node.value, cst.Name)
+                and node.value.value == "self"
+                and tree.enclosing(node, (cst.ClassDef,)) is cls
+            ):
+                yield node
+
+
+def _decorator_parameter(tree: SourceTree, decorator: cst.Decorator) -> Iterator[cst.BaseExpression]:
+    """The parameter `@patch(...)` passes its mock in: the decorators nearest the function come
+    first, after `self`; decorators given `new=` pass none."""
+    function = tree.parent(decorator)
+    if not isinstance(function, cst.FunctionDef):
+        return
+    patches = [d for d in reversed(function.decorators) if _passes_a_mock(d)]
+    if decorator not in patches:
+        return
+    params = list(function.params.params)
+    if params and params[0].name.value in ("self", "cls"):
+        params = params[1:]
+    index = patches.index(decorator)
+    if index < len(params):
+        yield from _name_loads(tree, params[index].name)
+
+
+def _passes_a_mock(decorator: cst.Decorator) -> bool:
+    call = decorator.decorator
+    if not isinstance(call, cst.Call):
+        return False
+    func = call.func
+    name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else None
+    if name not in ("patch", "object"):
+        return False  # `patch.dict`, `patch.multiple` pass no mock
+    positional = len([arg for arg in call.args if arg.keyword is None])
+    return kwarg(call, "new") is None and positional <= (2 if name == "object" else 1)
+
+
+def _fixture_parameters(tree: SourceTree, value: cst.BaseExpression) -> Iterator[cst.BaseExpression]:
+    """`return`ed or `yield`ed by a pytest fixture: the parameters of that name in the file."""
+    function = tree.enclosing(value, (cst.FunctionDef,))
+    if not isinstance(function, cst.FunctionDef) or not any(_is_fixture(tree, d) for d in function.decorators):
+        return
+    name = function.name.value
+    for other in tree.nodes(cst.FunctionDef):
+        for param in other.params.params:
+            if param.name.value == name:
+                yield from _name_loads(tree, param.name)
+
+
+def _is_fixture(tree: SourceTree, decorator: cst.Decorator) -> bool:
+    expr = decorator.decorator
+    if isinstance(expr, cst.Call):
+        expr = expr.func
+    return tree.qualified_name(expr) == "pytest.fixture"
+
+
+def _return_values(tree: SourceTree, holder: cst.BaseExpression) -> Iterator[cst.BaseExpression]:
+    """Where a class mock's instance is used: `holder.return_value`, and the names it is
+    assigned to."""
+    parent = tree.parent(holder)
+    if not (isinstance(parent, cst.Attribute) and parent.value is holder and parent.attr.value == "return_value"):
+        return
+    above = tree.parent(parent)
+    if isinstance(above, cst.Assign) and above.value is parent and len(above.targets) == 1:
+        yield from _name_loads(tree, above.targets[0].target)  # `client = mock_openai.return_value`
+    elif isinstance(above, cst.AssignTarget):
+        statement = tree.parent(above)  # `mock_openai.return_value = client`
+        if isinstance(statement, cst.Assign) and isinstance(statement.value, cst.Name):
+            yield from _value_loads(tree, statement.value)
+    else:
+        yield parent
+
+
+def _value_loads(tree: SourceTree, name: cst.Name) -> Iterator[cst.BaseExpression]:
+    """The loads of the one binding a name read holds (`client` in `m.return_value = client`)."""
+    bindings = tree.bindings_of(name)
+    if len(bindings) == 1 and isinstance(bindings[0].node, cst.Name):
+        yield from _name_loads(tree, bindings[0].node)
+
+
+def _chat_use(tree: SourceTree, holder: cst.BaseExpression) -> ChatUse | None:
+    """The use of `holder.chat.completions...`, classified; None for other uses."""
+    names: list[str] = []
+    node = holder
+    chain: list[cst.Attribute] = []
+    while True:
+        parent = tree.parent(node)
+        if not (isinstance(parent, cst.Attribute) and parent.value is node):
+            break
+        names.append(parent.attr.value)
+        chain.append(parent)
+        node = parent
+    if names[:1] == ["beta"]:
+        names, chain = names[1:], chain[1:]
+        if names[:2] == ["chat", "completions"]:
+            return ChatUse(chain[1], node, why_not=f"`{tree.quote(node, 60)}` is the beta Chat API")
+    if names[:2] != ["chat", "completions"]:
+        return None
+    use = ChatUse(chain[1], node)
+    use.why_not = _why_not(tree, use, names[2:])
+    return use
+
+
+def _why_not(tree: SourceTree, use: ChatUse, rest: list[str]) -> str | None:
+    end = use.end
+    quoted = f"`{tree.quote(end, 60)}`"
+    if rest[:1] != ["create"]:
+        return f"{quoted} mocks another Chat method than `create`"
+    parent = tree.parent(end)
+    if rest == ["create", "return_value"] and isinstance(parent, cst.AssignTarget):
+        return _set_fake(tree, use, tree.parent(parent), lambda value: value)
+    if rest == ["create"] and isinstance(parent, cst.AssignTarget):
+        return _set_fake(tree, use, tree.parent(parent), _async_return_value)
+    called_bare = isinstance(parent, cst.Call) and parent.func is end and not parent.args
+    if len(rest) == 2 and rest[1] in CALL_CHECKS and called_bare:
+        return None
+    if len(rest) == 2 and rest[1] in CALL_READS and not isinstance(parent, (cst.AssignTarget, cst.Attribute)):
+        return None
+    if len(rest) >= 2 and rest[1].startswith("assert_"):
+        return f"`{rest[1]}(...)` checks the arguments of the Chat call"
+    if len(rest) >= 2 and rest[1] in ("call_args", "call_args_list", "mock_calls"):
+        return f"`.{rest[1]}` reads the arguments of the Chat call"
+    if len(rest) >= 2 and rest[1] == "side_effect":
+        return "its `side_effect` makes the fake responses"
+    statement = tree.enclosing(end, (cst.SimpleStatementLine,)) or end
+    return f"`{tree.quote(statement, 60)}` has no Responses form migrator writes"
+
+
+def _async_return_value(value: cst.BaseExpression) -> cst.BaseExpression | None:
+    """`AsyncMock(return_value=<fake>)` → `<fake>`."""
+    if isinstance(value, cst.Call):
+        arg = kwarg(value, "return_value")
+        if arg is not None and len(value.args) == 1:
+            return arg.value
+    return None
+
+
+def _set_fake(
+    tree: SourceTree,
+    use: ChatUse,
+    statement: cst.CSTNode | None,
+    fake_of: Callable[[cst.BaseExpression], cst.BaseExpression | None],
+) -> str | None:
+    if not isinstance(statement, cst.Assign) or len(statement.targets) != 1:
+        return "an assignment to more than one target"
+    if (
+        fake_of is _async_return_value
+        and tree.qualified_name(getattr(statement.value, "func", statement.value)) not in MOCK_CLASSES
+    ):
+        return f"`{tree.quote(statement, 60)}` replaces the method with something migrator does not read"
+    fake = fake_of(statement.value)
+    new = _responses_fake(tree, fake) if isinstance(fake, cst.Call) else None
+    if new is None:
+        return (
+            f"the fake response `{tree.quote(fake if fake is not None else statement.value, 50)}` is not "
+            "`MagicMock(choices=[MagicMock(message=MagicMock(content=...))])`, the one shape migrator rewrites"
+        )
+    assert isinstance(fake, cst.Call)
+    use.fake, use.new_fake = fake, new
+    return None
+
+
+def _responses_fake(tree: SourceTree, fake: cst.Call) -> cst.Call | None:
+    """`X(choices=[Y(message=Z(content=TEXT))])` → `X(output_text=TEXT)`, for mock classes and
+    `SimpleNamespace` (a message may also say `role="assistant"`)."""
+    choices = _only_keyword(tree, fake, "choices")
+    if not (isinstance(choices, cst.List) and len(choices.elements) == 1):
+        return None
+    choice = choices.elements[0].value
+    message = _only_keyword(tree, choice, "message") if isinstance(choice, cst.Call) else None
+    if not isinstance(message, cst.Call) or tree.qualified_name(message.func) not in SHAPE_MAKERS:
+        return None
+    keywords = {arg.keyword.value: arg for arg in message.args if arg.keyword is not None}
+    if len(keywords) != len(message.args) or "content" not in keywords or set(keywords) - {"content", "role"}:
+        return None
+    role = keywords.get("role")
+    if role is not None and not (
+        isinstance(role.value, cst.SimpleString) and role.value.evaluated_value == "assistant"
+    ):
+        return None
+    text = keywords["content"].value
+    return cst.Call(fake.func, [cst.Arg(text, keyword=cst.Name("output_text"), equal=_EQUAL)])
+
+
+_EQUAL = cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))
+
+
+def _only_keyword(tree: SourceTree, call: cst.Call, name: str) -> cst.BaseExpression | None:
+    if tree.qualified_name(call.func) not in SHAPE_MAKERS or len(call.args) != 1:
+        return None
+    arg = call.args[0]
+    return arg.value if arg.keyword is not None and arg.keyword.value == name else None
+
+
+def _fed_module(tree: SourceTree, holder: cst.BaseExpression, module_of: ModuleOf) -> Iterator[str]:
+    """The module of the run whose function or class `holder` is given to:
+    `summarize(mock_client, ...)`, `Bot(client=mock_client)`."""
+    arg = tree.parent(holder)
+    call = tree.parent(arg) if isinstance(arg, cst.Arg) and arg.value is holder else None
+    if isinstance(call, cst.Call):
+        name = tree.qualified_name(call.func)
+        module = module_of(name) if name is not None else None
+        if module is not None:
+            yield module
+
+
+# -- the run: which modules doubles stand in for ------------------------------------------
+
+
+@dataclass(frozen=True)
+class Feed:
+    """A double of a test file of the run that stands in for the client of a module."""
+
+    display: str
+    line: int
+    #: Why it cannot take the Responses shape; None when it can.
+    why_not: str | None
+
+    def where(self) -> str:
+        return f"{self.display}:{self.line}"
+
+
+@dataclass
+class RunModules:
+    """The Python modules of a run, by name (`pkg.llm` → its file), to resolve what a test
+    names by string (`patch("pkg.llm.OpenAI")`) or imports (`from pkg.llm import summarize`)."""
+
+    paths: dict[str, str]
+    _imports: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
+
+    def module_of(self, qualified: str) -> str | None:
+        """The module of the run `qualified` belongs to (the longest that is a prefix)."""
+        parts = qualified.split(".")
+        for end in range(len(parts), 0, -1):
+            module = ".".join(parts[:end])
+            if module in self.paths:
+                return module
+        return None
+
+    def resolve_target(self, target: str) -> str | None:
+        """The module of the run whose OpenAI client class `target` names (`pkg.llm.OpenAI`,
+        `pkg.llm.openai.OpenAI`), or None."""
+        parts = target.split(".")
+        for end in range(len(parts) - 1, 0, -1):
+            module = ".".join(parts[:end])
+            if module not in self.paths:
+                continue
+            bound = self._module_imports(module).get(parts[end])
+            return module if bound is not None and ".".join([bound, *parts[end + 1 :]]) in CLIENT_CLASSES else None
+        return None
+
+    def _module_imports(self, module: str) -> dict[str, str]:
+        """The names a module binds at module level by importing (`OpenAI` → `openai.OpenAI`)."""
+        if module not in self._imports:
+            self._imports[module] = _imports_of(self.paths[module])
+        return self._imports[module]
+
+
+def _imports_of(path: str) -> dict[str, str]:
+    import ast
+
+    try:
+        with open(path, "rb") as file:
+            tree = ast.parse(file.read())
+    except (OSError, SyntaxError, ValueError, RecursionError):
+        return {}
+    names = {}
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname is not None:
+                    names[alias.asname] = alias.name
+                else:
+                    top = alias.name.split(".")[0]
+                    names[top] = top
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            for alias in node.names:
+                names[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    return names
+
+
+def feeds_of(tree: SourceTree, display: str, modules: RunModules) -> tuple[dict[str, list[Feed]], bool]:
+    """The modules of the run the doubles of one test file stand in for, and whether the file
+    holds any double at all."""
+    feeds: dict[str, list[Feed]] = {}
+    doubles = find_doubles(tree, modules.resolve_target, modules.module_of)
+    for double in doubles:
+        line = tree.position(double.node)[0]
+        for module in double.feeds:
+            feeds.setdefault(module, []).append(Feed(display, line, double.why_not))
+    return feeds, bool(doubles)

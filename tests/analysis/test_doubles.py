@@ -1,0 +1,198 @@
+"""Which mocks stand in for an OpenAI client (analysis/doubles.py): decided by where the class
+they are made from or patch comes from, followed through the names that hold them."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import libcst as cst
+import pytest
+
+from migrator.analysis import RunModules, find_doubles
+from migrator.syntax import SourceTree
+
+#: The module of the run whose `OpenAI` the tests patch, and one importing another SDK's class
+#: under the same name.
+LLM = "from openai import OpenAI\nimport openai\n"
+LOOKALIKE = "from together import Together as OpenAI\n"
+
+
+@pytest.fixture
+def modules(tmp_path: Path) -> RunModules:
+    (tmp_path / "llm.py").write_text(LLM)
+    (tmp_path / "other.py").write_text(LOOKALIKE)
+    return RunModules({"shop.llm": str(tmp_path / "llm.py"), "shop.other": str(tmp_path / "other.py")})
+
+
+def doubles(source: str, modules: RunModules) -> list[tuple[int, set[str], str | None, bool]]:
+    """(line, modules fed, why not rewritable, rewritable) of each double in `source`."""
+    tree = SourceTree(cst.parse_module(textwrap.dedent(source)))
+    return [
+        (tree.position(d.node)[0], d.feeds, d.why_not, d.rewritable)
+        for d in find_doubles(tree, modules.resolve_target, modules.module_of)
+    ]
+
+
+SHAPE = "MagicMock(choices=[MagicMock(message=MagicMock(content='x'))])"
+
+
+def test_a_spec_double_handed_to_a_function_of_the_run(modules):
+    found = doubles(
+        f"""
+        from unittest.mock import MagicMock
+        from openai import OpenAI
+        from shop.llm import summarize
+
+        def test_it():
+            client = MagicMock(spec=OpenAI)
+            client.chat.completions.create.return_value = {SHAPE}
+            summarize(client, "text")
+        """,
+        modules,
+    )
+    assert found == [(7, {"shop.llm"}, None, True)]
+
+
+def test_patch_decorators_pass_their_mocks_nearest_first_after_self(modules):
+    found = doubles(
+        f"""
+        from unittest.mock import MagicMock, patch
+
+        class TestIt:
+            @patch("shop.llm.os")
+            @patch("shop.llm.OpenAI")
+            @patch.dict("os.environ", {{"A": "1"}})
+            @patch("shop.llm.time", new=None)
+            def test_it(self, mock_openai, mock_os):
+                mock_openai.return_value.chat.completions.create.return_value = {SHAPE}
+                mock_os.chat.completions.create.side_effect = None
+        """,
+        modules,
+    )
+    assert found == [(6, {"shop.llm"}, None, True)]
+
+
+def test_a_patch_through_the_module_attribute_and_mocker(modules):
+    found = doubles(
+        """
+        def test_it(mocker):
+            mock_openai = mocker.patch("shop.llm.openai.OpenAI")
+            client = mock_openai.return_value
+            client.chat.completions.create.call_args
+        """,
+        modules,
+    )
+    assert found == [(3, {"shop.llm"}, "`.call_args` reads the arguments of the Chat call", False)]
+
+
+def test_a_fixture_a_with_block_and_set_up(modules):
+    found = doubles(
+        f"""
+        import unittest
+        from unittest.mock import MagicMock, patch
+        import pytest
+        from openai import AsyncOpenAI
+
+        @pytest.fixture
+        def client():
+            return MagicMock(spec=AsyncOpenAI)
+
+        def test_fixture(client):
+            client.chat.completions.create.assert_called_once()
+
+        def test_with():
+            with patch("shop.llm.OpenAI") as cls:
+                cls.return_value.chat.completions.create.called
+
+        class Case(unittest.TestCase):
+            def setUp(self):
+                self.client = MagicMock(spec_set=AsyncOpenAI)
+
+            def test_it(self):
+                self.client.chat.completions.create.return_value = {SHAPE}
+        """,
+        modules,
+    )
+    assert found == [(9, set(), None, True), (15, {"shop.llm"}, None, True), (20, set(), None, True)]
+
+
+def test_look_alikes_are_never_doubles(modules):
+    found = doubles(
+        f"""
+        from unittest.mock import MagicMock, patch
+        from groq import Groq
+        from together import Together as OpenAI
+
+        def test_it():
+            a = MagicMock(spec=Groq)
+            a.chat.completions.create.return_value = {SHAPE}
+            b = MagicMock(spec=OpenAI)
+            b.chat.completions.create.return_value = {SHAPE}
+            with patch("shop.other.OpenAI") as c:
+                c.return_value.chat.completions.create.return_value = {SHAPE}
+            with patch("groq.resources.chat.completions.Completions.create"):
+                pass
+        """,
+        modules,
+    )
+    assert found == []
+
+
+def test_a_double_whose_chat_the_test_never_touches_is_not_reported(modules):
+    assert (
+        doubles(
+            "from unittest.mock import Mock\nfrom openai import OpenAI\nc = Mock(spec=OpenAI)\nc.models.list()\n",
+            modules,
+        )
+        == []
+    )
+
+
+@pytest.mark.parametrize(
+    ("fake", "rewritable"),
+    [
+        (SHAPE, True),
+        ("SimpleNamespace(choices=[SimpleNamespace(message=SimpleNamespace(role='assistant', content='x'))])", True),
+        ("MagicMock(choices=[MagicMock(message=MagicMock(role='tool', content='x'))])", False),
+        ("MagicMock(choices=[MagicMock(message=MagicMock(content='x'))], usage=None)", False),
+        ("MagicMock(choices=[MagicMock(message=MagicMock(content='x')), MagicMock()])", False),
+        ("MagicMock(choices=[MagicMock(message=MagicMock(content='x', tool_calls=None))])", False),
+        ("make_fake('x')", False),
+    ],
+)
+def test_only_the_text_shape_is_rewritten(modules, fake, rewritable):
+    found = doubles(
+        f"""
+        from types import SimpleNamespace
+        from unittest.mock import MagicMock
+        from openai import OpenAI
+
+        client = MagicMock(spec=OpenAI)
+        client.chat.completions.create.return_value = {fake}
+        """,
+        modules,
+    )
+    assert [entry[3] for entry in found] == [rewritable]
+
+
+def test_patches_of_the_sdk_chat_methods(modules):
+    found = doubles(
+        """
+        from unittest import mock
+        from openai.resources.chat.completions import Completions
+
+        @mock.patch("openai.resources.chat.completions.AsyncCompletions.create")
+        def test_a(create):
+            pass
+
+        def test_b():
+            with mock.patch.object(Completions, "create"):
+                pass
+        """,
+        modules,
+    )
+    assert [(line, why) for line, _, why, _ in found] == [
+        (5, "it patches `openai.resources.chat.completions.AsyncCompletions.create` of the SDK"),
+        (10, "it patches `openai.resources.chat.completions.Completions.create` of the SDK"),
+    ]
