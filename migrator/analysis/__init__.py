@@ -49,6 +49,7 @@ from migrator.analysis.paths import (
     relative_to,
 )
 from migrator.analysis.project import ProjectIndex, may_export_client
+from migrator.analysis.references import ChatReference, chat_references
 from migrator.analysis.providers import (
     Provider,
     dashscope_facts,
@@ -70,6 +71,7 @@ __all__ = [
     "CREATED_TEST",
     "Callers",
     "Chain",
+    "ChatReference",
     "CompletionCall",
     "Content",
     "EVENT_TESTS",
@@ -102,6 +104,7 @@ __all__ = [
     "absolute_name",
     "assistant_text",
     "base_url_hint",
+    "chat_references",
     "consumer",
     "dashscope_facts",
     "decisive_blocks",

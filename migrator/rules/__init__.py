@@ -204,6 +204,12 @@ CATALOG: tuple[RuleInfo, ...] = (
         "pre-1.0 `openai.ChatCompletion.create` / `acreate` calls and references are reported",
         ("ChatCompletion",),
     ),
+    RuleInfo(
+        "RSP028",
+        "chat-references",
+        "`chat.completions.create` and the `chat` objects of a client used as values, not called, are reported",
+        ("chat",),
+    ),
 )
 
 _BY_CODE = {info.code: info for info in CATALOG}
