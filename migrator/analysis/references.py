@@ -74,8 +74,6 @@ def chat_references(analysis: Analysis) -> list[ChatReference]:
         receiver = chat.value
         if isinstance(receiver, cst.Attribute) and receiver.attr.value == "beta":
             receiver = receiver.value
-        if tree.enclosing(node, (cst.Import, cst.ImportFrom)) is not None:
-            continue  # a module's name (`from openai.resources.chat import ...`)
         client = analysis.client(receiver)
         if client is None:
             continue
