@@ -3,8 +3,9 @@ OpenAI client and where their results go (calls), where a client sends its reque
 what a parameter receives from the calls of its function (callers), what the user declares of
 what the code cannot show (declarations), clients and constants other modules export
 (project), `**params` (unpacking), what a message list and each message's content hold
-(messages, content), `self.<attr>` lists (instance_lists), conversations kept by hand (chains)
-and streaming loops (streams/). Everything a rule needs is exported here."""
+(messages, content), `self.<attr>` lists (instance_lists), conversations kept by hand (chains),
+streaming loops (streams/) and references to a client's Chat Completions methods that are not
+calls (references). Everything a rule needs is exported here."""
 
 from __future__ import annotations
 
