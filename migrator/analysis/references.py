@@ -3,10 +3,13 @@ method `client.chat.completions.create` passed to a function, kept in a name or 
 or replaced (monkeypatched), and the `client.chat` / `client.chat.completions` objects kept or
 passed on. Calls (`client.chat.completions.create(...)`) are `CompletionCall`s (calls.py).
 
-Only references on a client `Analysis.client` proves are found: the client class is imported
-from `openai` (or made by a factory, or exported by a module of the run, that does so). A
-receiver of another SDK (`groq.Groq()`) or of a class of the project is never proven, and so is
-never here, whatever its method names.
+References are found on a client `Analysis.client` proves (the client class is imported from
+`openai`, or made by a factory, or exported by a module of the run, that does so), and on a
+receiver that is not proven but that the file assigns an OpenAI client among other values
+(`self._client = client if client else OpenAI(...)`, a client from a wrapper package in one
+branch): the evidence that it may be one. A receiver with no such value (a parameter, a test
+double, a hand-written fake) is not here, nor is a receiver of another SDK (`groq.Groq()`) or of
+a class of the project, whatever its method names.
 """
 
 from __future__ import annotations
@@ -37,7 +40,10 @@ class ChatReference:
     node: cst.Attribute
     #: The client (`client`; without `.beta`).
     receiver: cst.BaseExpression
-    client: Client
+    #: The client, when the analysis proves it; None when the receiver only may be one.
+    client: Client | None
+    #: For a receiver that is not proven: an OpenAI client the file assigns it (among other values).
+    may_be: cst.BaseExpression | None
     #: `create`, `parse` or `stream`; None for the `chat`, `chat.completions` or wrapper object.
     method: str | None
     #: `with_raw_response` / `with_streaming_response`, when the reference goes through one.
@@ -47,8 +53,9 @@ class ChatReference:
 
 
 def chat_references(analysis: Analysis) -> list[ChatReference]:
-    """Every reference of the file to the Chat Completions surface of a proven OpenAI client
-    that is not the callee of a call, once each (at its longest node), in source order."""
+    """Every reference of the file to the Chat Completions surface of an OpenAI client (proven, or
+    one the receiver may be) that is not the callee of a call, once each (at its longest node), in
+    source order."""
     tree = analysis.tree
     found = []
     for chat in tree.nodes(cst.Attribute):
@@ -75,10 +82,18 @@ def chat_references(analysis: Analysis) -> list[ChatReference]:
         if isinstance(receiver, cst.Attribute) and receiver.attr.value == "beta":
             receiver = receiver.value
         client = analysis.client(receiver)
-        if client is None:
+        may_be = None if client is not None else _openai_value(analysis, receiver)
+        if client is None and may_be is None:
             continue
-        found.append(ChatReference(node, receiver, client, method, wrapper, _is_target(tree.parent(node), node)))
+        replaced = _is_target(tree.parent(node), node)
+        found.append(ChatReference(node, receiver, client, may_be, method, wrapper, replaced))
     return found
+
+
+def _openai_value(analysis: Analysis, receiver: cst.BaseExpression) -> cst.BaseExpression | None:
+    """A value the file assigns the receiver (a name, or `self.<attr>` in its class) that is an
+    OpenAI client, when the receiver as a whole is not proven to be one."""
+    return next((value for value in analysis.values_of(receiver) if analysis.client(value) is not None), None)
 
 
 def _is_target(parent: cst.CSTNode | None, node: cst.CSTNode) -> bool:

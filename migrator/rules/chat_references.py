@@ -42,19 +42,24 @@ whose direct calls migrate, they migrate, and the reference to the same client's
 reported beside them (a replacement of `chat.completions.create` then no longer sees them, which
 its finding says).
 
-Only references on a client the tool proves to be an OpenAI SDK client are reported (the same
-proof as for a call: `OpenAI` / `AsyncOpenAI` imported from `openai`, held in a name, an
-attribute, a parameter annotated with it, made by a factory function, or exported by a module of
-the run). A receiver that is not proven is not reported, even in a file that imports openai,
-where RSP001 reports such a call as an assumption: a call can then be migrated with
-`--unsafe-fixes`, a reference cannot, and such receivers are mostly test doubles
-(`MagicMock()`, a fixture) and hand-written fakes, which must not be reported line by line.
-Annotate the parameter that holds the client (`client: OpenAI`) to have its references reported.
+References are reported on a client the tool proves to be an OpenAI SDK client (the same proof
+as for a call: `OpenAI` / `AsyncOpenAI` imported from `openai`, held in a name, an attribute, a
+parameter annotated with it, made by a factory function, or exported by a module of the run), and
+on a receiver it does not prove but that the file assigns an OpenAI client among other values
+(`self._client = client` in one branch, `self._client = OpenAI(...)` in the other, as agent
+frameworks write their model backends): the finding then says that it may be that client. One
+that may also be another SDK's client, or is on another provider, gets the note instead. A
+receiver with no OpenAI client among its values is not reported, even in a file that imports
+openai, where RSP001 reports such a call as an assumption: a call can then be migrated with
+`--unsafe-fixes`, a reference cannot, and such receivers are mostly test doubles (`MagicMock()`,
+a fixture) and hand-written fakes, which must not be reported line by line. Annotate the
+parameter that holds the client (`client: OpenAI`) to have its references reported.
 
 Known problems
 
-A client the tool cannot prove (a parameter without annotation, a client stored on another
-object) has its references left unreported. A call through a bound method passed to a function
+A receiver with no OpenAI client among the values the file shows (a parameter without
+annotation, a client stored on another object or set by a base class in another module) has its
+references left unreported. A call through a bound method passed to a function
 of the run that only forwards its arguments is reported, not migrated.
 
 Options
@@ -82,22 +87,42 @@ class ChatReferences(Rule):
     triggers = ("chat",)
 
     def apply(self, ctx: FileContext) -> None:
+        tree = ctx.tree
         for reference in chat_references(ctx.analysis):
-            target = reference.client.target
-            what = f"`{ctx.tree.quote(reference.node, 60)}` {_use(ctx.tree, reference)}"
-            if target.provider is Provider.OTHER or target.unsupported:
-                where = (
-                    f"the client is not on OpenAI or DashScope ({target.evidence})"
-                    if target.provider is Provider.OTHER
-                    else f"the client's {target.evidence}: {target.unsupported}"
-                )
-                ctx.report(
-                    reference.node, self.code, f"{what}; {where}; it stays on Chat Completions", Severity.INFO, False
-                )
+            what = f"`{tree.quote(reference.node, 60)}` {_use(tree, reference)}"
+            staying = self._staying(ctx, reference)
+            if staying is not None:
+                ctx.report(reference.node, self.code, f"{what}; {staying}", Severity.INFO, False)
                 continue
-            advice = _advice(ctx.tree, reference, unknown=target.provider is Provider.UNKNOWN)
-            message = f"{what}: {advice} {SILENCE}"
-            ctx.report(reference.node, self.code, message, Severity.WARNING, fixable=False)
+            client = reference.client
+            if client is None:  # (not proven: an OpenAI client is among the values it holds)
+                assert reference.may_be is not None  # (what `chat_references` found it by)
+                client = ctx.analysis.client(reference.may_be)
+                assert client is not None
+                line = tree.position(reference.may_be)[0]
+                what += (
+                    f" (`{tree.quote(reference.receiver, 40)}` is not shown to be an OpenAI SDK client, but it may be "
+                    f"the one made on line {line})"
+                )
+            advice = _advice(tree, reference, unknown=client.target.provider is Provider.UNKNOWN)
+            ctx.report(reference.node, self.code, f"{what}: {advice} {SILENCE}", Severity.WARNING, fixable=False)
+
+    @staticmethod
+    def _staying(ctx: FileContext, reference: ChatReference) -> str | None:
+        """Why calls on this client stay on Chat Completions whatever they are, in RSP001's words;
+        None when they may move."""
+        client = reference.client
+        if client is None:
+            other = ctx.analysis.other_client(reference.receiver)
+            if other is None:
+                return None
+            return f"`{ctx.tree.quote(reference.receiver, 40)}` may be {other}; it stays on Chat Completions"
+        target = client.target
+        if target.provider is Provider.OTHER:
+            return f"the client is not on OpenAI or DashScope ({target.evidence}); it stays on Chat Completions"
+        if target.unsupported:
+            return f"the client's {target.evidence}: {target.unsupported}; it stays on Chat Completions"
+        return None
 
 
 def _use(tree: SourceTree, reference: ChatReference) -> str:

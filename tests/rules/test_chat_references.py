@@ -119,3 +119,31 @@ def test_a_client_exported_by_another_module_of_the_run(tmp_path: Path):
     findings = rsp028(migrate_source(use.read_text(), filename=str(use), project=index))
     assert [(f.line, f.column) for f in findings] == [(5, 13)]
     assert not rsp028(migrate_source(use.read_text(), filename=str(use)))  # (alone, not proven)
+
+
+MAY_BE = """\
+from groq import Groq
+from openai import OpenAI
+
+
+class Backend:
+    def __init__(self, client=None, provider: str = "openai"):
+        if client is not None:
+            self._client = client
+        else:
+            self._client = OpenAI()
+        if provider == "groq":
+            self._other = Groq()
+        else:
+            self._other = OpenAI()
+
+    def methods(self):
+        return [self._client.chat.completions.create, self._other.chat.completions.create]
+"""
+
+
+def test_a_receiver_that_may_be_an_openai_client_is_reported_and_one_that_may_be_another_sdks_is_a_note():
+    findings = rsp028(migrate_source(MAY_BE))
+    assert [(f.column, f.severity) for f in findings] == [(17, Severity.WARNING), (55, Severity.INFO)]
+    assert "may be the one made on line 10" in findings[0].message
+    assert "may be `Groq()` (line 12)" in findings[1].message
