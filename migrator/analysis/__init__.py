@@ -3,8 +3,9 @@ OpenAI client and where their results go (calls), where a client sends its reque
 what a parameter receives from the calls of its function (callers), what the user declares of
 what the code cannot show (declarations), clients and constants other modules export
 (project), `**params` (unpacking), what a message list and each message's content hold
-(messages, content), `self.<attr>` lists (instance_lists), conversations kept by hand (chains)
-and streaming loops (streams/). Everything a rule needs is exported here."""
+(messages, content), `self.<attr>` lists (instance_lists), conversations kept by hand (chains),
+streaming loops (streams/) and references to a client's Chat Completions methods that are not
+calls (references). Everything a rule needs is exported here."""
 
 from __future__ import annotations
 
@@ -50,6 +51,7 @@ from migrator.analysis.paths import (
     relative_to,
 )
 from migrator.analysis.project import ProjectIndex, may_export_client
+from migrator.analysis.references import ChatReference, chat_references
 from migrator.analysis.providers import (
     Provider,
     dashscope_facts,
@@ -71,6 +73,7 @@ __all__ = [
     "CREATED_TEST",
     "Callers",
     "Chain",
+    "ChatReference",
     "CompletionCall",
     "Content",
     "Double",
@@ -108,6 +111,7 @@ __all__ = [
     "absolute_name",
     "assistant_text",
     "base_url_hint",
+    "chat_references",
     "consumer",
     "dashscope_facts",
     "decisive_blocks",

@@ -205,6 +205,12 @@ CATALOG: tuple[RuleInfo, ...] = (
         ("ChatCompletion",),
     ),
     RuleInfo(
+        "RSP028",
+        "chat-references",
+        "`chat.completions.create` and the `chat` objects of a client used as values, not called, are reported",
+        ("chat",),
+    ),
+    RuleInfo(
         "RSP030",
         "mock-clients",
         "test doubles of an OpenAI client move to the Responses shape with the code they stand in for",
