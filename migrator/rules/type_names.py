@@ -4,7 +4,7 @@
 What it does
 
 Every import of `openai.types.chat`, `openai.resources.chat` or `openai.lib.streaming.chat` (or
-of a module under them), wherever it is (at module level, in a function, under `if
+of a module under them, or of the `Chat` resources `openai.resources` re-exports), wherever it is (at module level, in a function, under `if
 TYPE_CHECKING:`, in a `try:`), and every use written out in full (`openai.types.chat.ChatCompletion`
 in code or in an annotation) gets one finding: once per import statement, naming what it
 imports, and once per use written out; the names an import brings are not reported again where
@@ -58,13 +58,14 @@ fields, so the code that uses them changes too.
 
 Known problems
 
-Only names as the openai package has them are reported: the `types.chat` modules of other SDKs
-(`groq`, `together`, `zhipuai`, `volcenginesdkarkruntime`, ...), a module of the project called
-`chat`, and `openai.types.chat_model` (shared with Responses) are left alone; so are strings
-(`mock.patch("openai.resources.chat...")`) and comments. The files of a copy of the openai
-package kept in the project (a folder `openai/`) are not reported. A name written in a string
-annotation or in `__all__` is not rewritten (the import is reported). A name reached through
-`getattr` or `importlib` is not seen.
+Only names that resolve, through the file's imports, to the openai package are reported: the
+`types.chat` modules of other SDKs (`groq`, `together`, `zhipuai`, `volcenginesdkarkruntime`,
+...), a module of the project called `chat`, and `openai.types.chat_model` (shared with
+Responses) are left alone, and strings and comments are not read. The files of a copy of the
+openai package kept in the project (a folder `openai/`) are not reported. An import of the four
+names inside a function or a `try:`, or one that also brings other names, is reported, not
+rewritten; a name written in a string annotation or in `__all__` is not rewritten either (the
+import is reported). A name reached through `getattr` or `importlib` is not seen.
 
 Options
 
