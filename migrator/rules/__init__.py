@@ -153,8 +153,9 @@ CATALOG: tuple[RuleInfo, ...] = (
     RuleInfo(
         "RSP019",
         "type-names",
-        "`ChatCompletion` / `...Chunk` / `...MessageParam` / `...ToolParam` annotations take Responses names",
-        ("ChatCompletion",),
+        "annotations take Responses names (`ChatCompletion` → `Response`, ...); other imports and uses of "
+        "`openai.types.chat`, `resources.chat`, `lib.streaming.chat` are reported",
+        ("chat", "Chat"),
     ),
     RuleInfo(
         "RSP020",

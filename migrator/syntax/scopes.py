@@ -84,6 +84,8 @@ class Collector:
             cst.Yield,
             cst.Assign,
             cst.Attribute,
+            cst.Import,
+            cst.ImportFrom,
         )
     )
 
