@@ -312,7 +312,7 @@ class Run:
     `before_parsing`, when given, is called once, in this process, when the first file that
     passed the prefilter is about to be parsed (never, in a run where none does), once the
     engine is imported: it returns the settings to parse with. The command line takes black's
-    line length there, as reading black's configuration imports black.
+    line length there (a run that parses nothing never needs it).
     """
 
     def __init__(
