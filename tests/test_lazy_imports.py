@@ -171,3 +171,21 @@ def test_a_statement_to_lay_out_imports_black(project):
     (project / "pkg" / "grows.py").write_text(GROWS)
     modules = imported(project, "diff", "--preserve-nonthinking", "pkg/grows.py")
     assert loaded(modules, "black") == ["black"]
+
+
+def test_a_run_over_python_files_imports_no_notebook_code_nor_importlib_resources(project):
+    """The notebook module (a score of regular expressions) only for notebooks; migrator's data
+    files read through pkgutil (importlib.resources imports a score of modules, zipfile among them)."""
+    (project / "pkg" / "grows.py").write_text(GROWS)
+    modules = imported(project, "diff", "--preserve-nonthinking", "pkg/grows.py")
+    assert loaded(modules, "migrator.analysis.providers", "black") == ["black", "migrator.analysis.providers"]
+    assert loaded(modules, "migrator.files.notebooks", "importlib.resources") == []
+
+
+def test_a_notebook_imports_the_notebook_code(project):
+    cell = {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": GROWS}
+    notebook = {"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    (project / "pkg" / "grows.ipynb").write_text(json.dumps(notebook))
+    assert loaded(imported(project, "check", "pkg/grows.ipynb"), "migrator.files.notebooks") == [
+        "migrator.files.notebooks"
+    ]
