@@ -174,7 +174,7 @@ def _with_config(kw: Options) -> Options:
     return kw
 
 
-def _settings(kw: Options) -> Settings:
+def _settings(kw: Options, command: str) -> Settings:
     return Settings(
         select=kw["select"],
         ignore=kw["ignore"] or frozenset(),
@@ -191,6 +191,7 @@ def _settings(kw: Options) -> Settings:
         todo_comments=kw.get("todo_comments", False),
         black=kw.get("black", False),
         line_length=kw.get("line_length", Settings.line_length),
+        new_code_shown=command != report.CHECK,
     )
 
 
@@ -199,7 +200,7 @@ def _run(
 ) -> None:
     kw = _with_files_from(kw)
     kw = _with_config(kw)
-    settings = _settings(kw)
+    settings = _settings(kw, command)
     with contextlib.ExitStack() as stack:
         out = stack.enter_context(_open_output(output)) if output else sys.stdout
         rep = report.Report(

@@ -43,6 +43,10 @@ class Settings:
     #: A statement the rewrite changed whose lines grew past this length is laid out as black
     #: would lay it out (None: never); everything else keeps its formatting.
     line_length: int | None = 88
+    #: Whether the new code is wanted as it would be written. `check` shows only findings, and
+    #: laying statements out (`line_length`) changes none of them, so it lays out nothing (and
+    #: so never imports black, the tenth of a second that would cost).
+    new_code_shown: bool = True
 
     def rule_enabled(self, code: str) -> bool:
         if code in self.ignore:

@@ -49,6 +49,16 @@ TO_MIGRATE = (
     "print(reply.choices[0].message.content)\n"
 )
 
+#: A DashScope call whose rewrite gets shorter, and grows past 88 characters with
+#: --preserve-nonthinking (`reasoning={"effort": "none"}` added): only then is it laid out by black.
+GROWS = (
+    "import os\nfrom openai import OpenAI\n"
+    'client = OpenAI(api_key=os.getenv("KEY"), base_url="https://dashscope.aliyuncs.com/compatible-mode/v1")\n'
+    'messages = [{"role": "user", "content": "hi"}]\n'
+    'completion = client.chat.completions.create(model="qwen-plus", messages=messages, max_tokens=100)\n'
+    "print(completion.choices[0].message.content)\n"
+)
+
 
 def imported(cwd: Path, *args: str) -> set[str]:
     """The modules a fresh interpreter has imported after `migrator ARGS` in `cwd`."""
@@ -71,7 +81,7 @@ def loaded(modules: set[str], *packages: str) -> list[str]:
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A small repository with no trigger anywhere: plain modules, one that makes a client, a
-    README, a .gitignore, and black's configuration (reading it would import black)."""
+    README, a .gitignore, and black's configuration (read without importing black)."""
     (tmp_path / "pkg").mkdir()
     (tmp_path / "pkg" / "__init__.py").write_text("")
     (tmp_path / "pkg" / "plain.py").write_text(PLAIN)
@@ -134,3 +144,48 @@ def test_a_file_with_calls_to_migrate_imports_the_engine_but_no_pool(project):
 
 def test_the_color_output_imports_rich(project):
     assert loaded(imported(project, "rules", "--color"), RICH) == [RICH]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["diff", "pkg/grows.py"],  # rewritten, and its lines got shorter
+        ["apply", "pkg/grows.py"],
+        ["check", "--preserve-nonthinking", "pkg/grows.py"],  # `check` shows no new code: nothing laid out
+        ["check", "--preserve-nonthinking", "--format", "json", "--jobs", "1", "."],
+    ],
+    ids=" ".join,
+)
+def test_black_is_imported_only_for_a_statement_to_lay_out(project, args):
+    """black (a tenth of a second) is imported when a rewritten statement outgrows the line
+    length, not by a run that parses, and not to read `[tool.black]`'s line length (the
+    project's pyproject.toml has one)."""
+    (project / "pkg" / "grows.py").write_text(GROWS)
+    modules = imported(project, *args)
+    assert loaded(modules, "libcst", "migrator.engine.core") == ["libcst", "migrator.engine.core"]
+    assert loaded(modules, "black") == []
+
+
+def test_a_statement_to_lay_out_imports_black(project):
+    """The other side of the test above: the same file, with a line that outgrows the length."""
+    (project / "pkg" / "grows.py").write_text(GROWS)
+    modules = imported(project, "diff", "--preserve-nonthinking", "pkg/grows.py")
+    assert loaded(modules, "black") == ["black"]
+
+
+def test_a_run_over_python_files_imports_no_notebook_code_nor_importlib_resources(project):
+    """The notebook module (a score of regular expressions) only for notebooks; migrator's data
+    files read through pkgutil (importlib.resources imports a score of modules, zipfile among them)."""
+    (project / "pkg" / "grows.py").write_text(GROWS)
+    modules = imported(project, "diff", "--preserve-nonthinking", "pkg/grows.py")
+    assert loaded(modules, "migrator.analysis.providers", "black") == ["black", "migrator.analysis.providers"]
+    assert loaded(modules, "migrator.files.notebooks", "importlib.resources") == []
+
+
+def test_a_notebook_imports_the_notebook_code(project):
+    cell = {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": GROWS}
+    notebook = {"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    (project / "pkg" / "grows.ipynb").write_text(json.dumps(notebook))
+    assert loaded(imported(project, "check", "pkg/grows.ipynb"), "migrator.files.notebooks") == [
+        "migrator.files.notebooks"
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import pkgutil
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,7 +12,6 @@ from dataclasses import dataclass
 from enum import Enum
 from functools import cache
 from typing import Any
-from importlib import resources
 from urllib.parse import urlsplit
 
 if sys.version_info >= (3, 11):
@@ -72,8 +72,11 @@ def _model_facts() -> dict[str, Any]:
 def _data_file(name: str) -> dict[str, Any]:
     """A file of migrator/data, parsed (Any: the values are what the TOML file holds, read by key
     where they are used; tomli, for Python 3.10, is not type-checked: see [tool.mypy])."""
-    text = resources.files("migrator").joinpath(f"data/{name}").read_text(encoding="utf-8")
-    facts: dict[str, Any] = tomllib.loads(text)
+    # (pkgutil reads it through migrator's loader, as importlib.resources would, without the
+    # score of modules importlib.resources imports)
+    data = pkgutil.get_data("migrator", f"data/{name}")
+    assert data is not None  # (a loader that cannot read its package's files never loads migrator)
+    facts: dict[str, Any] = tomllib.loads(data.decode("utf-8"))
     return facts
 
 

@@ -174,7 +174,7 @@ def _run_once(ctx: FileContext, rules: list[Rule]) -> None:
     edited, ctx.dropped_edits = tree.commit(ctx.suppressions)
     if ctx.settings.todo_comments:
         todo.add_comments(ctx)
-    if ctx.settings.line_length:
+    if ctx.settings.line_length and ctx.settings.new_code_shown:
         layout.relayout(tree, edited, ctx.settings.line_length)
 
 

@@ -2,30 +2,35 @@
 
 Two passes, both after the rules' edits:
 
-- `relayout` (always on; `Settings.line_length`, 88 unless the project's black or migrator
-  configuration says otherwise): a statement the rewrite changed whose longest line is now past
-  the line length, and longer than its longest line was (a line the user already had that long
-  is their style), is formatted by black alone: that statement, dedented, then put back at its
+- `relayout` (on unless the new code is not shown, as in `check`; `Settings.line_length`, 88
+  unless the project's black or migrator configuration says otherwise): a statement the
+  rewrite changed whose longest line is now past the line length, and longer than its longest
+  line was (a line the user already had that long is their style), is formatted by black alone: that statement, dedented, then put back at its
   indentation. Black's string normalization is off, so quotes stay as the user wrote them. Every
   other statement, the comments above it included, keeps its bytes. Of a compound statement
   (`for`, `while`, `with`, `if`) only the header line is laid out, the same way: its body keeps
   its own lines. Statements a rule inserts in place of another are the rule's to lay out.
 - `format_file` (`--black`): the whole changed file through black, with the black configuration
   black itself would use for that file (the nearest `pyproject.toml` with `[tool.black]`).
+
+black takes about a tenth of a second to import, so it is imported where a statement needs it
+(each function below that calls it imports it): most rewrites fit their lines and never do.
 """
 
 from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import black
 import libcst as cst
 
 from migrator.syntax import SourceTree, code_for_node, tokens_for_node
+
+if TYPE_CHECKING:
+    import black
 
 #: black needs some room; statements nested deeper than this leaves are not laid out.
 _MIN_WIDTH = 20
@@ -100,6 +105,8 @@ def _laid_out(new: cst.CSTNode, old: cst.CSTNode, indent: list[str], line_length
     width = line_length - len(prefix)
     if width < _MIN_WIDTH:
         return tree.rendered(new, indent, tokens)
+    import black  # (see the module's docstring)
+
     one_line = _one_line_code(new, rendered, prefix, module.default_newline)
     if one_line is not None:
         try:
@@ -141,9 +148,16 @@ def _plain_line(code: str) -> bool:
 #: indentation and line breaks.
 _BLACK_INPUT = cst.Module(body=[])
 
-#: black's single formatting pass (`format_str` is this, run a second time whenever the first
-#: changed the text); private to black, so looked up with `format_str` to fall back on.
-_format_once = getattr(black, "_format_str_once", black.format_str)
+
+def _format_once(code: str, mode: black.Mode) -> str:
+    """black's single formatting pass (`format_str` is this, run a second time whenever the
+    first changed the text); private to black, so looked up with `format_str` to fall back on."""
+    import black
+
+    one_pass: Callable[..., str] = getattr(black, "_format_str_once", black.format_str)
+    return one_pass(code, mode=mode)
+
+
 #: The narrowest width at which one pass is trusted (see `formatted_by_black`).
 ONE_PASS_MIN_WIDTH = 40
 
@@ -158,6 +172,8 @@ def formatted_by_black(code: str, width: int, header: bool = False) -> str:
     final: every such statement of the standard library and of a site-packages holding the openai
     SDK (79,524 of them) came out of one pass as out of two at widths 40 and 60 (at width 20, 28
     did not: a right-hand side left in parentheses on one line). Anything else gets both passes."""
+    import black
+
     mode = _statement_mode(width)
     statement = code.split("\n", 1)[0] if header else code.rstrip("\n")
     if width < ONE_PASS_MIN_WIDTH or not _plain_line(statement) or "#" in code:
@@ -169,6 +185,8 @@ def formatted_by_black(code: str, width: int, header: bool = False) -> str:
 def _statement_mode(width: int) -> black.Mode:
     # One Mode per width: black's caches keyed by the mode then find it by identity, not by
     # comparing every field (about 5% of a black call).
+    import black
+
     return black.Mode(line_length=width, string_normalization=False)
 
 
@@ -194,6 +212,8 @@ def _laid_out_header(
     width = line_length - len("".join(indent))
     if width < _MIN_WIDTH:
         return new
+    import black
+
     try:
         formatted = formatted_by_black(code_for_node(header, _BLACK_INPUT), width, header=True)
         laid_out = cst.parse_statement(formatted.replace("\n", module.default_newline), module.config_for_parsing)
@@ -216,6 +236,8 @@ def format_file(source: str, filename: str) -> str:
     the lines between them."""
     if filename.endswith(".ipynb"):
         return source
+    import black
+
     mode = black_mode(_config_path(filename))
     newline = "\r\n" if "\r\n" in source else "\n"
     try:
@@ -226,6 +248,8 @@ def format_file(source: str, filename: str) -> str:
 
 
 def _config_path(filename: str) -> str | None:
+    import black
+
     start = filename if Path(filename).exists() else str(Path.cwd())
     try:
         return black.find_pyproject_toml((start,))
@@ -246,10 +270,14 @@ def black_config(path: str | None) -> dict[str, Any]:
 
 @functools.lru_cache(maxsize=64)
 def _parsed_black_config(path: str, mtime_ns: int) -> dict[str, Any]:
+    import black
+
     return black.parse_pyproject_toml(path)
 
 
 def black_mode(path: str | None) -> black.Mode:
+    import black
+
     config = black_config(path)
     known = black.TargetVersion.__members__
     versions = {known[v.upper()] for v in config.get("target_version", ()) if v.upper() in known}
@@ -261,8 +289,3 @@ def black_mode(path: str | None) -> black.Mode:
         skip_source_first_line=config.get("skip_source_first_line", False),
         preview=config.get("preview", False),
     )
-
-
-def project_line_length(start: str) -> int | None:
-    """The `[tool.black]` line length black would use for files under `start`, if one is set."""
-    return black_config(_config_path(start)).get("line_length")

@@ -158,11 +158,14 @@ def migrate(outcome: Outcome, settings: Settings, project: ProjectIndex | None =
     assert outcome.raw is not None
     # Imported by the first file that passed the prefilter (see the module's docstring).
     from migrator.engine import InternalError, SourceError
-    from migrator.files import notebooks
 
     path = None if outcome.is_stdin else Path(outcome.display)
+    errors: tuple[type[Exception], ...] = (FileError, SourceError, InternalError, textfiles.TextFileError)
     try:
         if outcome.kind == NOTEBOOK:
+            from migrator.files import notebooks  # (a score of regular expressions: for notebooks only)
+
+            errors += (notebooks.NotebookError,)
             migrated = notebooks.migrate_notebook(outcome.raw, settings, outcome.display, project)
             outcome.result, outcome.new_raw, outcome.parts = migrated.result, migrated.new_raw, migrated.parts
             outcome.cell_errors = migrated.cell_errors
@@ -176,7 +179,7 @@ def migrate(outcome: Outcome, settings: Settings, project: ProjectIndex | None =
             if result.changed:
                 outcome.new_raw = encode(result.new_source, source.encoding)
             outcome.result = result
-    except (FileError, SourceError, InternalError, notebooks.NotebookError, textfiles.TextFileError) as error:
+    except errors as error:
         outcome.error = str(error)
     except RecursionError:
         outcome.error = "the code is nested too deeply to migrate"
@@ -384,7 +387,7 @@ class Run:
     `before_parsing`, when given, is called once, in this process, when the first file that
     passed the prefilter is about to be parsed (never, in a run where none does), once the
     engine is imported: it returns the settings to parse with. The command line takes black's
-    line length there, as reading black's configuration imports black.
+    line length there (a run that parses nothing never needs it).
     """
 
     def __init__(

@@ -215,6 +215,90 @@ def test_line_length_from_black_then_from_migrator(tmp_path):
     assert config.load([str(tmp_path)]).options["line_length"] == 79
 
 
+def _blacks_own_line_length(start: Path) -> object:
+    """What the code before black was left unimported read: black's own search and reading."""
+    import black
+    import black.files
+
+    for cached in ("find_user_pyproject_toml", "_find_project_root_cached", "_load_toml", "_cached_resolve"):
+        getattr(black.files, cached).cache_clear()  # (black reads its configuration once a process)
+    try:
+        found = black.find_pyproject_toml((str(start),))
+        return black.parse_pyproject_toml(found).get("line_length") if found else None
+    except (OSError, ValueError):
+        return None
+
+
+BLACK_LAYOUTS = {
+    "nothing": {},
+    "here": {"pyproject.toml": "[tool.black]\nline-length = 100\n"},
+    "dashed key": {"pyproject.toml": "[tool.black]\n'--line-length' = 101\n"},
+    "underscored key": {"pyproject.toml": "[tool.black]\nline_length = 102\n"},
+    "no black table: the root is above": {
+        "pyproject.toml": "[tool.black]\nline-length = 103\n",
+        "src/pyproject.toml": "[project]\nname = 'x'\n",
+    },
+    "no black table at the root": {
+        ".git/HEAD": "",
+        "pyproject.toml": "[project]\nname = 'x'\n",
+        "src/pyproject.toml": "[tool.migrator]\n",
+    },
+    "a .git folder stops the search": {"pyproject.toml": "[tool.black]\nline-length = 104\n", "src/.git/HEAD": ""},
+    "a .git file too (a worktree)": {"pyproject.toml": "[tool.black]\nline-length = 105\n", "src/.git": "gitdir: x"},
+    "a .hg folder": {"pyproject.toml": "[tool.black]\nline-length = 106\n", "src/.hg/x": ""},
+    "a .hg file does not": {"pyproject.toml": "[tool.black]\nline-length = 107\n", "src/.hg": ""},
+    "the root's pyproject without a line length": {".git/HEAD": "", "pyproject.toml": "[tool.black]\nfast = true\n"},
+    "nearest black table wins": {
+        "pyproject.toml": "[tool.black]\nline-length = 108\n",
+        "src/pyproject.toml": "[tool.black]\nline-length = 109\n",
+    },
+    "broken TOML on the way": {"pyproject.toml": "[tool.black]\nline-length = 110\n", "src/pyproject.toml": "[x"},
+    "broken TOML at the root": {".git/HEAD": "", "pyproject.toml": "[tool.black\nline-length = 111\n"},
+    "user configuration": {".git/HEAD": "", "home/black": "[tool.black]\nline-length = 112\n"},
+    "project over user configuration": {
+        ".git/HEAD": "",
+        "pyproject.toml": "[tool.black]\nline-length = 113\n",
+        "home/black": "[tool.black]\nline-length = 114\n",
+    },
+}
+
+
+@pytest.mark.parametrize("layout", BLACK_LAYOUTS, ids=str)
+@pytest.mark.parametrize("start", ["src", "src/a.py", "src/missing.py"])
+def test_blacks_line_length_is_found_as_black_finds_it(tmp_path, monkeypatch, layout, start):
+    """`config.black_line_length` reads black's configuration without importing black: the same
+    answer as black's own search, for each way black decides where a project's root is."""
+    root = tmp_path / "repo"
+    write(root / "src" / "a.py", "x = 1\n")
+    for name, text in BLACK_LAYOUTS[layout].items():
+        write(root / name, text)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(root / "home"))
+    monkeypatch.chdir(root / "src")  # a start path that does not exist: black searches from here
+    expected = _blacks_own_line_length(root / start if (root / start).exists() else root / "src")
+    assert config.black_line_length([str(root / start)]) == expected
+    assert expected == EXPECTED_LINE_LENGTH[layout]  # (the layout is what its name says)
+
+
+EXPECTED_LINE_LENGTH = {
+    "nothing": None,
+    "here": 100,
+    "dashed key": 101,
+    "underscored key": 102,
+    "no black table: the root is above": 103,
+    "no black table at the root": None,
+    "a .git folder stops the search": None,
+    "a .git file too (a worktree)": None,
+    "a .hg folder": None,
+    "a .hg file does not": 107,
+    "the root's pyproject without a line length": None,
+    "nearest black table wins": 109,
+    "broken TOML on the way": None,
+    "broken TOML at the root": None,
+    "user configuration": 112,
+    "project over user configuration": 113,
+}
+
+
 # --- errors ----------------------------------------------------------------------------------------
 
 

@@ -118,6 +118,15 @@ def test_a_statement_made_too_long_is_laid_out_and_nothing_else_moves():
     assert result.new_source == GROWN
 
 
+def test_no_layout_when_the_new_code_is_not_shown():
+    """`check` (`new_code_shown=False`) lays nothing out: black is not even imported for it."""
+    result = migrate_source(GROWS, Settings(preserve_nonthinking=True, new_code_shown=False))
+    assert result.changed and result.new_source != GROWN
+    assert 'completion = client.responses.create(model="qwen-plus", input=messages, max_output_tokens=100, ' in (
+        result.new_source
+    )
+
+
 def test_the_layout_follows_the_line_length():
     wide = migrate_source(GROWS, Settings(preserve_nonthinking=True, line_length=200)).new_source
     assert 'completion = client.responses.create(model="qwen-plus", input=messages, max_output_tokens=100, ' in wide
@@ -224,7 +233,7 @@ def test_one_black_pass_lays_out_as_black_itself():
 def test_black_runs_once_only_where_one_pass_is_final(monkeypatch):
     passes, one_pass = [], layout._format_once
     monkeypatch.setattr(layout, "_format_once", lambda code, mode: passes.append("one") or one_pass(code, mode=mode))
-    monkeypatch.setattr(layout.black, "format_str", lambda code, mode: passes.append("two") or code)
+    monkeypatch.setattr(black, "format_str", lambda code, mode: passes.append("two") or code)
     long_call = "answer = client.responses.create(model='qwen-plus', input=messages, previous_response_id=last_id)\n"
     layout.formatted_by_black(long_call, 60)
     header = "for tool_call in [item for item in completion.output if item.type == 'function_call']:\n    pass\n"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import os
+from dataclasses import replace
 
 import pytest
 from fixture_cases import all_cases
@@ -54,6 +55,19 @@ def test_second_run_changes_nothing(case):
     twice = migrate_source(once, case.settings)
     assert twice.new_source == once
     assert not any(f.fixable and f.severity.value == "error" for f in twice.findings)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+@pytest.mark.parametrize("line_length", [40, None])
+def test_check_reports_the_same_without_laying_out(case, line_length):
+    """`check` shows no new code, so it lays out nothing (`Settings.new_code_shown`): the same
+    findings, and the same files changed, as when statements are laid out (at a narrow width,
+    so that most rewrites are)."""
+    laid_out = replace(case.settings, line_length=line_length or case.settings.line_length)
+    shown = migrate_source(case.before.read_text(), laid_out, str(case.before))
+    not_shown = migrate_source(case.before.read_text(), replace(laid_out, new_code_shown=False), str(case.before))
+    assert not_shown.findings == shown.findings
+    assert not_shown.changed == shown.changed
 
 
 def test_every_rule_has_fixtures():

@@ -43,3 +43,20 @@ def test_literal_string_is_none_for_bytes_and_other_expressions():
     assert literal_string(cst.parse_expression('b"x"')) is None
     assert literal_string(cst.parse_expression("name")) is None
     assert literal_string(cst.parse_expression('"a" "b"')) == "ab"
+
+
+def test_node_types_are_classified_as_issubclass_would():
+    """`nodes._is_node_type` reads the MRO instead of asking LibCST's ABC (see there): the same
+    answer for every class LibCST exports, against `CSTNode` and against the trivia classes."""
+    from migrator.syntax import nodes
+
+    classes = [value for value in vars(cst).values() if isinstance(value, type)]
+    trivia = tuple(
+        c
+        for c in classes
+        if issubclass(c, cst.CSTNode) and c.__module__ in ("libcst._nodes.whitespace", "libcst._nodes.op")
+    )
+    assert nodes._TRIVIA == trivia
+    for cls in classes:
+        assert nodes._is_node_type(cls, (cst.CSTNode,)) == issubclass(cls, cst.CSTNode), cls
+        assert nodes._is_node_type(cls, trivia) == issubclass(cls, trivia), cls
