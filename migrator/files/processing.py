@@ -58,6 +58,8 @@ class Outcome:
     #: invalid syntax`), each reported as an error of the file (the run ends with exit code 2)
     #: though the other cells were migrated, and written by `apply`.
     cell_errors: list[str] = field(default_factory=list)
+    #: Skipped by the prefilter, but it would pass were `openai` named (see `scan`).
+    may_use_a_client: bool = False
 
     @property
     def changed(self) -> bool:
@@ -129,8 +131,16 @@ def scan(target: Path | str, prefilters: _Prefilters, for_index: bool = False) -
     if not prefilters.passes(outcome.kind, outcome.raw):
         # The cheap path for most files of a codebase: read, search the bytes, done.
         outcome.result = SKIPPED
-        exporter = for_index and outcome.kind == PYTHON and (_OPENAI_BYTES in outcome.raw or may_hold_doubles(outcome.raw))
-        if not outcome.is_stdin and not exporter:
+        if for_index and not outcome.is_stdin and outcome.kind != TEXT:
+            # Would it pass were `openai` named? Then its client may come from a module of the
+            # project (`_could_use_a_client`): asked now, while the bytes are at hand.
+            outcome.may_use_a_client = prefilters.passes(outcome.kind, outcome.raw, assume_openai=True)
+        kept = for_index and (
+            outcome.may_use_a_client
+            or outcome.kind == PYTHON
+            and (_OPENAI_BYTES in outcome.raw or may_hold_doubles(outcome.raw))
+        )
+        if not outcome.is_stdin and not kept:
             outcome.raw = None  # nothing will be written: keep memory flat on large trees
     return outcome
 
@@ -138,8 +148,8 @@ def scan(target: Path | str, prefilters: _Prefilters, for_index: bool = False) -
 #: A module that may export a client names `openai` (`analysis.may_export_client` asks that first).
 _OPENAI_BYTES = OPENAI.encode()
 #: Bytes a test file holding a double of an OpenAI client's Chat method has (`analysis.doubles`):
-#: the method's path, and a mock.
-_DOUBLE_WORDS = (b"mock", b"Mock", b"patch")
+#: the method's path, and a mock (`patch` too comes from `unittest.mock`, `mock` or `mocker`).
+_DOUBLE_WORDS = (b"mock", b"Mock")
 
 
 def may_hold_doubles(raw: bytes) -> bool:
@@ -260,7 +270,7 @@ def _project_index(scanned: list[Outcome], prefilters: _Prefilters, settings: Se
     ]
     exporters = []
     if named_openai and (
-        any(needs_migrate(outcome) for outcome in scanned) or any(_could_use_a_client(scanned, prefilters))
+        any(needs_migrate(outcome) for outcome in scanned) or any(_could_use_a_client(scanned))
     ):
         from migrator.analysis import may_export_client  # LibCST: see the module's docstring
 
@@ -280,14 +290,12 @@ def _project_index(scanned: list[Outcome], prefilters: _Prefilters, settings: Se
         with provider_overrides(settings.provider_overrides, settings.declared_base_urls):
             project = ProjectIndex.build(exporters, others) or None
     project = _add_test_doubles(scanned, settings, project, others)
+    users = list(_could_use_a_client(scanned, project.words)) if project and (project.instances or project.factories) else []
     for outcome in scanned:
         if outcome.result is SKIPPED and not outcome.is_stdin:
             outcome.raw = None  # a module's bytes were needed only for the index
-    if project is None:
-        return None
-    if project.instances or project.factories:
-        for outcome, raw in _could_use_a_client(scanned, prefilters, project.words):
-            outcome.raw, outcome.result = raw, None  # one for `migrate`, with the index
+    for outcome, raw in users:
+        outcome.raw, outcome.result = raw, None  # one for `migrate`, with the index
     return project
 
 
@@ -353,21 +361,17 @@ def _add_test_doubles(
 
 
 def _could_use_a_client(
-    scanned: list[Outcome], prefilters: _Prefilters, words: tuple[bytes, ...] | None = None
+    scanned: list[Outcome], words: tuple[bytes, ...] | None = None
 ) -> Iterator[tuple[Outcome, bytes]]:
     """The files the prefilter skipped that it would have let through had they named `openai`
-    (their client may come from a module of the project), each with its bytes, read again;
-    with `words`, only those that hold one of them (the name of a module that exports a client)."""
+    (their client may come from a module of the project; `scan` kept their bytes), each with its
+    bytes; with `words`, only those that hold one of them (the name of a module that exports a
+    client)."""
     for outcome in scanned:
-        if outcome.result is SKIPPED and outcome.kind != TEXT and not outcome.is_stdin:
-            try:
-                raw = read_bytes(outcome.display)
-            except FileError:
-                continue  # it was read a moment ago: leave it skipped
-            if (words is None or any(word in raw for word in words)) and prefilters.passes(
-                outcome.kind, raw, assume_openai=True
-            ):
-                yield outcome, raw
+        raw = outcome.raw
+        usable = outcome.result is SKIPPED and outcome.may_use_a_client and raw is not None
+        if usable and raw is not None and (words is None or any(word in raw for word in words)):
+            yield outcome, raw
 
 
 def default_jobs() -> int:
