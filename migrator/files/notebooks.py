@@ -48,8 +48,13 @@ _MARKER = "__migrator_cell_end_{}__"
 _MARKER_LINE = re.compile(r"^__migrator_cell_end_(\d+)__\n", re.MULTILINE)
 _PLACEHOLDER = "__migrator_magic_{}__"
 _PLACEHOLDER_LINE = re.compile(r"^([ \t]*)__migrator_magic_(\d+)__[ \t]*$", re.MULTILINE)
-#: Lines of IPython syntax: `%line magic`, `!shell`, `x = !cmd` / `x = %magic`, `obj?` / `?obj`.
-_MAGIC_LINE = re.compile(r"[ \t]*(?:[%!]|[\w.]+[ \t]*=[ \t]*[%!]|\?{1,2}[\w.]+[ \t]*$|[\w.]+\?{1,2}[ \t]*$)")
+#: Lines of IPython syntax: `%line magic`, `!shell`, `x = !cmd` / `x = %magic`, `obj?` / `?obj`,
+#: and `pip install ...` / `conda install ...` without the `%` (IPython's automagic, on by
+#: default, runs them: many Colab notebooks start so).
+_MAGIC_LINE = re.compile(
+    r"[ \t]*(?:[%!]|[\w.]+[ \t]*=[ \t]*[%!]|\?{1,2}[\w.]+[ \t]*$|[\w.]+\?{1,2}[ \t]*$"
+    r"|(?:pip|conda|mamba)[ \t]+(?:install|uninstall)\b)"
+)
 _ERROR_POSITION = re.compile(r"^line (\d+)(?:, column (\d+))?: ")
 #: The statement that stands in for a cell that does not parse: a call of this name.
 _STAND_IN = "__migrator_unparsed_cell_{}__"

@@ -123,6 +123,15 @@ def test_magics_and_shell_lines_are_left_alone():
     assert "".join(cells[1]["source"]) == code.replace(CALL, NEW_CALL)
 
 
+def test_pip_install_without_a_percent_is_a_magic():
+    """IPython's automagic runs `pip install x` as `%pip install x`: not a cell that does not parse."""
+    code = 'pip install "openai>=1.0"\n'
+    before = notebook(cell(code), cell(CLIENT), cell(CALL), cell(READ))
+    migrated = migrate_notebook(dumps(before).encode(), Settings())
+    assert migrated.cell_errors == []
+    assert "".join(json.loads(migrated.new_raw)["cells"][0]["source"]) == code
+
+
 def test_a_percent_that_continues_an_expression_is_python():
     code = "x = (10\n     % 3)\n"
     before = notebook(cell(CLIENT + "\n" + code), cell(CALL), cell(READ))
