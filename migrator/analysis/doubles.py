@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from migrator.analysis.calls import CLIENT_CLASSES, MOCK_CLASSES
+from migrator.analysis.modules import absolute_name
 from migrator.syntax import SourceTree
 from migrator.syntax.queries import kwarg
 
@@ -82,7 +83,8 @@ class Double:
 
     @property
     def rewritable(self) -> bool:
-        return self.method is None and bool(self.uses) and all(use.why_not is None for use in self.uses)
+        """Whether it can take the Responses shape (when the one module it feeds migrates)."""
+        return bool(self.uses) and self.why_not is None
 
     @property
     def why_not(self) -> str | None:
@@ -470,13 +472,19 @@ class RunModules:
     paths: dict[str, str]
     _imports: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
 
-    def module_of(self, qualified: str) -> str | None:
-        """The module of the run `qualified` belongs to (the longest that is a prefix)."""
+    def module_of(self, qualified: str, depth: int = 0) -> str | None:
+        """The module of the run `qualified` belongs to (the longest that is a prefix), through
+        the imports of a package that re-exports it (`shop.summarize`, when shop/__init__.py
+        has `from .summaries import summarize`, is in `shop.summaries`)."""
         parts = qualified.split(".")
         for end in range(len(parts), 0, -1):
             module = ".".join(parts[:end])
-            if module in self.paths:
-                return module
+            if module not in self.paths:
+                continue
+            imported = self._module_imports(module).get(parts[end]) if end < len(parts) else None
+            if imported is not None and depth < _MAX_REEXPORTS:
+                return self.module_of(".".join([imported, *parts[end + 1 :]]), depth + 1)
+            return module
         return None
 
     def resolve_target(self, target: str) -> str | None:
@@ -494,11 +502,17 @@ class RunModules:
     def _module_imports(self, module: str) -> dict[str, str]:
         """The names a module binds at module level by importing (`OpenAI` → `openai.OpenAI`)."""
         if module not in self._imports:
-            self._imports[module] = _imports_of(self.paths[module])
+            self._imports[module] = _imports_of(self.paths[module], module)
         return self._imports[module]
 
 
-def _imports_of(path: str) -> dict[str, str]:
+#: How many re-exports (`from .summaries import summarize` in a package) are followed.
+_MAX_REEXPORTS = 3
+
+
+def _imports_of(path: str, module: str) -> dict[str, str]:
+    """The names a module binds at module level by importing, with what they name (relative
+    imports resolved against the module)."""
     import ast
 
     try:
@@ -506,6 +520,7 @@ def _imports_of(path: str) -> dict[str, str]:
             tree = ast.parse(file.read())
     except (OSError, SyntaxError, ValueError, RecursionError):
         return {}
+    is_package = path.endswith("__init__.py")
     names = {}
     for node in tree.body:
         if isinstance(node, ast.Import):
@@ -515,9 +530,14 @@ def _imports_of(path: str) -> dict[str, str]:
                 else:
                     top = alias.name.split(".")[0]
                     names[top] = top
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+        elif isinstance(node, ast.ImportFrom):
+            base = absolute_name("." * node.level + (node.module or ""), module, is_package)
+            if base is None:
+                continue
+            base = base.rstrip(".")  # `from . import summaries`
             for alias in node.names:
-                names[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+                if alias.name != "*":
+                    names[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
     return names
 
 

@@ -98,7 +98,7 @@ class MockClients(Rule):
         )
         migrated = project.migrated if project is not None else frozenset()
         for double in doubles:
-            if double.rewritable and len(double.feeds) == 1 and double.feeds <= migrated:
+            if double.rewritable and double.feeds and double.feeds <= migrated:
                 self._rewrite(ctx, double)
             else:
                 ctx.report(double.node, self.code, _what_to_do(ctx, double), Severity.WARNING, fixable=False)

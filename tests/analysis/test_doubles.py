@@ -196,3 +196,35 @@ def test_patches_of_the_sdk_chat_methods(modules):
         (5, "it patches `openai.resources.chat.completions.AsyncCompletions.create` of the SDK"),
         (10, "it patches `openai.resources.chat.completions.Completions.create` of the SDK"),
     ]
+
+
+def test_a_function_a_package_re_exports_is_in_the_module_that_defines_it(tmp_path):
+    """`from shop import summarize`, shop/__init__.py re-exporting it from `.summaries`: the
+    double feeds shop.summaries, where the calls are (not the package, which has none)."""
+    (tmp_path / "__init__.py").write_text("from .summaries import summarize\nfrom . import titles\n")
+    (tmp_path / "summaries.py").write_text(LLM)
+    (tmp_path / "titles.py").write_text(LLM)
+    modules = RunModules(
+        {
+            "shop": str(tmp_path / "__init__.py"),
+            "shop.summaries": str(tmp_path / "summaries.py"),
+            "shop.titles": str(tmp_path / "titles.py"),
+        }
+    )
+    found = doubles(
+        f"""
+        from unittest.mock import MagicMock
+        from openai import OpenAI
+        import shop
+        from shop import summarize
+
+        client = MagicMock(spec=OpenAI)
+        client.chat.completions.create.return_value = {SHAPE}
+        summarize(client, "text")
+        shop.titles.title_for(client)
+        """,
+        modules,
+    )
+    assert found == [
+        (7, {"shop.summaries", "shop.titles"}, "it stands in for the clients of shop.summaries, shop.titles", False)
+    ]
