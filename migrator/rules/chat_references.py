@@ -39,8 +39,9 @@ helper's caller, or the helper calling `self._client.chat.completions.create(...
 that migrator can migrate the call, or move the call it stands for to
 `client.responses.create(...)` by hand. The reference changes nothing RSP001 decides: in a file
 whose direct calls migrate, they migrate, and the reference to the same client's method is
-reported beside them (a replacement of `chat.completions.create` then no longer sees them, which
-its finding says).
+reported beside them; but a file that replaces a Chat method (`client.chat.completions.create =
+timed_create`) keeps its calls on Chat Completions, as moved they would no longer go through the
+replacement.
 
 References are reported on a client the tool proves to be an OpenAI SDK client (the same proof
 as for a call: `OpenAI` / `AsyncOpenAI` imported from `openai`, held in a name, an attribute, a
@@ -85,6 +86,22 @@ class ChatReferences(Rule):
     code = "RSP028"
     summary = "`chat.completions.create` and the `chat` objects of a client used as values, not called, are reported"
     triggers = ("chat",)
+
+    def plan(self, ctx: FileContext) -> None:
+        """A file that replaces a client's Chat method keeps its calls on Chat Completions: moved
+        to `responses.create`, they would no longer go through the replacement (a timer, a
+        retry, a cache), and the program would do something else."""
+        replaced = next((r for r in chat_references(ctx.analysis) if r.replaced and r.method is not None), None)
+        if replaced is None:
+            return
+        line = ctx.tree.position(replaced.node)[0]
+        for site in ctx.sites:
+            site.block(
+                self.code,
+                site.call.func,
+                f"`{ctx.tree.quote(replaced.node, 60)}` is replaced on line {line}: moved to the Responses API, "
+                "this call would no longer go through the replacement; move both by hand",
+            )
 
     def apply(self, ctx: FileContext) -> None:
         tree = ctx.tree
@@ -171,8 +188,8 @@ def _advice(tree: SourceTree, reference: ChatReference, *, unknown: bool) -> str
     on_responses = ".".join([f"{receiver}.responses", *filter(None, (reference.wrapper, reference.method))])
     if reference.replaced:
         return (
-            f"calls that move to `{on_responses}` (by migrator or by hand) do not go through the replacement; "
-            "replace that one the same way once they do"
+            f"calls that move to `{on_responses}` do not go through the replacement, so migrator keeps this "
+            "file's calls on Chat Completions; replace that method the same way when you move them by hand"
         )
     if reference.method is None:
         return (
