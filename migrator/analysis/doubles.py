@@ -45,6 +45,8 @@ from migrator.syntax.queries import kwarg
 SHAPE_MAKERS = MOCK_CLASSES | {"types.SimpleNamespace"}
 #: Modules whose classes a patch may replace to stand in for a Chat method of the SDK.
 CHAT_METHOD_MODULES = ("openai.resources.chat", "openai.resources.beta.chat")
+#: The names a file that makes a double holds: a mock class, or `patch`.
+_MAKERS = ("patch", *sorted({name.rsplit(".", 1)[1] for name in MOCK_CLASSES}))
 _CHAT_METHOD_PREFIXES = tuple(module + "." for module in CHAT_METHOD_MODULES)
 #: Uses of `chat.completions.create` on a double that only ask about the calls made.
 CALL_CHECKS = frozenset({"assert_called", "assert_called_once", "assert_not_called"})
@@ -109,6 +111,8 @@ ModuleOf = Callable[[str], str | None]
 def find_doubles(tree: SourceTree, resolve_target: TargetResolver, module_of: ModuleOf) -> list[Double]:
     """Every double of an OpenAI client in the file that uses its Chat methods, and every patch
     of a Chat method of the SDK."""
+    if not any(tree.names_valued(name) for name in _MAKERS):
+        return []  # no mock is made and nothing is patched: most files
     doubles = []
     for call in tree.nodes(cst.Call):
         double = _spec_double(tree, call) or _patch_double(tree, call, resolve_target)

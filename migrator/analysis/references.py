@@ -58,8 +58,9 @@ def chat_references(analysis: Analysis) -> list[ChatReference]:
     source order."""
     tree = analysis.tree
     found = []
-    for chat in tree.nodes(cst.Attribute):
-        if chat.attr.value != "chat":
+    for name in tree.names_valued("chat"):  # (far fewer than the attributes of a file)
+        chat = tree.parent(name)
+        if not (isinstance(chat, cst.Attribute) and chat.attr is name):
             continue
         node, method, wrapper = chat, None, None
         # Up the chain: `chat` → `completions` → [`with_raw_response`] → `create`.
