@@ -31,13 +31,14 @@ a test that mocks the old method.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from dataclasses import dataclass, field
 
 import libcst as cst
 
 from migrator.analysis.calls import CLIENT_CLASSES, MOCK_CLASSES
-from migrator.analysis.modules import absolute_name
+from migrator.analysis.modules import absolute_name, module_name
 from migrator.syntax import SourceTree
 from migrator.syntax.queries import kwarg
 
@@ -471,10 +472,31 @@ class Feed:
 @dataclass
 class RunModules:
     """The Python modules of a run, by name (`pkg.llm` → its file), to resolve what a test
-    names by string (`patch("pkg.llm.OpenAI")`) or imports (`from pkg.llm import summarize`)."""
+    names by string (`patch("pkg.llm.OpenAI")`) or imports (`from pkg.llm import summarize`).
 
-    paths: dict[str, str]
+    Made from the files of the run by their last name (`llm` → `.../shop/llm.py`, `shop` →
+    `.../shop/__init__.py`), which costs nothing; the module name of a file (which walks its
+    folders) is worked out only for the few files a test names."""
+
+    #: Last name of the module → the files of the run that may be it.
+    files: dict[str, list[str]]
+    _paths: dict[str, str | None] = field(default_factory=dict, repr=False)
     _imports: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def of(cls, paths: Iterable[Path]) -> RunModules:
+        files: dict[str, list[str]] = {}
+        for path in paths:
+            last = path.parent.name if path.name == "__init__.py" else path.stem
+            files.setdefault(last, []).append(str(path))
+        return cls(files)
+
+    def path_of(self, module: str) -> str | None:
+        """The file of the run that is `module`, if one is (the first, when several are)."""
+        if module not in self._paths:
+            candidates = self.files.get(module.rsplit(".", 1)[-1], [])
+            self._paths[module] = next((p for p in candidates if module_name(Path(p)) == module), None)
+        return self._paths[module]
 
     def module_of(self, qualified: str, depth: int = 0) -> str | None:
         """The module of the run `qualified` belongs to (the longest that is a prefix), through
@@ -483,7 +505,7 @@ class RunModules:
         parts = qualified.split(".")
         for end in range(len(parts), 0, -1):
             module = ".".join(parts[:end])
-            if module not in self.paths:
+            if self.path_of(module) is None:
                 continue
             imported = self._module_imports(module).get(parts[end]) if end < len(parts) else None
             if imported is not None and depth < _MAX_REEXPORTS:
@@ -497,7 +519,7 @@ class RunModules:
         parts = target.split(".")
         for end in range(len(parts) - 1, 0, -1):
             module = ".".join(parts[:end])
-            if module not in self.paths:
+            if self.path_of(module) is None:
                 continue
             bound = self._module_imports(module).get(parts[end])
             return module if bound is not None and ".".join([bound, *parts[end + 1 :]]) in CLIENT_CLASSES else None
@@ -506,7 +528,8 @@ class RunModules:
     def _module_imports(self, module: str) -> dict[str, str]:
         """The names a module binds at module level by importing (`OpenAI` → `openai.OpenAI`)."""
         if module not in self._imports:
-            self._imports[module] = _imports_of(self.paths[module], module)
+            path = self.path_of(module)
+            self._imports[module] = _imports_of(path, module) if path is not None else {}
         return self._imports[module]
 
 

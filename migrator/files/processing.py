@@ -58,8 +58,6 @@ class Outcome:
     #: invalid syntax`), each reported as an error of the file (the run ends with exit code 2)
     #: though the other cells were migrated, and written by `apply`.
     cell_errors: list[str] = field(default_factory=list)
-    #: Skipped by the prefilter, but it would pass were `openai` named (see `scan`).
-    may_use_a_client: bool = False
 
     @property
     def changed(self) -> bool:
@@ -131,15 +129,7 @@ def scan(target: Path | str, prefilters: _Prefilters, for_index: bool = False) -
     if not prefilters.passes(outcome.kind, outcome.raw):
         # The cheap path for most files of a codebase: read, search the bytes, done.
         outcome.result = SKIPPED
-        if for_index and not outcome.is_stdin and outcome.kind != TEXT:
-            # Would it pass were `openai` named? Then its client may come from a module of the
-            # project (`_could_use_a_client`): asked now, while the bytes are at hand.
-            outcome.may_use_a_client = prefilters.passes(outcome.kind, outcome.raw, assume_openai=True)
-        kept = for_index and (
-            outcome.may_use_a_client
-            or outcome.kind == PYTHON
-            and (_OPENAI_BYTES in outcome.raw or may_hold_doubles(outcome.raw))
-        )
+        kept = for_index and outcome.kind == PYTHON and (_OPENAI_BYTES in outcome.raw or may_hold_doubles(outcome.raw))
         if not outcome.is_stdin and not kept:
             outcome.raw = None  # nothing will be written: keep memory flat on large trees
     return outcome
@@ -153,9 +143,14 @@ _DOUBLE_WORDS = (b"mock", b"Mock")
 
 
 def may_hold_doubles(raw: bytes) -> bool:
-    """Whether a file's bytes may hold a test double of an OpenAI client's Chat method (it may
-    patch `"pkg.llm.OpenAI"` by string and never name `openai` itself)."""
-    return b"completions" in raw and any(word in raw for word in _DOUBLE_WORDS)
+    """Whether a file's bytes may hold a test double of an OpenAI client's Chat method: a mock
+    of it names the client class (`spec=OpenAI`, `patch("pkg.llm.OpenAI")`, where the file may
+    never name `openai` itself) or the SDK (`patch("openai.resources.chat...")`)."""
+    return (
+        b"completions" in raw
+        and any(word in raw for word in _DOUBLE_WORDS)
+        and (b"OpenAI" in raw or _OPENAI_BYTES in raw)
+    )
 
 
 def needs_migrate(outcome: Outcome) -> bool:
@@ -270,7 +265,7 @@ def _project_index(scanned: list[Outcome], prefilters: _Prefilters, settings: Se
     ]
     exporters = []
     if named_openai and (
-        any(needs_migrate(outcome) for outcome in scanned) or any(_could_use_a_client(scanned))
+        any(needs_migrate(outcome) for outcome in scanned) or any(_could_use_a_client(scanned, prefilters))
     ):
         from migrator.analysis import may_export_client  # LibCST: see the module's docstring
 
@@ -290,12 +285,12 @@ def _project_index(scanned: list[Outcome], prefilters: _Prefilters, settings: Se
         with provider_overrides(settings.provider_overrides, settings.declared_base_urls):
             project = ProjectIndex.build(exporters, others) or None
     project = _add_test_doubles(scanned, settings, project, others)
-    users = list(_could_use_a_client(scanned, project.words)) if project and (project.instances or project.factories) else []
     for outcome in scanned:
         if outcome.result is SKIPPED and not outcome.is_stdin:
             outcome.raw = None  # a module's bytes were needed only for the index
-    for outcome, raw in users:
-        outcome.raw, outcome.result = raw, None  # one for `migrate`, with the index
+    if project is not None and (project.instances or project.factories):
+        for outcome, raw in _could_use_a_client(scanned, prefilters, project.words):
+            outcome.raw, outcome.result = raw, None  # one for `migrate`, with the index
     return project
 
 
@@ -314,18 +309,13 @@ def _add_test_doubles(
     ]
     if not candidates:
         return project
-    from migrator.analysis import ProjectIndex, RunModules, feeds_of, module_name, provider_overrides
+    from migrator.analysis import ProjectIndex, RunModules, feeds_of, provider_overrides
     from migrator.engine import SourceError, migrate_source
     from migrator.syntax import SourceTree
 
     import libcst as cst
 
-    paths: dict[str, str] = {}
-    for path in others:
-        module = module_name(path)
-        if module is not None:
-            paths.setdefault(module, str(path))
-    modules = RunModules(paths)
+    modules = RunModules.of(others)
     feeds: dict[str, list[Feed]] = {}
     double_files = set()
     for outcome in candidates:
@@ -347,11 +337,12 @@ def _add_test_doubles(
     project.run_modules, project.feeds, project.double_files = modules, feeds, frozenset(double_files)
     migrated = set()
     for module, module_feeds in feeds.items():
-        if module not in paths or any(feed.why_not for feed in module_feeds):
+        path = modules.path_of(module)
+        if path is None or any(feed.why_not for feed in module_feeds):
             continue
         try:
             with provider_overrides(settings.provider_overrides, settings.declared_base_urls):
-                result = migrate_source(decode(read_bytes(paths[module]))[0], settings, paths[module], project)
+                result = migrate_source(decode(read_bytes(path))[0], settings, path, project)
         except (FileError, SourceError):
             continue
         if result.migrated_calls:
@@ -361,17 +352,23 @@ def _add_test_doubles(
 
 
 def _could_use_a_client(
-    scanned: list[Outcome], words: tuple[bytes, ...] | None = None
+    scanned: list[Outcome], prefilters: _Prefilters, words: tuple[bytes, ...] | None = None
 ) -> Iterator[tuple[Outcome, bytes]]:
     """The files the prefilter skipped that it would have let through had they named `openai`
-    (their client may come from a module of the project; `scan` kept their bytes), each with its
-    bytes; with `words`, only those that hold one of them (the name of a module that exports a
-    client)."""
+    (their client may come from a module of the project), each with its bytes, read again;
+    with `words`, only those that hold one of them (the name of a module that exports a client).
+    (Read again rather than kept or asked at the first read: on a large tree nearly no file is
+    ever asked, as most runs find no module that exports a client.)"""
     for outcome in scanned:
-        raw = outcome.raw
-        usable = outcome.result is SKIPPED and outcome.may_use_a_client and raw is not None
-        if usable and raw is not None and (words is None or any(word in raw for word in words)):
-            yield outcome, raw
+        if outcome.result is SKIPPED and outcome.kind != TEXT and not outcome.is_stdin:
+            try:
+                raw = read_bytes(outcome.display)
+            except FileError:
+                continue  # it was read a moment ago: leave it skipped
+            if (words is None or any(word in raw for word in words)) and prefilters.passes(
+                outcome.kind, raw, assume_openai=True
+            ):
+                yield outcome, raw
 
 
 def default_jobs() -> int:

@@ -18,11 +18,19 @@ LLM = "from openai import OpenAI\nimport openai\n"
 LOOKALIKE = "from together import Together as OpenAI\n"
 
 
+def package(root: Path, files: dict[str, str]) -> RunModules:
+    """The package `shop` under `root`, with these modules, as the files of a run."""
+    shop = root / "shop"
+    shop.mkdir()
+    files = {"__init__.py": "", **files}
+    for name, text in files.items():
+        (shop / name).write_text(text)
+    return RunModules.of([shop / name for name in files])
+
+
 @pytest.fixture
 def modules(tmp_path: Path) -> RunModules:
-    (tmp_path / "llm.py").write_text(LLM)
-    (tmp_path / "other.py").write_text(LOOKALIKE)
-    return RunModules({"shop.llm": str(tmp_path / "llm.py"), "shop.other": str(tmp_path / "other.py")})
+    return package(tmp_path, {"llm.py": LLM, "other.py": LOOKALIKE})
 
 
 def doubles(source: str, modules: RunModules) -> list[tuple[int, set[str], str | None, bool]]:
@@ -201,15 +209,9 @@ def test_patches_of_the_sdk_chat_methods(modules):
 def test_a_function_a_package_re_exports_is_in_the_module_that_defines_it(tmp_path):
     """`from shop import summarize`, shop/__init__.py re-exporting it from `.summaries`: the
     double feeds shop.summaries, where the calls are (not the package, which has none)."""
-    (tmp_path / "__init__.py").write_text("from .summaries import summarize\nfrom . import titles\n")
-    (tmp_path / "summaries.py").write_text(LLM)
-    (tmp_path / "titles.py").write_text(LLM)
-    modules = RunModules(
-        {
-            "shop": str(tmp_path / "__init__.py"),
-            "shop.summaries": str(tmp_path / "summaries.py"),
-            "shop.titles": str(tmp_path / "titles.py"),
-        }
+    modules = package(
+        tmp_path,
+        {"__init__.py": "from .summaries import summarize\nfrom . import titles\n", "summaries.py": LLM, "titles.py": LLM},
     )
     found = doubles(
         f"""
