@@ -559,6 +559,21 @@ def test_ctrl_c_during_apply_exits_130_with_finished_files_complete(run, tmp_pat
     assert listing(tmp_path) == ["a.py", "b.py", "c.py"]
 
 
+@pytest.fixture
+def ctrl_c_as_in_a_terminal():
+    """Python's own Ctrl-C handler for the test: a suite started from a background shell
+    (`pytest &`, some CI runners) inherits SIGINT ignored, and so would every run it starts."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+def _default_ctrl_c() -> None:
+    """In a child before it runs Python: Ctrl-C's default action, so that Python installs its
+    handler (it keeps SIGINT ignored when it starts with it ignored)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _sigint_then(real):
     """`real`, preceded by a real SIGINT to this process (as Ctrl-C sends it)."""
 
@@ -570,7 +585,9 @@ def _sigint_then(real):
 
 
 @pytest.mark.parametrize("where", ["mkstemp", "replace"])
-def test_a_real_ctrl_c_during_a_write_waits_for_the_write_to_finish(tmp_path, monkeypatch, where):
+def test_a_real_ctrl_c_during_a_write_waits_for_the_write_to_finish(
+    tmp_path, monkeypatch, where, ctrl_c_as_in_a_terminal
+):
     path = write(tmp_path / "a.py", LEGACY)
     module = tempfile if where == "mkstemp" else os
     monkeypatch.setattr(module, where, _sigint_then(getattr(module, where)))
@@ -581,7 +598,9 @@ def test_a_real_ctrl_c_during_a_write_waits_for_the_write_to_finish(tmp_path, mo
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
-def test_a_second_ctrl_c_during_a_write_interrupts_at_once_and_cleans_up(tmp_path, monkeypatch):
+def test_a_second_ctrl_c_during_a_write_interrupts_at_once_and_cleans_up(
+    tmp_path, monkeypatch, ctrl_c_as_in_a_terminal
+):
     path = write(tmp_path / "a.py", LEGACY)
     monkeypatch.setattr(os, "chmod", _sigint_then(_sigint_then(os.chmod)))
     with pytest.raises(KeyboardInterrupt):
@@ -632,6 +651,7 @@ def test_sigint_to_a_real_apply_leaves_every_file_whole(tmp_path, jobs):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
+        preexec_fn=_default_ctrl_c,
     )
     deadline = time.monotonic() + 60
     last = tree / f"m{count - 1:04}.py"
