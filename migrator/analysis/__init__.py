@@ -25,7 +25,7 @@ from migrator.analysis.calls import (
 )
 from migrator.analysis.chains import Chain, find_conversations
 from migrator.analysis.content import Content
-from migrator.analysis.doubles import Double, Feed, RunModules, feeds_of, find_doubles
+from migrator.analysis.doubles import Double, Feed, RunModules, checks_would_fail, feeds_of, find_doubles
 from migrator.analysis.declarations import BASE_URLS_TABLE, MODELS_TABLE, base_url_hint
 from migrator.analysis.messages import (
     ListedMessage,
@@ -81,6 +81,7 @@ __all__ = [
     "RunModules",
     "feeds_of",
     "find_doubles",
+    "checks_would_fail",
     "EVENT_TESTS",
     "FEATURE",
     "HeldPart",

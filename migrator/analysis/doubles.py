@@ -52,6 +52,41 @@ _CHAT_METHOD_PREFIXES = tuple(module + "." for module in CHAT_METHOD_MODULES)
 #: Uses of `chat.completions.create` on a double that only ask about the calls made.
 CALL_CHECKS = frozenset({"assert_called", "assert_called_once", "assert_not_called"})
 CALL_READS = frozenset({"called", "call_count"})
+#: Uses that check the arguments of the calls made.
+ARGUMENT_CHECKS = frozenset(
+    {
+        "assert_called_with",
+        "assert_called_once_with",
+        "assert_any_call",
+        "assert_awaited_with",
+        "assert_awaited_once_with",
+        "assert_any_await",
+    }
+)
+#: The Chat arguments an argument check may name, and the keyword under which the migrated call
+#: sends the same value (RSP001: `messages` becomes `input`, these parameters pass through;
+#: RSP008: the output limit). Any other argument (`tools`, `extra_body`, `stream`, ...) takes
+#: another form, so a check naming it is not rewritten.
+SENT_AS = {
+    "model": "model",
+    "messages": "input",
+    "max_tokens": "max_output_tokens",
+    "max_completion_tokens": "max_output_tokens",
+    **{
+        name: name
+        for name in (
+            "temperature",
+            "top_p",
+            "user",
+            "timeout",
+            "extra_headers",
+            "extra_query",
+            "service_tier",
+            "safety_identifier",
+            "prompt_cache_key",
+        )
+    },
+}
 
 
 @dataclass(eq=False)
@@ -68,6 +103,10 @@ class ChatUse:
     new_fake: cst.Call | None = None
     #: Why it has no Responses form that keeps the test's meaning; None when it has one.
     why_not: str | None = None
+    #: For an argument check (`assert_called_once_with(...)`): its keywords that the Responses
+    #: call sends under another name, with that name. The check holds after the rewrite only
+    #: when the migration sends the same values (`Double.checks_arguments`).
+    renamed: list[tuple[cst.Name, str]] | None = None
 
 
 @dataclass(eq=False)
@@ -88,6 +127,12 @@ class Double:
     def rewritable(self) -> bool:
         """Whether it can take the Responses shape (when the one module it feeds migrates)."""
         return bool(self.uses) and self.why_not is None
+
+    @property
+    def checks_arguments(self) -> bool:
+        """Whether the test checks the arguments of the Chat calls (so the double can take the
+        Responses shape only if the module's migration sends the same values)."""
+        return any(use.renamed is not None for use in self.uses)
 
     @property
     def why_not(self) -> str | None:
@@ -365,6 +410,8 @@ def _why_not(tree: SourceTree, use: ChatUse, rest: list[str]) -> str | None:
         return None
     if len(rest) == 2 and rest[1] in CALL_READS and not isinstance(parent, (cst.AssignTarget, cst.Attribute)):
         return None
+    if len(rest) == 2 and rest[1] in ARGUMENT_CHECKS and isinstance(parent, cst.Call) and parent.func is end:
+        return _argument_check(use, parent, rest[1])
     if len(rest) >= 2 and rest[1].startswith("assert_"):
         return f"`{rest[1]}(...)` checks the arguments of the Chat call"
     if len(rest) >= 2 and rest[1] in ("call_args", "call_args_list", "mock_calls"):
@@ -373,6 +420,28 @@ def _why_not(tree: SourceTree, use: ChatUse, rest: list[str]) -> str | None:
         return "its `side_effect` makes the fake responses"
     statement = tree.enclosing(end, (cst.SimpleStatementLine,)) or end
     return f"`{tree.quote(statement, 60)}` has no Responses form migrator writes"
+
+
+def checks_would_fail(codes: Iterable[str]) -> str:
+    """Why a double that checks a call's arguments cannot move with a module whose migration
+    changes what the call sends (the rules that change it: `codes`)."""
+    return f"it checks the arguments of the Chat call, and the migration would change what the call sends: {', '.join(codes)}"
+
+
+def _argument_check(use: ChatUse, check: cst.Call, method: str) -> str | None:
+    """`assert_called_once_with(model=..., messages=...)`: the keywords to rename, or why not."""
+    renamed = []
+    for arg in check.args:
+        if arg.keyword is None:
+            return f"`{method}(...)` checks arguments given by position or unpacked"
+        name = arg.keyword.value
+        new_name = SENT_AS.get(name)
+        if new_name is None:
+            return f"`{method}(...)` checks `{name}`, which the Responses call does not send as it is"
+        if new_name != name:
+            renamed.append((arg.keyword, new_name))
+    use.renamed = renamed
+    return None
 
 
 def _async_return_value(value: cst.BaseExpression) -> cst.BaseExpression | None:
@@ -464,6 +533,8 @@ class Feed:
     line: int
     #: Why it cannot take the Responses shape; None when it can.
     why_not: str | None
+    #: Whether it checks the arguments of the Chat calls (see `Double.checks_arguments`).
+    checks_arguments: bool = False
 
     def where(self) -> str:
         return f"{self.display}:{self.line}"
@@ -576,5 +647,5 @@ def feeds_of(tree: SourceTree, display: str, modules: RunModules) -> tuple[dict[
     for double in doubles:
         line = tree.position(double.node)[0]
         for module in double.feeds:
-            feeds.setdefault(module, []).append(Feed(display, line, double.why_not))
+            feeds.setdefault(module, []).append(Feed(display, line, double.why_not, double.checks_arguments))
     return feeds, bool(doubles)

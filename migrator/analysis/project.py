@@ -50,6 +50,9 @@ class ProjectIndex:
     feeds: dict[str, list[Feed]] = field(default_factory=dict)
     #: The modules fed by doubles whose calls migrate (so their doubles move with them).
     migrated: frozenset[str] = frozenset()
+    #: The modules fed by doubles that check the arguments of its calls, whose migration would
+    #: change what the calls send, with the rules that would (so they stay on Chat Completions).
+    sends_otherwise: dict[str, list[str]] = field(default_factory=dict)
     #: The files of the run that hold doubles feeding a module (resolved paths): analysed as
     #: files using OpenAI, though they may never import it (`patch("pkg.llm.OpenAI")`).
     double_files: frozenset[str] = frozenset()

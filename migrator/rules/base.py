@@ -38,6 +38,12 @@ class Rule:
     #: `openai` (clients, their calls and results, the SDK's types): the prefilter then also
     #: skips files that never import it. Rules that read plain strings set it False.
     needs_openai_import: ClassVar[bool] = True
+    #: True for a rule whose rewrites leave the values a migrated call sends as they were: it
+    #: renames a keyword, reads the result differently, or only reports. A test double's checks
+    #: of a call's arguments (`assert_called_once_with(messages=...)`) are renamed with the call
+    #: only when every rule that rewrote its module says so (RSP030). Rules that change a value
+    #: (content parts, tools, `extra_body`, dropped parameters, history) leave it False.
+    keeps_sent_values: ClassVar[bool] = False
 
     def plan(self, ctx: FileContext) -> None:
         """Claim the parameters and result uses this rule can rewrite, or block the call."""

@@ -123,6 +123,7 @@ class ChatCompletionsCreate(Rule):
     code = "RSP001"
     summary = "`chat.completions.create(messages=...)` becomes `responses.create(input=...)`"
     triggers = ("completions",)
+    keeps_sent_values = True
 
     def plan(self, ctx: FileContext) -> None:
         for site in ctx.sites:

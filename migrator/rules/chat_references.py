@@ -86,6 +86,7 @@ class ChatReferences(Rule):
     code = "RSP028"
     summary = "`chat.completions.create` and the `chat` objects of a client used as values, not called, are reported"
     triggers = ("chat",)
+    keeps_sent_values = True
 
     def plan(self, ctx: FileContext) -> None:
         """A file that replaces a client's Chat method keeps its calls on Chat Completions: moved

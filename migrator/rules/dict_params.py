@@ -57,6 +57,7 @@ class DictParams(Rule):
     code = "RSP020"
     summary = "`create(**params)` with a dict literal built just before becomes keyword arguments"
     triggers = ("completions",)  # acts only on `**params` of a create call
+    keeps_sent_values = True  # (the same keywords, written out)
 
     def __init__(self) -> None:
         self.expanded: list[UnpackedDict] = []

@@ -82,6 +82,7 @@ class FinishReason(Rule):
     code = "RSP017"
     summary = "`.choices[0].finish_reason == ...` becomes a condition on `status` and the output items"
     triggers = ("finish_reason",)
+    keeps_sent_values = True
 
     def plan(self, ctx: FileContext) -> None:
         for site in ctx.sites:

@@ -61,6 +61,7 @@ class HeldParts(Rule):
     code = "RSP026"
     summary = "a name that holds `.choices[0]` or `usage` of a result is followed and holds the same part of the Response"
     triggers = ("completions",)
+    keeps_sent_values = True
 
     def plan(self, ctx: FileContext) -> None:
         for site in ctx.sites:

@@ -61,6 +61,7 @@ class LegacyBaseUrl(Rule):
     summary = "legacy `/api/v2/apps/protocols/compatible-mode/v1` URLs become `/compatible-mode/v1`"
     triggers = ("/api/v2/apps/protocols/compatible-mode",)
     needs_openai_import = False  # a URL is a URL, whoever reads it
+    keeps_sent_values = True  # (the URL a client is made with, never what a call sends)
 
     def apply(self, ctx: FileContext) -> None:
         tree = ctx.tree

@@ -56,6 +56,7 @@ class LegacySdk(Rule):
     code = "RSP027"
     summary = "pre-1.0 `openai.ChatCompletion.create` / `acreate` calls and references are reported"
     triggers = ("ChatCompletion",)
+    keeps_sent_values = True
 
     def apply(self, ctx: FileContext) -> None:
         tree = ctx.tree

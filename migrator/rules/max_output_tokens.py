@@ -54,6 +54,7 @@ class MaxOutputTokens(Rule):
     code = "RSP008"
     summary = "`max_tokens` / `max_completion_tokens` become `max_output_tokens` (at least 16)"
     triggers = ("completions",)
+    keeps_sent_values = True  # (renamed, its value unchanged)
 
     def plan(self, ctx: FileContext) -> None:
         for site in ctx.sites:

@@ -10,9 +10,10 @@ method of the SDK itself (`patch("openai.resources.chat.completions.Completions.
 
 When the same run migrates the module the double stands in for (the module whose function or
 class the test hands it to, or whose `OpenAI` it patches), the double moves with it (see
-Example). When a double cannot take the Responses shape (its arguments are asserted, its `call_args`
-read, its fake response built elsewhere or with more than the text), the calls of the module
-it stands in for stay on Chat Completions, with a finding that names the test.
+Example). When a double cannot take the Responses shape (its `call_args` read, its fake response
+built elsewhere or with more than the text, its arguments checked while the migration changes
+what the call sends), the calls of the module it stands in for stay on Chat Completions, with a
+finding that names the test.
 
 Why
 
@@ -26,16 +27,22 @@ Example
     -     choices=[MagicMock(message=MagicMock(content="short"))]
     - )
     + mock_client.responses.create.return_value = MagicMock(output_text="short")
-    - mock_client.chat.completions.create.assert_called_once()
-    + mock_client.responses.create.assert_called_once()
+    - mock_client.chat.completions.create.assert_called_once_with(model="qwen-plus", messages=msgs)
+    + mock_client.responses.create.assert_called_once_with(model="qwen-plus", input=msgs)
 
 Fix safety
 
 The double's rewrite keeps what the test checks: the fake response's text is what the code now
-reads as `output_text`, and the call checks that are rewritten (`assert_called()`,
-`assert_called_once()`, `assert_not_called()`, `.called`, `.call_count`) do not depend on the
-arguments. It is made only when the module's calls all migrate in the same run (one double
-serves every call of its module, so they are linked). Run migrator on the tree that holds the
+reads as `output_text`; `assert_called()`, `assert_called_once()`, `assert_not_called()`,
+`.called` and `.call_count` do not depend on the arguments; and a check of the arguments
+(`assert_called_once_with`, `assert_called_with`, `assert_any_call` and their `awaited` forms)
+is renamed only when every rewrite of the module leaves the values the calls send as they were
+(`messages` becomes `input`, `max_tokens` becomes `max_output_tokens`, `model`, `temperature`,
+`top_p` and the other parameters that pass through keep their names) and the check names no
+other argument. When the migration changes what a call sends (content parts, tools,
+`extra_body`, a dropped parameter, a history chain), such a check would fail afterwards, so the
+module stays. The rewrite is made only when the module's calls all migrate in the same run (one
+double serves every call of its module, so they are linked). Run migrator on the tree that holds the
 tests: a run over `src/` alone cannot see them.
 
 Known problems
@@ -56,7 +63,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrator.analysis import Double, find_doubles
+from migrator.analysis import Double, checks_would_fail, find_doubles
 from migrator.findings import Severity
 from migrator.rules.base import FileContext, Rule
 
@@ -65,6 +72,7 @@ class MockClients(Rule):
     code = "RSP030"
     summary = "test doubles of an OpenAI client move to the Responses shape with the code they stand in for"
     triggers = ("completions",)
+    keeps_sent_values = True
 
     def plan(self, ctx: FileContext) -> None:
         project = ctx.analysis.project
@@ -109,12 +117,16 @@ class MockClients(Rule):
             if use.fake is not None and use.new_fake is not None:
                 new_fake = use.new_fake
                 ctx.tree.edit(use.fake, lambda node, new=new_fake: new)
+            for keyword, new_name in use.renamed or ():
+                ctx.tree.edit(keyword, lambda node, new=new_name: cst.Name(new))
         (module,) = double.feeds
+        renamed = sorted({(keyword.value, new) for use in double.uses for keyword, new in use.renamed or ()})
+        checks = "".join(f", `{old}=` → `{new}=` in its argument checks" for old, new in renamed)
         ctx.report(
             double.node,
             self.code,
             f"test double of {module}'s OpenAI client: `chat.completions.create` → `responses.create`, its fake "
-            f"response → `output_text` (as {module} moves to the Responses API in this run)",
+            f"response → `output_text`{checks} (as {module} moves to the Responses API in this run)",
         )
 
 
@@ -140,6 +152,10 @@ def _what_to_do(ctx: FileContext, double: Double) -> str:
     what = f"`{double.made}` is a test double of an OpenAI client whose `chat.completions` the test sets up ({where})"
     why_not = double.why_not
     fed = ", ".join(sorted(double.feeds))
+    sends_otherwise = ctx.analysis.project.sends_otherwise if ctx.analysis.project is not None else {}
+    changing = sorted({code for module in double.feeds for code in sends_otherwise.get(module, ())})
+    if why_not is None and changing:
+        why_not = checks_would_fail(changing)
     if why_not is not None and fed:
         return (
             f"{what}; migrator cannot give it the Responses shape ({why_not}), so the code it stands in for "

@@ -91,6 +91,7 @@ class NoEquivalentParameter(Rule):
     code = "RSP007"
     summary = "parameters with no Responses equivalent (`n` > 1, `stop`, `seed`, penalties, `top_k`, ...) are reported"
     triggers = ("completions",)
+    keeps_sent_values = True  # (drops a parameter that asks for the default: an argument check naming it is not renamed)
 
     def plan(self, ctx: FileContext) -> None:
         for site in ctx.sites:

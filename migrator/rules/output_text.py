@@ -59,6 +59,7 @@ class OutputText(Rule):
     code = "RSP002"
     summary = "`.choices[0].message.content` on a migrated result becomes `.output_text`"
     triggers = ("completions",)
+    keeps_sent_values = True
 
     def plan(self, ctx: FileContext) -> None:
         for site in ctx.sites:

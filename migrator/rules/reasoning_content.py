@@ -71,6 +71,7 @@ class ReasoningContent(Rule):
     code = "RSP016"
     summary = "`.choices[0].message.reasoning_content` becomes the text of the reasoning items of `.output`"
     triggers = (FIELD,)
+    keeps_sent_values = True
 
     def plan(self, ctx: FileContext) -> None:
         for site in ctx.sites:

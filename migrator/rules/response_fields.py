@@ -74,6 +74,7 @@ class ResponseFields(Rule):
     code = "RSP018"
     summary = '`created` → `int(created_at)`, `message.role` → `"assistant"`; `choices` lists and dumps are reported'
     triggers = ("completions",)
+    keeps_sent_values = True
 
     def plan(self, ctx: FileContext) -> None:
         for site in ctx.sites:

@@ -117,6 +117,7 @@ class StreamHelper(Rule):
     code = "RSP024"
     summary = "`chat.completions.stream(...)` becomes `responses.stream(...)` with Responses event names"
     triggers = ("completions",)  # acts only on `chat.completions.stream` calls
+    keeps_sent_values = True
 
     def __init__(self) -> None:
         self._plans: dict[int, HelperPlan] = {}

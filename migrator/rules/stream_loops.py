@@ -92,6 +92,7 @@ class StreamLoops(Rule):
     code = "RSP022"
     summary = "`stream=True` calls: the loop over chunks becomes a dispatch on Responses event types"
     triggers = ("completions",)
+    keeps_sent_values = True
 
     def __init__(self) -> None:
         self._plans: dict[int, LoopPlan] = {}

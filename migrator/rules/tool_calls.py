@@ -95,6 +95,7 @@ class ToolCalls(Rule):
     code = "RSP014"
     summary = "`.choices[0].message.tool_calls` becomes the `function_call` items of `.output`"
     triggers = ("tool_calls",)
+    keeps_sent_values = True
 
     def __init__(self) -> None:
         self.plans: dict[int, _Plan | None] = {}

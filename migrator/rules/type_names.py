@@ -219,6 +219,7 @@ class TypeNames(Rule):
         "`openai.types.chat`, `resources.chat`, `lib.streaming.chat` are reported"
     )
     triggers = ("chat", "Chat")
+    keeps_sent_values = True
 
     def apply(self, ctx: FileContext) -> None:
         renames = [

@@ -44,6 +44,7 @@ class UsageFields(Rule):
     code = "RSP006"
     summary = "`usage.prompt_tokens` / `completion_tokens` become `input_tokens` / `output_tokens`"
     triggers = ("completions",)
+    keeps_sent_values = True
 
     def plan(self, ctx: FileContext) -> None:
         for site in ctx.sites:

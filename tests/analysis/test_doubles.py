@@ -184,6 +184,56 @@ def test_only_the_text_shape_is_rewritten(modules, fake, rewritable):
     assert [entry[3] for entry in found] == [rewritable]
 
 
+@pytest.mark.parametrize(
+    ("check", "renamed", "why_not"),
+    [
+        ("assert_called_once_with(model='qwen-plus', messages=[{'role': 'user', 'content': 'x'}])", ["input"], None),
+        (
+            "assert_called_with(model=MODEL, messages=msgs, max_tokens=100, temperature=0)",
+            ["input", "max_output_tokens"],
+            None,
+        ),
+        ("assert_awaited_once_with(model='qwen-plus')", [], None),
+        ("assert_any_call(messages=msgs, max_completion_tokens=64)", ["input", "max_output_tokens"], None),
+        (
+            "assert_called_once_with(model='qwen-plus', messages=msgs, tools=TOOLS)",
+            None,
+            "checks `tools`, which the Responses call does not send as it is",
+        ),
+        ("assert_called_once_with(model='qwen-plus', messages=msgs, stream=True)", None, "checks `stream`"),
+        ("assert_called_once_with(**expected)", None, "checks arguments given by position or unpacked"),
+        ("assert_has_calls([])", None, "`assert_has_calls(...)` checks the arguments of the Chat call"),
+    ],
+)
+def test_argument_checks_are_renamed_only_for_what_the_call_sends_the_same(modules, check, renamed, why_not):
+    source = textwrap.dedent(f"""
+        from unittest.mock import MagicMock
+        from openai import OpenAI
+
+        client = MagicMock(spec=OpenAI)
+        client.chat.completions.create.return_value = {SHAPE}
+        client.chat.completions.create.{check}
+        """)
+    tree = SourceTree(cst.parse_module(source))
+    (double,) = find_doubles(tree, modules.resolve_target, modules.module_of)
+    if why_not is None:
+        assert double.why_not is None and double.checks_arguments
+        assert [new for use in double.uses for _, new in use.renamed or ()] == renamed
+    else:
+        assert why_not in (double.why_not or "") and not double.rewritable
+
+
+def test_a_double_without_argument_checks_does_not_check_arguments(modules):
+    tree = SourceTree(
+        cst.parse_module(
+            f"from unittest.mock import MagicMock\nfrom openai import OpenAI\nc = MagicMock(spec=OpenAI)\n"
+            f"c.chat.completions.create.return_value = {SHAPE}\nc.chat.completions.create.assert_called_once()\n"
+        )
+    )
+    (double,) = find_doubles(tree, modules.resolve_target, modules.module_of)
+    assert double.rewritable and not double.checks_arguments
+
+
 def test_patches_of_the_sdk_chat_methods(modules):
     found = doubles(
         """
@@ -211,7 +261,11 @@ def test_a_function_a_package_re_exports_is_in_the_module_that_defines_it(tmp_pa
     double feeds shop.summaries, where the calls are (not the package, which has none)."""
     modules = package(
         tmp_path,
-        {"__init__.py": "from .summaries import summarize\nfrom . import titles\n", "summaries.py": LLM, "titles.py": LLM},
+        {
+            "__init__.py": "from .summaries import summarize\nfrom . import titles\n",
+            "summaries.py": LLM,
+            "titles.py": LLM,
+        },
     )
     found = doubles(
         f"""

@@ -31,7 +31,12 @@ def migrator(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """The command line, as a user runs it in the project (its pyproject.toml declares the
     endpoint of the clients that are parameters)."""
     ran = subprocess.run(
-        [sys.executable, "-m", "migrator", *args, "."], cwd=root, capture_output=True, text=True, timeout=120, check=False
+        [sys.executable, "-m", "migrator", *args, "."],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert ran.returncode in (0, 1), ran.stderr
     return ran
@@ -54,7 +59,13 @@ def test_the_project_tests_pass_before_and_after_apply(tmp_path):
     assert tree_text(root) == tree_text(PROJECT / "after")
     after = project_tests(root)
     assert after.returncode == 0, after.stdout + after.stderr
-    assert "5 passed" in after.stdout
+    assert "6 passed" in after.stdout
+    # the argument check moved with the code; the module whose migration changes what it sends stayed
+    assert (
+        'responses.create.assert_called_once_with(\n        model="qwen-plus", input='
+        in (root / "tests" / "test_titles.py").read_text()
+    )
+    assert "chat.completions.create" in (root / "shop" / "captions.py").read_text()
     assert "0 changed" in migrator(root, "apply").stderr, "a second run changes nothing"
 
 
@@ -78,14 +89,19 @@ def test_the_findings_name_the_test_that_keeps_a_module(tmp_path):
         for f in report["findings"]
         if f["code"] == "RSP030"
     }
-    kept = findings[("titles.py", 10, "RSP030", False)]
-    assert "tests/test_titles.py:9" in kept and "`assert_called_once_with(...)` checks the arguments" in kept
-    assert ("test_titles.py", 9, "RSP030", False) in findings
+    kept = findings[("captions.py", 11, "RSP030", False)]
+    assert "tests/test_captions.py:9" in kept
+    assert (
+        "it checks the arguments of the Chat call, and the migration would change what the call sends: RSP025" in kept
+    )
+    assert "stays on Chat Completions" in findings[("test_captions.py", 9, "RSP030", False)]
+    assert "`messages=` → `input=` in its argument checks" in findings[("test_titles.py", 9, "RSP030", True)]
     # one finding per double, where it is made; those that move say so
-    assert sorted(key for key in findings if key[0] != "titles.py") == [
+    assert sorted(key for key in findings if key[0] != "captions.py") == [
         ("test_assistant.py", 6, "RSP030", True),
         ("test_assistant.py", 15, "RSP030", True),
+        ("test_captions.py", 9, "RSP030", False),
         ("test_summaries.py", 13, "RSP030", True),
         ("test_summaries.py", 25, "RSP030", True),
-        ("test_titles.py", 9, "RSP030", False),
+        ("test_titles.py", 9, "RSP030", True),
     ]
