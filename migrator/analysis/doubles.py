@@ -97,10 +97,9 @@ class ChatUse:
     chat_completions: cst.Attribute
     #: The whole expression (`<double>.chat.completions.create.return_value`).
     end: cst.BaseExpression
-    #: For `... .return_value = <fake>` or `... .create = AsyncMock(return_value=<fake>)`: the
-    #: fake response, and its Responses form.
-    fake: cst.Call | None = None
-    new_fake: cst.Call | None = None
+    #: For `... .return_value = <fake>` or `... .create = AsyncMock(return_value=<fake>)`: what
+    #: gives the fake response its Responses form (each node, and the node that replaces it).
+    fake_edits: list[tuple[cst.CSTNode, cst.CSTNode]] = field(default_factory=list)
     #: Why it has no Responses form that keeps the test's meaning; None when it has one.
     why_not: str | None = None
     #: For an argument check (`assert_called_once_with(...)`): its keywords that the Responses
@@ -467,21 +466,67 @@ def _set_fake(
     ):
         return f"`{tree.quote(statement, 60)}` replaces the method with something migrator does not read"
     fake = fake_of(statement.value)
-    new = _responses_fake(tree, fake) if isinstance(fake, cst.Call) else None
-    if new is None:
+    if isinstance(fake, cst.Call):
+        new = _responses_fake(tree, fake)
+        use.fake_edits = [(fake, new)] if new is not None else []
+    elif isinstance(fake, cst.Name):
+        use.fake_edits = _fake_set_up_in_steps(tree, fake)
+    if not use.fake_edits:
         return (
             f"the fake response `{tree.quote(fake if fake is not None else statement.value, 50)}` is not "
-            "`MagicMock(choices=[MagicMock(message=MagicMock(content=...))])`, the one shape migrator rewrites"
+            "`MagicMock(choices=[MagicMock(message=MagicMock(content=...))])`, made at once or set on a bare "
+            "mock, the one shape migrator rewrites"
         )
-    assert isinstance(fake, cst.Call)
-    use.fake, use.new_fake = fake, new
     return None
 
 
 def _responses_fake(tree: SourceTree, fake: cst.Call) -> cst.Call | None:
     """`X(choices=[Y(message=Z(content=TEXT))])` → `X(output_text=TEXT)`, for mock classes and
     `SimpleNamespace` (a message may also say `role="assistant"`)."""
-    choices = _only_keyword(tree, fake, "choices")
+    text = _text_of_choices(tree, _only_keyword(tree, fake, "choices"))
+    if text is None:
+        return None
+    return cst.Call(fake.func, [cst.Arg(text, keyword=cst.Name("output_text"), equal=_EQUAL)])
+
+
+def _fake_set_up_in_steps(tree: SourceTree, fake: cst.Name) -> list[tuple[cst.CSTNode, cst.CSTNode]]:
+    """`fake = Mock()` then `fake.choices = [Mock(message=Mock(content=TEXT))]`, the name used
+    nowhere else: the second statement becomes `fake.output_text = TEXT`."""
+    bindings = tree.bindings_of(fake)
+    if len(bindings) != 1 or not isinstance(bindings[0].node, cst.Name):
+        return []
+    target = tree.parent(bindings[0].node)
+    made = tree.parent(target) if isinstance(target, cst.AssignTarget) else None
+    if not (
+        isinstance(made, cst.Assign)
+        and len(made.targets) == 1
+        and isinstance(made.value, cst.Call)
+        and not made.value.args
+        and tree.qualified_name(made.value.func) in MOCK_CLASSES
+    ):
+        return []
+    others = [load for load in tree.references(bindings[0]) if load is not fake]
+    attribute = tree.parent(others[0]) if len(others) == 1 else None
+    if not (
+        isinstance(attribute, cst.Attribute) and attribute.value is others[0] and attribute.attr.value == "choices"
+    ):
+        return []
+    choices_target = tree.parent(attribute)
+    statement = tree.parent(choices_target) if isinstance(choices_target, cst.AssignTarget) else None
+    if not (
+        isinstance(statement, cst.Assign)
+        and len(statement.targets) == 1
+    ):
+        return []
+    text = _text_of_choices(tree, statement.value)
+    if text is None:
+        return []
+    return [(attribute, attribute.with_changes(attr=cst.Name("output_text"))), (statement.value, text)]
+
+
+def _text_of_choices(tree: SourceTree, choices: cst.BaseExpression | None) -> cst.BaseExpression | None:
+    """TEXT of `[Y(message=Z(content=TEXT))]`, for mock classes and `SimpleNamespace` (a message
+    may also say `role="assistant"`); None for any other shape."""
     if not (isinstance(choices, cst.List) and len(choices.elements) == 1):
         return None
     choice = choices.elements[0].value
@@ -496,8 +541,7 @@ def _responses_fake(tree: SourceTree, fake: cst.Call) -> cst.Call | None:
         isinstance(role.value, cst.SimpleString) and role.value.evaluated_value == "assistant"
     ):
         return None
-    text = keywords["content"].value
-    return cst.Call(fake.func, [cst.Arg(text, keyword=cst.Name("output_text"), equal=_EQUAL)])
+    return keywords["content"].value
 
 
 _EQUAL = cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))

@@ -32,8 +32,10 @@ Example
 
 Fix safety
 
-The double's rewrite keeps what the test checks: the fake response's text is what the code now
-reads as `output_text`; `assert_called()`, `assert_called_once()`, `assert_not_called()`,
+The double's rewrite keeps what the test checks: the fake response's text (given at once,
+`MagicMock(choices=[MagicMock(message=MagicMock(content=TEXT))])`, or set on a bare mock used
+nowhere else, `fake.choices = [...]`, which becomes `fake.output_text = TEXT`) is what the code
+now reads as `output_text`; `assert_called()`, `assert_called_once()`, `assert_not_called()`,
 `.called` and `.call_count` do not depend on the arguments; and a check of the arguments
 (`assert_called_once_with`, `assert_called_with`, `assert_any_call` and their `awaited` forms)
 is renamed only when every rewrite of the module leaves the values the calls send as they were
@@ -114,9 +116,8 @@ class MockClients(Rule):
     def _rewrite(self, ctx: FileContext, double: Double) -> None:
         for use in double.uses:
             ctx.tree.edit(use.chat_completions, _to_responses)
-            if use.fake is not None and use.new_fake is not None:
-                new_fake = use.new_fake
-                ctx.tree.edit(use.fake, lambda node, new=new_fake: new)
+            for old, new in use.fake_edits:
+                ctx.tree.edit(old, lambda node, new=new: new)
             for keyword, new_name in use.renamed or ():
                 ctx.tree.edit(keyword, lambda node, new=new_name: cst.Name(new))
         (module,) = double.feeds

@@ -91,7 +91,8 @@ class NoEquivalentParameter(Rule):
     code = "RSP007"
     summary = "parameters with no Responses equivalent (`n` > 1, `stop`, `seed`, penalties, `top_k`, ...) are reported"
     triggers = ("completions",)
-    keeps_sent_values = True  # (drops a parameter that asks for the default: an argument check naming it is not renamed)
+    # (it drops a parameter that asks for the default: an argument check naming one is not renamed)
+    keeps_sent_values = True
 
     def plan(self, ctx: FileContext) -> None:
         for site in ctx.sites:
