@@ -482,16 +482,46 @@ def _set_fake(
 
 def _responses_fake(tree: SourceTree, fake: cst.Call) -> cst.Call | None:
     """`X(choices=[Y(message=Z(content=TEXT))])` → `X(output_text=TEXT)`, for mock classes and
-    `SimpleNamespace` (a message may also say `role="assistant"`)."""
-    text = _text_of_choices(tree, _only_keyword(tree, fake, "choices"))
+    `SimpleNamespace` (a message may also say `role="assistant"`); a `usage=` with Chat's token
+    counts takes their Responses names."""
+    if tree.qualified_name(fake.func) not in SHAPE_MAKERS or any(arg.keyword is None for arg in fake.args):
+        return None
+    keywords = {arg.keyword.value: arg.value for arg in fake.args if arg.keyword is not None}
+    if len(keywords) != len(fake.args) or set(keywords) - {"choices", "usage"}:
+        return None
+    text = _text_of_choices(tree, keywords.get("choices"))
     if text is None:
         return None
-    return cst.Call(fake.func, [cst.Arg(text, keyword=cst.Name("output_text"), equal=_EQUAL)])
+    args = [cst.Arg(text, keyword=cst.Name("output_text"), equal=_EQUAL)]
+    if "usage" in keywords:
+        usage = _responses_usage(tree, keywords["usage"])
+        if usage is None:
+            return None
+        args.append(cst.Arg(usage, keyword=cst.Name("usage"), equal=_EQUAL))
+    return cst.Call(fake.func, args)
+
+
+#: Chat's token counts on a fake response's `usage`, and their Responses names (RSP006).
+USAGE_NAMES = {"prompt_tokens": "input_tokens", "completion_tokens": "output_tokens", "total_tokens": "total_tokens"}
+
+
+def _responses_usage(tree: SourceTree, usage: cst.BaseExpression) -> cst.Call | None:
+    """`X(prompt_tokens=A, completion_tokens=B)` → `X(input_tokens=A, output_tokens=B)`; None
+    for any other shape (other fields, such as the token details, have no 1:1 counterpart)."""
+    if not isinstance(usage, cst.Call) or tree.qualified_name(usage.func) not in SHAPE_MAKERS:
+        return None
+    args = []
+    for arg in usage.args:
+        if arg.keyword is None or arg.keyword.value not in USAGE_NAMES:
+            return None
+        args.append(arg.with_changes(keyword=cst.Name(USAGE_NAMES[arg.keyword.value])))
+    return usage.with_changes(args=args)
 
 
 def _fake_set_up_in_steps(tree: SourceTree, fake: cst.Name) -> list[tuple[cst.CSTNode, cst.CSTNode]]:
-    """`fake = Mock()` then `fake.choices = [Mock(message=Mock(content=TEXT))]`, the name used
-    nowhere else: the second statement becomes `fake.output_text = TEXT`."""
+    """`fake = Mock()` then `fake.choices = [Mock(message=Mock(content=TEXT))]` (and maybe
+    `fake.usage = Mock(prompt_tokens=...)`), the name used nowhere else: the choices become
+    `fake.output_text = TEXT`, the usage takes the Responses names."""
     bindings = tree.bindings_of(fake)
     if len(bindings) != 1 or not isinstance(bindings[0].node, cst.Name):
         return []
@@ -505,23 +535,40 @@ def _fake_set_up_in_steps(tree: SourceTree, fake: cst.Name) -> list[tuple[cst.CS
         and tree.qualified_name(made.value.func) in MOCK_CLASSES
     ):
         return []
-    others = [load for load in tree.references(bindings[0]) if load is not fake]
-    attribute = tree.parent(others[0]) if len(others) == 1 else None
-    if not (
-        isinstance(attribute, cst.Attribute) and attribute.value is others[0] and attribute.attr.value == "choices"
-    ):
-        return []
-    choices_target = tree.parent(attribute)
-    statement = tree.parent(choices_target) if isinstance(choices_target, cst.AssignTarget) else None
-    if not (
-        isinstance(statement, cst.Assign)
-        and len(statement.targets) == 1
-    ):
-        return []
-    text = _text_of_choices(tree, statement.value)
-    if text is None:
-        return []
-    return [(attribute, attribute.with_changes(attr=cst.Name("output_text"))), (statement.value, text)]
+    edits: list[tuple[cst.CSTNode, cst.CSTNode]] = []
+    set_fields = []
+    for load in tree.references(bindings[0]):
+        if load is fake:
+            continue
+        attribute, value = _field_set(tree, load)
+        if attribute is None or value is None or attribute.attr.value in set_fields:
+            return []
+        set_fields.append(attribute.attr.value)
+        if attribute.attr.value == "choices":
+            text = _text_of_choices(tree, value)
+            if text is None:
+                return []
+            edits += [(attribute, attribute.with_changes(attr=cst.Name("output_text"))), (value, text)]
+        elif attribute.attr.value == "usage":
+            usage = _responses_usage(tree, value)
+            if usage is None:
+                return []
+            edits.append((value, usage))
+        else:
+            return []
+    return edits if "choices" in set_fields else []
+
+
+def _field_set(tree: SourceTree, load: cst.BaseExpression) -> tuple[cst.Attribute | None, cst.BaseExpression | None]:
+    """For `load.<field> = <value>` (one target): that attribute and the value."""
+    attribute = tree.parent(load)
+    if not (isinstance(attribute, cst.Attribute) and attribute.value is load):
+        return None, None
+    target = tree.parent(attribute)
+    statement = tree.parent(target) if isinstance(target, cst.AssignTarget) else None
+    if not (isinstance(statement, cst.Assign) and len(statement.targets) == 1):
+        return None, None
+    return attribute, statement.value
 
 
 def _text_of_choices(tree: SourceTree, choices: cst.BaseExpression | None) -> cst.BaseExpression | None:

@@ -35,7 +35,8 @@ Fix safety
 The double's rewrite keeps what the test checks: the fake response's text (given at once,
 `MagicMock(choices=[MagicMock(message=MagicMock(content=TEXT))])`, or set on a bare mock used
 nowhere else, `fake.choices = [...]`, which becomes `fake.output_text = TEXT`) is what the code
-now reads as `output_text`; `assert_called()`, `assert_called_once()`, `assert_not_called()`,
+now reads as `output_text`, and a fake `usage` with Chat's token counts (`prompt_tokens`,
+`completion_tokens`, `total_tokens`) takes the names the code now reads (RSP006); `assert_called()`, `assert_called_once()`, `assert_not_called()`,
 `.called` and `.call_count` do not depend on the arguments; and a check of the arguments
 (`assert_called_once_with`, `assert_called_with`, `assert_any_call` and their `awaited` forms)
 is renamed only when every rewrite of the module leaves the values the calls send as they were

@@ -164,6 +164,8 @@ def test_a_double_whose_chat_the_test_never_touches_is_not_reported(modules):
         ("SimpleNamespace(choices=[SimpleNamespace(message=SimpleNamespace(role='assistant', content='x'))])", True),
         ("MagicMock(choices=[MagicMock(message=MagicMock(role='tool', content='x'))])", False),
         ("MagicMock(choices=[MagicMock(message=MagicMock(content='x'))], usage=None)", False),
+        ("MagicMock(choices=[MagicMock(message=MagicMock(content='x'))], usage=MagicMock(prompt_tokens=1))", True),
+        ("MagicMock(choices=[MagicMock(message=MagicMock(content='x'))], usage=MagicMock(cost=1))", False),
         ("MagicMock(choices=[MagicMock(message=MagicMock(content='x')), MagicMock()])", False),
         ("MagicMock(choices=[MagicMock(message=MagicMock(content='x', tool_calls=None))])", False),
         ("make_fake('x')", False),
@@ -232,6 +234,51 @@ def test_a_double_without_argument_checks_does_not_check_arguments(modules):
     )
     (double,) = find_doubles(tree, modules.resolve_target, modules.module_of)
     assert double.rewritable and not double.checks_arguments
+
+
+@pytest.mark.parametrize(
+    ("steps", "rewritable"),
+    [
+        ("fake = MagicMock()\nfake.choices = [MagicMock(message=MagicMock(content='x'))]", True),
+        (
+            "fake = MagicMock()\nfake.choices = [MagicMock(message=MagicMock(content='x'))]\n"
+            "fake.usage = MagicMock(prompt_tokens=1)",
+            True,
+        ),
+        ("fake = MagicMock()\nfake.choices = [MagicMock()]", False),
+        ("fake = MagicMock(usage=None)\nfake.choices = [MagicMock(message=MagicMock(content='x'))]", False),
+        ("fake = MagicMock()\nfake.choices = [MagicMock(message=MagicMock(content='x'))]\nfake.id = 'a'", False),
+        ("fake = MagicMock()\nfake.choices = [MagicMock(message=MagicMock(content='x'))]\nprint(fake)", False),
+        ("fake = make_fake()\nfake.choices = [MagicMock(message=MagicMock(content='x'))]", False),
+    ],
+)
+def test_a_fake_response_set_up_in_steps(modules, steps, rewritable):
+    source = (
+        "from unittest.mock import MagicMock\nfrom openai import OpenAI\n"
+        f"{steps}\nclient = MagicMock(spec=OpenAI)\nclient.chat.completions.create.return_value = fake\n"
+    )
+    tree = SourceTree(cst.parse_module(source))
+    (double,) = find_doubles(tree, modules.resolve_target, modules.module_of)
+    assert double.rewritable is rewritable
+    if rewritable:
+        edited = [tree.code(old) for use in double.uses for old, _ in use.fake_edits]
+        assert edited[:2] == ["fake.choices", "[MagicMock(message=MagicMock(content='x'))]"]
+
+
+def test_the_usage_of_a_fake_response_takes_the_responses_names(modules):
+    source = (
+        "from unittest.mock import MagicMock\nfrom openai import OpenAI\nclient = MagicMock(spec=OpenAI)\n"
+        "client.chat.completions.create.return_value = MagicMock(\n"
+        "    choices=[MagicMock(message=MagicMock(content='x'))],\n"
+        "    usage=MagicMock(prompt_tokens=3, completion_tokens=4, total_tokens=7),\n"
+        ")\n"
+    )
+    tree = SourceTree(cst.parse_module(source))
+    (double,) = find_doubles(tree, modules.resolve_target, modules.module_of)
+    ((_, new),) = double.uses[0].fake_edits
+    assert cst.Module([]).code_for_node(new) == (
+        "MagicMock(output_text='x', usage=MagicMock(input_tokens=3, output_tokens=4, total_tokens=7))"
+    )
 
 
 def test_patches_of_the_sdk_chat_methods(modules):
