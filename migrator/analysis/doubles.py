@@ -105,7 +105,7 @@ class ChatUse:
     #: For an argument check (`assert_called_once_with(...)`): its keywords that the Responses
     #: call sends under another name, with that name. The check holds after the rewrite only
     #: when the migration sends the same values (`Double.checks_arguments`).
-    renamed: list[tuple[cst.Name, str]] | None = None
+    renamed: list[tuple[cst.Name | cst.SimpleString, str]] | None = None
 
 
 @dataclass(eq=False)
@@ -413,6 +413,12 @@ def _why_not(tree: SourceTree, use: ChatUse, rest: list[str]) -> str | None:
         return _argument_check(use, parent, rest[1])
     if len(rest) >= 2 and rest[1].startswith("assert_"):
         return f"`{rest[1]}(...)` checks the arguments of the Chat call"
+    if rest == ["create", "call_args", "kwargs"]:
+        return _keyword_reads(tree, use, end)
+    if rest == ["create", "call_args"] and _is_index(tree, end, 1):
+        parent = tree.parent(end)
+        assert isinstance(parent, cst.Subscript)
+        return _keyword_reads(tree, use, parent)
     if len(rest) >= 2 and rest[1] in ("call_args", "call_args_list", "mock_calls"):
         return f"`.{rest[1]}` reads the arguments of the Chat call"
     if len(rest) >= 2 and rest[1] == "side_effect":
@@ -427,9 +433,74 @@ def checks_would_fail(codes: Iterable[str]) -> str:
     return f"it checks the arguments of the Chat call, and the migration would change what the call sends: {', '.join(codes)}"
 
 
+def _keyword_reads(tree: SourceTree, use: ChatUse, kwargs: cst.BaseExpression) -> str | None:
+    """`call_args.kwargs` / `call_args[1]`, read by key (`["messages"]`, `.get("model")`,
+    `"tools" in ...`) directly or through the one name it is assigned to: the keys to rename, or
+    why not."""
+    parent = tree.parent(kwargs)
+    readers: list[cst.BaseExpression] = [kwargs]
+    if isinstance(parent, cst.Assign) and parent.value is kwargs and len(parent.targets) == 1:
+        target = parent.targets[0].target
+        binding = tree.binding_at(target) if isinstance(target, cst.Name) else None
+        readers = list(tree.references(binding)) if binding is not None else []
+        if not readers or any(len(tree.bindings_of(reader)) != 1 for reader in readers if isinstance(reader, cst.Name)):
+            return f"`{tree.quote(parent, 60)}` reads the arguments of the Chat call"
+    renamed: list[tuple[cst.Name | cst.SimpleString, str]] = []
+    for reader in readers:
+        key = _key_read(tree, reader)
+        if key is None:
+            statement = tree.enclosing(reader, (cst.SimpleStatementLine,)) or reader
+            return f"`{tree.quote(statement, 60)}` reads the arguments of the Chat call"
+        name = key.evaluated_value
+        new_name = SENT_AS.get(name) if isinstance(name, str) else None
+        if new_name is None:
+            return f"the test reads the argument `{name!s}` of the Chat call, which the Responses call does not send as it is"
+        if new_name != name:
+            renamed.append((key, new_name))
+    use.renamed = renamed
+    return None
+
+
+def _key_read(tree: SourceTree, mapping: cst.BaseExpression) -> cst.SimpleString | None:
+    """The literal key of `mapping["key"]`, `mapping.get("key"...)`, `"key" (not) in mapping`."""
+    parent = tree.parent(mapping)
+    if isinstance(parent, cst.Subscript) and parent.value is mapping and len(parent.slice) == 1:
+        index = parent.slice[0].slice
+        if isinstance(index, cst.Index) and isinstance(index.value, cst.SimpleString):
+            return index.value
+    if isinstance(parent, cst.Attribute) and parent.value is mapping and parent.attr.value == "get":
+        call = tree.parent(parent)
+        if (
+            isinstance(call, cst.Call)
+            and call.func is parent
+            and call.args
+            and isinstance(call.args[0].value, cst.SimpleString)
+        ):
+            return call.args[0].value if call.args[0].keyword is None else None
+    if isinstance(parent, cst.ComparisonTarget) and parent.comparator is mapping:
+        comparison = tree.parent(parent)
+        if (
+            isinstance(comparison, cst.Comparison)
+            and len(comparison.comparisons) == 1
+            and isinstance(parent.operator, (cst.In, cst.NotIn))
+            and isinstance(comparison.left, cst.SimpleString)
+        ):
+            return comparison.left
+    return None
+
+
+def _is_index(tree: SourceTree, node: cst.BaseExpression, number: int) -> bool:
+    """Whether `node` is subscripted with the whole number `number`: `node[1]`."""
+    parent = tree.parent(node)
+    if not (isinstance(parent, cst.Subscript) and parent.value is node and len(parent.slice) == 1):
+        return False
+    index = parent.slice[0].slice
+    return isinstance(index, cst.Index) and isinstance(index.value, cst.Integer) and index.value.value == str(number)
+
+
 def _argument_check(use: ChatUse, check: cst.Call, method: str) -> str | None:
     """`assert_called_once_with(model=..., messages=...)`: the keywords to rename, or why not."""
-    renamed = []
+    renamed: list[tuple[cst.Name | cst.SimpleString, str]] = []
     for arg in check.args:
         if arg.keyword is None:
             return f"`{method}(...)` checks arguments given by position or unpacked"

@@ -10,7 +10,7 @@ method of the SDK itself (`patch("openai.resources.chat.completions.Completions.
 
 When the same run migrates the module the double stands in for (the module whose function or
 class the test hands it to, or whose `OpenAI` it patches), the double moves with it (see
-Example). When a double cannot take the Responses shape (its `call_args` read, its fake response
+Example). When a double cannot take the Responses shape (its `call_args` read as a whole, its fake response
 built elsewhere or with more than the text, its arguments checked while the migration changes
 what the call sends), the calls of the module it stands in for stay on Chat Completions, with a
 finding that names the test.
@@ -38,8 +38,9 @@ nowhere else, `fake.choices = [...]`, which becomes `fake.output_text = TEXT`) i
 now reads as `output_text`, and a fake `usage` with Chat's token counts (`prompt_tokens`,
 `completion_tokens`, `total_tokens`) takes the names the code now reads (RSP006); `assert_called()`, `assert_called_once()`, `assert_not_called()`,
 `.called` and `.call_count` do not depend on the arguments; and a check of the arguments
-(`assert_called_once_with`, `assert_called_with`, `assert_any_call` and their `awaited` forms)
-is renamed only when every rewrite of the module leaves the values the calls send as they were
+(`assert_called_once_with`, `assert_called_with`, `assert_any_call` and their `awaited` forms,
+and reads by key of `call_args.kwargs` or `call_args[1]`: `["messages"]`, `.get("model")`,
+`"messages" in ...`, directly or through the one name they are kept in) is renamed only when every rewrite of the module leaves the values the calls send as they were
 (`messages` becomes `input`, `max_tokens` becomes `max_output_tokens`, `model`, `temperature`,
 `top_p` and the other parameters that pass through keep their names) and the check names no
 other argument. When the migration changes what a call sends (content parts, tools,
@@ -119,11 +120,11 @@ class MockClients(Rule):
             ctx.tree.edit(use.chat_completions, _to_responses)
             for old, new in use.fake_edits:
                 ctx.tree.edit(old, lambda node, new=new: new)
-            for keyword, new_name in use.renamed or ():
-                ctx.tree.edit(keyword, lambda node, new=new_name: cst.Name(new))
+            for name, new_name in use.renamed or ():
+                ctx.tree.edit(name, lambda node, new=new_name: _renamed(node, new))
         (module,) = double.feeds
-        renamed = sorted({(keyword.value, new) for use in double.uses for keyword, new in use.renamed or ()})
-        checks = "".join(f", `{old}=` → `{new}=` in its argument checks" for old, new in renamed)
+        renamed = sorted({(_name(node), new) for use in double.uses for node, new in use.renamed or ()})
+        checks = "".join(f", `{old}` → `{new}` in its argument checks" for old, new in renamed)
         ctx.report(
             double.node,
             self.code,
@@ -136,6 +137,17 @@ def _to_responses(node: cst.CSTNode) -> cst.CSTNode:
     """`<double>.chat.completions` → `<double>.responses`."""
     assert isinstance(node, cst.Attribute) and isinstance(node.value, cst.Attribute)
     return node.with_changes(value=node.value.value, attr=cst.Name("responses"))
+
+
+def _renamed(node: cst.CSTNode, new: str) -> cst.CSTNode:
+    """A keyword (`messages=`) or a key (`"messages"`) under its new name, quoted as it was."""
+    if isinstance(node, cst.SimpleString):
+        return node.with_changes(value=f"{node.prefix}{node.quote}{new}{node.quote}")
+    return cst.Name(new)
+
+
+def _name(node: cst.Name | cst.SimpleString) -> str:
+    return node.value if isinstance(node, cst.Name) else str(node.evaluated_value)
 
 
 def _no_module(_: str) -> str | None:

@@ -281,6 +281,49 @@ def test_the_usage_of_a_fake_response_takes_the_responses_names(modules):
     )
 
 
+@pytest.mark.parametrize(
+    ("reads", "renamed", "why_not"),
+    [
+        (
+            "sent = client.chat.completions.create.call_args.kwargs\nassert sent['messages'] and sent.get('model')",
+            ["input"],
+            None,
+        ),
+        ("assert 'messages' in client.chat.completions.create.call_args[1]", ["input"], None),
+        ("assert client.chat.completions.create.call_args[1]['max_tokens'] == 64", ["max_output_tokens"], None),
+        (
+            "sent = client.chat.completions.create.call_args.kwargs\nassert 'tools' not in sent",
+            None,
+            "reads the argument `tools`",
+        ),
+        (
+            "sent = client.chat.completions.create.call_args.kwargs\nassert sent == {}",
+            None,
+            "`assert sent == {}` reads the arguments",
+        ),
+        (
+            "sent = client.chat.completions.create.call_args.kwargs\nsent = {}\nprint(sent['model'])",
+            None,
+            "reads the arguments",
+        ),
+        ("_, sent = client.chat.completions.create.call_args", None, "`.call_args` reads the arguments"),
+        ("args = client.chat.completions.create.call_args[0]", None, "`.call_args` reads the arguments"),
+    ],
+)
+def test_keyword_reads_of_call_args_are_renamed_like_argument_checks(modules, reads, renamed, why_not):
+    source = (
+        "from unittest.mock import MagicMock\nfrom openai import OpenAI\nclient = MagicMock(spec=OpenAI)\n"
+        f"client.chat.completions.create.return_value = {SHAPE}\n{reads}\n"
+    )
+    tree = SourceTree(cst.parse_module(source))
+    (double,) = find_doubles(tree, modules.resolve_target, modules.module_of)
+    if why_not is None:
+        assert double.why_not is None and double.checks_arguments
+        assert [new for use in double.uses for _, new in use.renamed or ()] == renamed
+    else:
+        assert why_not in (double.why_not or "") and not double.rewritable
+
+
 def test_patches_of_the_sdk_chat_methods(modules):
     found = doubles(
         """
