@@ -10,10 +10,10 @@ method of the SDK itself (`patch("openai.resources.chat.completions.Completions.
 
 When the same run migrates the module the double stands in for (the module whose function or
 class the test hands it to, or whose `OpenAI` it patches), the double moves with it (see
-Example). When a double cannot take the Responses shape (its `call_args` read as a whole, its fake response
-built elsewhere or with more than the text, its arguments checked while the migration changes
-what the call sends), the calls of the module it stands in for stay on Chat Completions, with a
-finding that names the test.
+Example). When a double cannot take the Responses shape (its `call_args` read as a whole, its
+fake response built elsewhere or with more than the text, its arguments checked while the
+migration changes what the call sends), the calls of the module it stands in for stay on Chat
+Completions, with a finding that names the test.
 
 Why
 
