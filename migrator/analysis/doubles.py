@@ -544,7 +544,8 @@ def _set_fake(
         use.fake_edits = _fake_set_up_in_steps(tree, fake)
     if not use.fake_edits:
         return (
-            f"the fake response `{tree.quote(fake if fake is not None else statement.value, 50)}` is not "
+            f"the fake response `{tree.quote(fake if fake is not None else statement.value, 50)}` on line "
+            f"{tree.position(statement)[0]} is not "
             "`MagicMock(choices=[MagicMock(message=MagicMock(content=...))])`, made at once or set on a bare "
             "mock, the one shape migrator rewrites"
         )
