@@ -64,6 +64,22 @@ AZURE_CLIENT_CLASSES = {"openai.AzureOpenAI", "openai.AsyncAzureOpenAI", "openai
 #: Methods of `chat.completions` and the wrappers between it and the method.
 COMPLETION_METHODS = ("create", "parse", "stream")
 RESPONSE_WRAPPERS = ("with_raw_response", "with_streaming_response")
+#: Parameters of a Chat call that mean the same on the Responses API and pass through unchanged
+#: (RSP001 moves them; a test double's argument checks keep them, `analysis.doubles`).
+PASS_THROUGH = frozenset(
+    {
+        "temperature",
+        "top_p",
+        "user",
+        "store",
+        "timeout",
+        "extra_headers",
+        "extra_query",
+        "service_tier",
+        "safety_identifier",
+        "prompt_cache_key",
+    }
+)
 _ENV_GETTERS = {"os.getenv", "os.environ.get"}
 _MAX_DEPTH = 12
 #: How many functions up a returned result is followed through the calls of the function.

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from migrator.analysis.calls import CLIENT_CLASSES, MOCK_CLASSES
+from migrator.analysis.calls import CLIENT_CLASSES, MOCK_CLASSES, PASS_THROUGH
 from migrator.analysis.modules import absolute_name, module_name
 from migrator.syntax import SourceTree
 from migrator.syntax.queries import kwarg
@@ -64,28 +64,16 @@ ARGUMENT_CHECKS = frozenset(
     }
 )
 #: The Chat arguments an argument check may name, and the keyword under which the migrated call
-#: sends the same value (RSP001: `messages` becomes `input`, these parameters pass through;
-#: RSP008: the output limit). Any other argument (`tools`, `extra_body`, `stream`, ...) takes
-#: another form, so a check naming it is not rewritten.
+#: sends the same value (RSP001: `messages` becomes `input`, the parameters that pass through
+#: keep their names; RSP008: the output limit). Any other argument (`tools`, `extra_body`,
+#: `stream`, ...) takes another form, so a check naming it is not rewritten. `store` is left out:
+#: on OpenAI, RSP001 moves it only as an assumption.
 SENT_AS = {
     "model": "model",
     "messages": "input",
     "max_tokens": "max_output_tokens",
     "max_completion_tokens": "max_output_tokens",
-    **{
-        name: name
-        for name in (
-            "temperature",
-            "top_p",
-            "user",
-            "timeout",
-            "extra_headers",
-            "extra_query",
-            "service_tier",
-            "safety_identifier",
-            "prompt_cache_key",
-        )
-    },
+    **{name: name for name in PASS_THROUGH - {"store"}},
 }
 
 

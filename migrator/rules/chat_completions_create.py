@@ -86,7 +86,7 @@ from __future__ import annotations
 import libcst as cst
 
 from migrator.syntax import rename_kwarg
-from migrator.analysis import MODEL, PROVIDER, CompletionCall
+from migrator.analysis import MODEL, PASS_THROUGH, PROVIDER, CompletionCall
 from migrator.analysis import messages_problems
 from migrator.rules.base import FileContext
 from migrator.findings import Severity
@@ -100,21 +100,6 @@ from migrator.analysis import (
 )
 from migrator.rules.base import Rule
 
-#: Parameters that mean the same on both APIs and pass through unchanged.
-PASS_THROUGH = frozenset(
-    {
-        "temperature",
-        "top_p",
-        "user",
-        "store",
-        "timeout",
-        "extra_headers",
-        "extra_query",
-        "service_tier",
-        "safety_identifier",
-        "prompt_cache_key",
-    }
-)
 #: Result fields with the same name and meaning on a Response.
 SAME_FIELDS = frozenset({("id",), ("model",), ("headers",)})
 

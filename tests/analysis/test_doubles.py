@@ -45,6 +45,18 @@ def doubles(source: str, modules: RunModules) -> list[tuple[int, set[str], str |
 SHAPE = "MagicMock(choices=[MagicMock(message=MagicMock(content='x'))])"
 
 
+def assert_renamed(source: str, modules: RunModules, renamed: list[str] | None, why_not: str | None) -> None:
+    """The one double of `source` checks the call's arguments and renames them to `renamed`,
+    or (`why_not` given) cannot take the Responses shape, for that reason."""
+    tree = SourceTree(cst.parse_module(source))
+    (double,) = find_doubles(tree, modules.resolve_target, modules.module_of)
+    if why_not is None:
+        assert double.why_not is None and double.checks_arguments
+        assert [new for use in double.uses for _, new in use.renamed or ()] == renamed
+    else:
+        assert why_not in (double.why_not or "") and not double.rewritable
+
+
 def test_a_spec_double_handed_to_a_function_of_the_run(modules):
     found = doubles(
         f"""
@@ -216,13 +228,7 @@ def test_argument_checks_are_renamed_only_for_what_the_call_sends_the_same(modul
         client.chat.completions.create.return_value = {SHAPE}
         client.chat.completions.create.{check}
         """)
-    tree = SourceTree(cst.parse_module(source))
-    (double,) = find_doubles(tree, modules.resolve_target, modules.module_of)
-    if why_not is None:
-        assert double.why_not is None and double.checks_arguments
-        assert [new for use in double.uses for _, new in use.renamed or ()] == renamed
-    else:
-        assert why_not in (double.why_not or "") and not double.rewritable
+    assert_renamed(source, modules, renamed, why_not)
 
 
 def test_a_double_without_argument_checks_does_not_check_arguments(modules):
@@ -315,13 +321,7 @@ def test_keyword_reads_of_call_args_are_renamed_like_argument_checks(modules, re
         "from unittest.mock import MagicMock\nfrom openai import OpenAI\nclient = MagicMock(spec=OpenAI)\n"
         f"client.chat.completions.create.return_value = {SHAPE}\n{reads}\n"
     )
-    tree = SourceTree(cst.parse_module(source))
-    (double,) = find_doubles(tree, modules.resolve_target, modules.module_of)
-    if why_not is None:
-        assert double.why_not is None and double.checks_arguments
-        assert [new for use in double.uses for _, new in use.renamed or ()] == renamed
-    else:
-        assert why_not in (double.why_not or "") and not double.rewritable
+    assert_renamed(source, modules, renamed, why_not)
 
 
 def test_patches_of_the_sdk_chat_methods(modules):
