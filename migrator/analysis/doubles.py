@@ -579,9 +579,10 @@ def _responses_usage(tree: SourceTree, usage: cst.BaseExpression) -> cst.Call | 
 
 
 def _fake_set_up_in_steps(tree: SourceTree, fake: cst.Name) -> list[tuple[cst.CSTNode, cst.CSTNode]]:
-    """`fake = Mock()` then `fake.choices = [Mock(message=Mock(content=TEXT))]` (and maybe
-    `fake.usage = Mock(prompt_tokens=...)`), the name used nowhere else: the choices become
-    `fake.output_text = TEXT`, the usage takes the Responses names."""
+    """`fake = MagicMock()` then `fake.choices = [Mock(message=Mock(content=TEXT))]` or
+    `fake.choices[0].message.content = TEXT` (and maybe `fake.usage = Mock(prompt_tokens=...)`),
+    the name used nowhere else: the text becomes `fake.output_text = TEXT`, the usage takes the
+    Responses names."""
     bindings = tree.bindings_of(fake)
     if len(bindings) != 1 or not isinstance(bindings[0].node, cst.Name):
         return []
@@ -600,6 +601,11 @@ def _fake_set_up_in_steps(tree: SourceTree, fake: cst.Name) -> list[tuple[cst.CS
     for load in tree.references(bindings[0]):
         if load is fake:
             continue
+        content = _first_content(tree, load)
+        if content is not None and "choices" not in set_fields:
+            set_fields.append("choices")
+            edits.append((content, cst.Attribute(load, cst.Name("output_text"))))
+            continue
         attribute, value = _field_set(tree, load)
         if attribute is None or value is None or attribute.attr.value in set_fields:
             return []
@@ -617,6 +623,23 @@ def _fake_set_up_in_steps(tree: SourceTree, fake: cst.Name) -> list[tuple[cst.CS
         else:
             return []
     return edits if "choices" in set_fields else []
+
+
+def _first_content(tree: SourceTree, load: cst.BaseExpression) -> cst.Attribute | None:
+    """The `load.choices[0].message.content` that a statement sets (one target), or None."""
+    choices = _attribute_of(tree, load, "choices")
+    first = tree.parent(choices) if choices is not None and _is_index(tree, choices, 0) else None
+    message = _attribute_of(tree, first, "message") if isinstance(first, cst.Subscript) else None
+    content = _attribute_of(tree, message, "content") if message is not None else None
+    target = tree.parent(content) if content is not None else None
+    statement = tree.parent(target) if isinstance(target, cst.AssignTarget) else None
+    return content if isinstance(statement, cst.Assign) and len(statement.targets) == 1 else None
+
+
+def _attribute_of(tree: SourceTree, value: cst.BaseExpression, name: str) -> cst.Attribute | None:
+    """`value.<name>`, when `value` is read for that attribute."""
+    parent = tree.parent(value)
+    return parent if isinstance(parent, cst.Attribute) and parent.value is value and parent.attr.value == name else None
 
 
 def _field_set(tree: SourceTree, load: cst.BaseExpression) -> tuple[cst.Attribute | None, cst.BaseExpression | None]:

@@ -34,20 +34,22 @@ Fix safety
 
 The double's rewrite keeps what the test checks: the fake response's text (given at once,
 `MagicMock(choices=[MagicMock(message=MagicMock(content=TEXT))])`, or set on a bare mock used
-nowhere else, `fake.choices = [...]`, which becomes `fake.output_text = TEXT`) is what the code
-now reads as `output_text`, and a fake `usage` with Chat's token counts (`prompt_tokens`,
-`completion_tokens`, `total_tokens`) takes the names the code now reads (RSP006); `assert_called()`, `assert_called_once()`, `assert_not_called()`,
+nowhere else, `fake.choices = [...]` or `fake.choices[0].message.content = TEXT`, which becomes
+`fake.output_text = TEXT`) is what the code now reads as `output_text`, and a fake `usage` with
+Chat's token counts (`prompt_tokens`, `completion_tokens`, `total_tokens`) takes the names the
+code now reads (RSP006); `assert_called()`, `assert_called_once()`, `assert_not_called()`,
 `.called` and `.call_count` do not depend on the arguments; and a check of the arguments
 (`assert_called_once_with`, `assert_called_with`, `assert_any_call` and their `awaited` forms,
 and reads by key of `call_args.kwargs` or `call_args[1]`: `["messages"]`, `.get("model")`,
-`"messages" in ...`, directly or through the one name they are kept in) is renamed only when every rewrite of the module leaves the values the calls send as they were
-(`messages` becomes `input`, `max_tokens` becomes `max_output_tokens`, `model`, `temperature`,
-`top_p` and the other parameters that pass through keep their names) and the check names no
-other argument. When the migration changes what a call sends (content parts, tools,
-`extra_body`, a dropped parameter, a history chain), such a check would fail afterwards, so the
-module stays. The rewrite is made only when the module's calls all migrate in the same run (one
-double serves every call of its module, so they are linked). Run migrator on the tree that holds the
-tests: a run over `src/` alone cannot see them.
+`"messages" in ...`, directly or through the one name they are kept in) is renamed only when
+every rewrite of the module leaves the values the calls send as they were (`messages` becomes
+`input`, `max_tokens` becomes `max_output_tokens`, `model`, `temperature`, `top_p` and the other
+parameters that pass through keep their names) and the check names no other argument. When the
+migration changes what a call sends (content parts, tools, `extra_body`, a dropped parameter, a
+history chain), such a check would fail afterwards, so the module stays. The rewrite is made
+only when the module's calls all migrate in the same run (one double serves every call of its
+module, so they are linked). Run migrator on the tree that holds the tests: a run over `src/`
+alone cannot see them.
 
 Known problems
 

@@ -242,33 +242,43 @@ def test_a_double_without_argument_checks_does_not_check_arguments(modules):
     assert double.rewritable and not double.checks_arguments
 
 
+#: The edits of the simplest fake set up in steps: the choices become the text.
+CHOICES_EDITS = ["fake.choices -> fake.output_text", "[MagicMock(message=MagicMock(content='x'))] -> 'x'"]
+
+
 @pytest.mark.parametrize(
-    ("steps", "rewritable"),
+    ("steps", "edits"),
     [
-        ("fake = MagicMock()\nfake.choices = [MagicMock(message=MagicMock(content='x'))]", True),
+        ("fake = MagicMock()\nfake.choices = [MagicMock(message=MagicMock(content='x'))]", CHOICES_EDITS),
         (
             "fake = MagicMock()\nfake.choices = [MagicMock(message=MagicMock(content='x'))]\n"
             "fake.usage = MagicMock(prompt_tokens=1)",
-            True,
+            [*CHOICES_EDITS, "MagicMock(prompt_tokens=1) -> MagicMock(input_tokens=1)"],
         ),
-        ("fake = MagicMock()\nfake.choices = [MagicMock()]", False),
-        ("fake = MagicMock(usage=None)\nfake.choices = [MagicMock(message=MagicMock(content='x'))]", False),
-        ("fake = MagicMock()\nfake.choices = [MagicMock(message=MagicMock(content='x'))]\nfake.id = 'a'", False),
-        ("fake = MagicMock()\nfake.choices = [MagicMock(message=MagicMock(content='x'))]\nprint(fake)", False),
-        ("fake = make_fake()\nfake.choices = [MagicMock(message=MagicMock(content='x'))]", False),
+        (
+            "fake = MagicMock()\nfake.choices[0].message.content = 'x'",
+            ["fake.choices[0].message.content -> fake.output_text"],
+        ),
+        ("fake = MagicMock()\nfake.choices[0].message.content = 'x'\nfake.choices[0].finish_reason = 'stop'", None),
+        ("fake = MagicMock()\nfake.choices[1].message.content = 'x'", None),
+        ("fake = MagicMock()\nfake.choices[0].message.content = 'x'\nfake.choices = []", None),
+        ("fake = MagicMock()\nfake.choices = [MagicMock()]", None),
+        ("fake = MagicMock(usage=None)\nfake.choices = [MagicMock(message=MagicMock(content='x'))]", None),
+        ("fake = MagicMock()\nfake.choices = [MagicMock(message=MagicMock(content='x'))]\nfake.id = 'a'", None),
+        ("fake = MagicMock()\nfake.choices = [MagicMock(message=MagicMock(content='x'))]\nprint(fake)", None),
+        ("fake = make_fake()\nfake.choices = [MagicMock(message=MagicMock(content='x'))]", None),
     ],
 )
-def test_a_fake_response_set_up_in_steps(modules, steps, rewritable):
+def test_a_fake_response_set_up_in_steps(modules, steps, edits):
     source = (
         "from unittest.mock import MagicMock\nfrom openai import OpenAI\n"
         f"{steps}\nclient = MagicMock(spec=OpenAI)\nclient.chat.completions.create.return_value = fake\n"
     )
     tree = SourceTree(cst.parse_module(source))
     (double,) = find_doubles(tree, modules.resolve_target, modules.module_of)
-    assert double.rewritable is rewritable
-    if rewritable:
-        edited = [tree.code(old) for use in double.uses for old, _ in use.fake_edits]
-        assert edited[:2] == ["fake.choices", "[MagicMock(message=MagicMock(content='x'))]"]
+    assert double.rewritable is (edits is not None)
+    made = [f"{tree.code(old)} -> {tree.code(new)}" for use in double.uses for old, new in use.fake_edits]
+    assert made == (edits or [])
 
 
 def test_the_usage_of_a_fake_response_takes_the_responses_names(modules):
