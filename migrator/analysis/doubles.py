@@ -40,7 +40,7 @@ import libcst as cst
 from migrator.analysis.calls import CLIENT_CLASSES, MOCK_CLASSES, PASS_THROUGH
 from migrator.analysis.modules import absolute_name, module_name
 from migrator.syntax import SourceTree
-from migrator.syntax.queries import kwarg
+from migrator.syntax.queries import is_inside, kwarg
 
 #: What a test builds a fake response with.
 SHAPE_MAKERS = MOCK_CLASSES | {"types.SimpleNamespace"}
@@ -163,8 +163,33 @@ def find_doubles(tree: SourceTree, resolve_target: TargetResolver, module_of: Mo
                 found.feeds.add(made.module)
             if not found.uses:
                 continue  # a double whose Chat methods the test never touches
+        else:
+            found.feeds.update(_modules_called_under(tree, call, module_of))
         doubles.append(found)
     return doubles
+
+
+def _modules_called_under(tree: SourceTree, patch: cst.Call, module_of: ModuleOf) -> set[str]:
+    """The modules of the run whose functions or classes are called where a patch of the SDK's
+    Chat method is in force: the body of the test it decorates, of its `with` block, or (made
+    any other way: `.start()`, a fixture) the whole file. Every one of them keeps its calls on
+    Chat Completions while the test patches the old method (more than the test may need: the
+    safe side)."""
+    scope: cst.CSTNode = tree.module
+    parent = tree.parent(patch)
+    if isinstance(parent, cst.Decorator):
+        scope = tree.parent(parent) or scope
+    elif isinstance(parent, cst.WithItem):
+        scope = tree.parent(parent) or scope
+    modules = set()
+    for call in tree.nodes(cst.Call):
+        if call is patch or not is_inside(tree, call, scope):
+            continue
+        name = tree.qualified_name(call.func)
+        module = module_of(name) if name is not None else None
+        if module is not None:
+            modules.add(module)
+    return modules
 
 
 @dataclass(frozen=True)

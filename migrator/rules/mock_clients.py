@@ -13,7 +13,10 @@ class the test hands it to, or whose `OpenAI` it patches), the double moves with
 Example). When a double cannot take the Responses shape (its `call_args` read as a whole, its
 fake response built elsewhere or with more than the text, its arguments checked while the
 migration changes what the call sends), the calls of the module it stands in for stay on Chat
-Completions, with a finding that names the test.
+Completions, with a finding that names the test. A patch of the SDK's Chat method keeps every
+module of the run whose functions or classes are called where it is in force (the test it
+decorates, its `with` block, else the whole file): a migrated call would no longer go through
+the patched method.
 
 Why
 
@@ -158,10 +161,16 @@ def _no_module(_: str) -> str | None:
 
 def _what_to_do(ctx: FileContext, double: Double) -> str:
     if double.method is not None:
+        kept = (
+            f"; the code of this run it tests ({', '.join(sorted(double.feeds))}) stays on Chat Completions "
+            "until both are moved by hand"
+            if double.feeds
+            else ""
+        )
         return (
             f"this patch replaces `{double.method}`, a Chat Completions method of the SDK: once the code it "
             "tests moves to the Responses API, patch `openai.resources.responses.Responses.create` (with a "
-            "Response) instead"
+            f"Response) instead{kept}"
         )
     lines = sorted({ctx.tree.position(use.end)[0] for use in double.uses})
     where = f"line {lines[0]}" if len(lines) == 1 else "lines " + ", ".join(map(str, lines))

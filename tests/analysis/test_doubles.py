@@ -384,3 +384,30 @@ def test_a_function_a_package_re_exports_is_in_the_module_that_defines_it(tmp_pa
     assert found == [
         (7, {"shop.summaries", "shop.titles"}, "it stands in for the clients of shop.summaries, shop.titles", False)
     ]
+
+
+def test_a_patch_of_the_sdk_method_keeps_the_modules_called_where_it_is_in_force(modules):
+    found = doubles(
+        """
+        from unittest import mock
+        from shop.llm import summarize
+        from shop import other
+
+        @mock.patch("openai.resources.chat.completions.Completions.create")
+        def test_a(create):
+            summarize("x")
+
+        def test_b():
+            other.helper()
+            with mock.patch("openai.resources.chat.completions.AsyncCompletions.create"):
+                pass
+
+        patcher = mock.patch("openai.resources.chat.completions.Completions.create")
+        """,
+        modules,
+    )
+    assert [(line, feeds) for line, feeds, _, _ in found] == [
+        (6, {"shop.llm"}),
+        (12, set()),
+        (15, {"shop.llm", "shop.other"}),
+    ]
