@@ -39,7 +39,7 @@ import libcst as cst
 
 from migrator.analysis.calls import CLIENT_CLASSES, MOCK_CLASSES, PASS_THROUGH
 from migrator.analysis.modules import absolute_name, module_name
-from migrator.syntax import SourceTree
+from migrator.syntax import Binding, SourceTree
 from migrator.syntax.queries import is_inside, kwarg
 
 #: What a test builds a fake response with.
@@ -227,7 +227,7 @@ def _patch_double(
     func = call.func
     name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else None
     if name == "object" and isinstance(func, cst.Attribute):
-        return _patched_method(tree, call)
+        return _patched_attribute(tree, call, resolve_target)
     if name != "patch" or not call.args or not isinstance(call.args[0].value, cst.SimpleString):
         return None
     if isinstance(func, cst.Name) and tree.qualified_name(func) not in ("unittest.mock.patch", "mock.patch"):
@@ -238,12 +238,14 @@ def _patch_double(
     if target.startswith(_CHAT_METHOD_PREFIXES):
         return MethodPatch(target), []
     module = resolve_target(target)
-    if module is None or kwarg(call, "new") is not None or len(call.args) > 1 and call.args[1].keyword is None:
-        return None
-    return Patched(module), [holder for held in _holders(tree, call) for holder in _return_values(tree, held)]
+    return _class_patch(tree, call, module, new_at=1) if module is not None else None
 
 
-def _patched_method(tree: SourceTree, call: cst.Call) -> tuple[Made, list[cst.BaseExpression]] | None:
+def _patched_attribute(
+    tree: SourceTree, call: cst.Call, resolve_target: TargetResolver
+) -> tuple[Made, list[cst.BaseExpression]] | None:
+    """`patch.object(Completions, "create")` (a Chat method of the SDK) and
+    `patch.object(llm, "OpenAI")` (the client class a module of the run imports)."""
     if tree.qualified_name(call.func) not in ("unittest.mock.patch.object", "mock.patch.object") and not (
         isinstance(call.func, cst.Attribute)
         and isinstance(call.func.value, cst.Attribute)
@@ -253,10 +255,55 @@ def _patched_method(tree: SourceTree, call: cst.Call) -> tuple[Made, list[cst.Ba
     if len(call.args) < 2 or not isinstance(call.args[1].value, cst.SimpleString):
         return None
     owner = tree.qualified_name(call.args[0].value)
-    method = call.args[1].value.evaluated_value
-    if owner is None or not isinstance(method, str) or not owner.startswith(_CHAT_METHOD_PREFIXES):
+    attribute = call.args[1].value.evaluated_value
+    if owner is None or not isinstance(attribute, str):
         return None
-    return MethodPatch(f"{owner}.{method}"), []
+    if owner.startswith(_CHAT_METHOD_PREFIXES):
+        return MethodPatch(f"{owner}.{attribute}"), []
+    module = resolve_target(f"{owner}.{attribute}")
+    return _class_patch(tree, call, module, new_at=2) if module is not None else None
+
+
+def _class_patch(
+    tree: SourceTree, call: cst.Call, module: str, new_at: int
+) -> tuple[Made, list[cst.BaseExpression]] | None:
+    """A patch of the client class `module` imports: the double is what the code's `OpenAI(...)`
+    returns (`<mock>.return_value`), the mock being the one the patch makes (the decorated
+    test's parameter, `with ... as m`, a fixture's value) or the one it is given as `new`
+    (positional argument `new_at`)."""
+    new = kwarg(call, "new")
+    given = new.value if new is not None else None
+    if given is None and len(call.args) > new_at and call.args[new_at].keyword is None:
+        given = call.args[new_at].value
+    classes = list(_holders(tree, call)) if given is None else list(_given_mock(tree, given))
+    if given is not None and not classes:
+        return None  # something else replaces the class: a hand-made fake, not a double
+    return Patched(module), [holder for held in classes for holder in _return_values(tree, held)]
+
+
+def _given_mock(tree: SourceTree, given: cst.BaseExpression) -> Iterator[cst.BaseExpression]:
+    """The other uses of a mock handed to a patch as `new`: a name bound once, to `MagicMock()`
+    or `Mock()` (a mock made with a spec is a double of its own)."""
+    binding = _bare_mock(tree, given) if isinstance(given, cst.Name) else None
+    if binding is not None:
+        yield from (load for load in tree.references(binding) if load is not given)
+
+
+def _bare_mock(tree: SourceTree, name: cst.Name) -> Binding | None:
+    """The one binding `name` reads, when it is `name = MagicMock()` (or `Mock()`, no argument)."""
+    bindings = tree.bindings_of(name)
+    if len(bindings) != 1 or not isinstance(bindings[0].node, cst.Name):
+        return None
+    target = tree.parent(bindings[0].node)
+    made = tree.parent(target) if isinstance(target, cst.AssignTarget) else None
+    is_bare_mock = (
+        isinstance(made, cst.Assign)
+        and len(made.targets) == 1
+        and isinstance(made.value, cst.Call)
+        and not made.value.args
+        and tree.qualified_name(made.value.func) in MOCK_CLASSES
+    )
+    return bindings[0] if is_bare_mock else None
 
 
 def _is_client_class(tree: SourceTree, expr: cst.BaseExpression) -> bool:
@@ -608,22 +655,12 @@ def _fake_set_up_in_steps(tree: SourceTree, fake: cst.Name) -> list[tuple[cst.CS
     `fake.choices[0].message.content = TEXT` (and maybe `fake.usage = Mock(prompt_tokens=...)`),
     the name used nowhere else: the text becomes `fake.output_text = TEXT`, the usage takes the
     Responses names."""
-    bindings = tree.bindings_of(fake)
-    if len(bindings) != 1 or not isinstance(bindings[0].node, cst.Name):
-        return []
-    target = tree.parent(bindings[0].node)
-    made = tree.parent(target) if isinstance(target, cst.AssignTarget) else None
-    if not (
-        isinstance(made, cst.Assign)
-        and len(made.targets) == 1
-        and isinstance(made.value, cst.Call)
-        and not made.value.args
-        and tree.qualified_name(made.value.func) in MOCK_CLASSES
-    ):
+    binding = _bare_mock(tree, fake)
+    if binding is None:
         return []
     edits: list[tuple[cst.CSTNode, cst.CSTNode]] = []
     set_fields = []
-    for load in tree.references(bindings[0]):
+    for load in tree.references(binding):
         if load is fake:
             continue
         content = _first_content(tree, load)

@@ -411,3 +411,33 @@ def test_a_patch_of_the_sdk_method_keeps_the_modules_called_where_it_is_in_force
         (12, set()),
         (15, {"shop.llm", "shop.other"}),
     ]
+
+
+def test_patch_object_on_a_module_of_the_run_and_a_patch_given_its_mock(modules):
+    found = doubles(
+        f"""
+        from unittest import mock
+        from unittest.mock import MagicMock
+        from shop import llm, other
+
+        def test_object(mocker):
+            fake = mocker.patch.object(llm, "OpenAI")
+            fake.return_value.chat.completions.create.return_value = {SHAPE}
+
+        def test_given():
+            openai_cls = MagicMock()
+            openai_cls.return_value.chat.completions.create.return_value = {SHAPE}
+            with mock.patch("shop.llm.OpenAI", openai_cls):
+                pass
+
+        def test_lookalike():
+            fake = mock.patch.object(other, "OpenAI").start()
+            fake.return_value.chat.completions.create.return_value = {SHAPE}
+
+        def test_given_a_hand_made_fake():
+            with mock.patch("shop.llm.OpenAI", new=FakeOpenAI):
+                FakeOpenAI.chat.completions.create.return_value = None
+        """,
+        modules,
+    )
+    assert found == [(7, {"shop.llm"}, None, True), (13, {"shop.llm"}, None, True)]
