@@ -159,8 +159,10 @@ def find_doubles(tree: SourceTree, resolve_target: TargetResolver, module_of: Mo
                 if use is not None:
                     found.uses.append(use)
                 found.feeds.update(_fed_module(tree, holder, module_of))
-            if isinstance(made, Patched):
+            if isinstance(made, Patched) and made.module is not None:
                 found.feeds.add(made.module)
+            elif isinstance(made, Patched):
+                found.feeds.update(_modules_called_under(tree, call, module_of))
             if not found.uses:
                 continue  # a double whose Chat methods the test never touches
         else:
@@ -171,10 +173,9 @@ def find_doubles(tree: SourceTree, resolve_target: TargetResolver, module_of: Mo
 
 def _modules_called_under(tree: SourceTree, patch: cst.Call, module_of: ModuleOf) -> set[str]:
     """The modules of the run whose functions or classes are called where a patch of the SDK's
-    Chat method is in force: the body of the test it decorates, of its `with` block, or (made
-    any other way: `.start()`, a fixture) the whole file. Every one of them keeps its calls on
-    Chat Completions while the test patches the old method (more than the test may need: the
-    safe side)."""
+    Chat method (or its client class) is in force: the body of the test it decorates, of its
+    `with` block, or (made any other way: `.start()`, a fixture) the whole file. The double is
+    linked to every one of them (more than the test may need: the safe side)."""
     scope: cst.CSTNode = tree.module
     parent = tree.parent(patch)
     if isinstance(parent, cst.Decorator):
@@ -194,9 +195,11 @@ def _modules_called_under(tree: SourceTree, patch: cst.Call, module_of: ModuleOf
 
 @dataclass(frozen=True)
 class Patched:
-    """A patch of the client class a module of the run imports."""
+    """A patch of the client class a module of the run imports, or (module None) of the SDK's
+    own class (`patch("openai.OpenAI")`), which stands in for the clients the code the test
+    calls makes."""
 
-    module: str
+    module: str | None
 
 
 class MethodPatch(str):
@@ -237,6 +240,8 @@ def _patch_double(
         return None
     if target.startswith(_CHAT_METHOD_PREFIXES):
         return MethodPatch(target), []
+    if target in CLIENT_CLASSES:
+        return _class_patch(tree, call, None, new_at=1)
     module = resolve_target(target)
     return _class_patch(tree, call, module, new_at=1) if module is not None else None
 
@@ -265,7 +270,7 @@ def _patched_attribute(
 
 
 def _class_patch(
-    tree: SourceTree, call: cst.Call, module: str, new_at: int
+    tree: SourceTree, call: cst.Call, module: str | None, new_at: int
 ) -> tuple[Made, list[cst.BaseExpression]] | None:
     """A patch of the client class `module` imports: the double is what the code's `OpenAI(...)`
     returns (`<mock>.return_value`), the mock being the one the patch makes (the decorated

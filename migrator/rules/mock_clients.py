@@ -5,8 +5,9 @@ What it does
 
 In a test file, a mock that stands in for an OpenAI client (made with `spec=OpenAI`, or
 replacing `OpenAI` where a module of the run imports it: `patch("pkg.llm.OpenAI")`,
-`patch.object(llm, "OpenAI")`, also given the mock: `patch("pkg.llm.OpenAI", openai_class)`) and
-whose `chat.completions` the test sets up is reported once, where it is made; so is a patch of a Chat
+`patch.object(llm, "OpenAI")`, also given the mock: `patch("pkg.llm.OpenAI", openai_class)`; or
+the SDK's own class, `patch("openai.OpenAI")`, for the modules the test calls) and whose
+`chat.completions` the test sets up is reported once, where it is made; so is a patch of a Chat
 method of the SDK itself (`patch("openai.resources.chat.completions.Completions.create")`).
 
 When the same run migrates the module the double stands in for (the module whose function or

@@ -441,3 +441,25 @@ def test_patch_object_on_a_module_of_the_run_and_a_patch_given_its_mock(modules)
         modules,
     )
     assert found == [(7, {"shop.llm"}, None, True), (13, {"shop.llm"}, None, True)]
+
+
+def test_a_patch_of_the_sdk_client_class_stands_in_for_the_clients_of_the_code_its_test_calls(modules):
+    found = doubles(
+        f"""
+        from unittest import mock
+        from unittest.mock import MagicMock
+        from shop.llm import summarize
+
+        @mock.patch("openai.OpenAI")
+        def test_it(openai_class):
+            openai_class.return_value.chat.completions.create.return_value = {SHAPE}
+            summarize("x")
+
+        @mock.patch("together.Together")
+        def test_lookalike(together_class):
+            together_class.return_value.chat.completions.create.return_value = {SHAPE}
+            summarize("x")
+        """,
+        modules,
+    )
+    assert found == [(6, {"shop.llm"}, None, True)]
