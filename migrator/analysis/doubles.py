@@ -154,6 +154,7 @@ def find_doubles(tree: SourceTree, resolve_target: TargetResolver, module_of: Mo
         made, client_holders = double
         found = Double(call, tree.quote(call, 60), method=made if isinstance(made, MethodPatch) and made else None)
         if found.method is None:
+            found.feeds.update(_fed_module(tree, call, module_of))  # `bot.client = MagicMock(spec=OpenAI)`
             for holder in client_holders:
                 use = _chat_use(tree, holder)
                 if use is not None:
@@ -296,19 +297,12 @@ def _given_mock(tree: SourceTree, given: cst.BaseExpression) -> Iterator[cst.Bas
 
 def _bare_mock(tree: SourceTree, name: cst.Name) -> Binding | None:
     """The one binding `name` reads, when it is `name = MagicMock()` (or `Mock()`, no argument)."""
-    bindings = tree.bindings_of(name)
-    if len(bindings) != 1 or not isinstance(bindings[0].node, cst.Name):
+    assigned = _single_assignment(tree, name)
+    if assigned is None:
         return None
-    target = tree.parent(bindings[0].node)
-    made = tree.parent(target) if isinstance(target, cst.AssignTarget) else None
-    is_bare_mock = (
-        isinstance(made, cst.Assign)
-        and len(made.targets) == 1
-        and isinstance(made.value, cst.Call)
-        and not made.value.args
-        and tree.qualified_name(made.value.func) in MOCK_CLASSES
-    )
-    return bindings[0] if is_bare_mock else None
+    binding, value = assigned
+    is_bare_mock = isinstance(value, cst.Call) and not value.args and tree.qualified_name(value.func) in MOCK_CLASSES
+    return binding if is_bare_mock else None
 
 
 def _is_client_class(tree: SourceTree, expr: cst.BaseExpression) -> bool:
@@ -362,6 +356,19 @@ def _name_loads(tree: SourceTree, target: cst.BaseExpression) -> Iterator[cst.Ba
                 and tree.enclosing(node, (cst.ClassDef,)) is cls
             ):
                 yield node
+    elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
+        yield from _attribute_loads(tree, target.value, target.attr.value)
+
+
+def _attribute_loads(tree: SourceTree, owner: cst.Name, attribute: str) -> Iterator[cst.BaseExpression]:
+    """The reads of `owner.<attribute>` (`bot.client`) through the one binding `owner` reads."""
+    bindings = tree.bindings_of(owner)
+    if len(bindings) != 1:
+        return
+    for load in tree.references(bindings[0]):
+        read = _attribute_of(tree, load, attribute)
+        if read is not None and not isinstance(tree.parent(read), cst.AssignTarget):
+            yield read
 
 
 def _decorator_parameter(tree: SourceTree, decorator: cst.Decorator) -> Iterator[cst.BaseExpression]:
@@ -753,14 +760,37 @@ def _only_keyword(tree: SourceTree, call: cst.Call, name: str) -> cst.BaseExpres
 
 def _fed_module(tree: SourceTree, holder: cst.BaseExpression, module_of: ModuleOf) -> Iterator[str]:
     """The module of the run whose function or class `holder` is given to:
-    `summarize(mock_client, ...)`, `Bot(client=mock_client)`."""
-    arg = tree.parent(holder)
-    call = tree.parent(arg) if isinstance(arg, cst.Arg) and arg.value is holder else None
+    `summarize(mock_client, ...)`, `Bot(client=mock_client)`, or whose object it is set on:
+    `bot = Bot(); bot.client = mock_client`."""
+    parent = tree.parent(holder)
+    call = tree.parent(parent) if isinstance(parent, cst.Arg) and parent.value is holder else None
+    if isinstance(parent, cst.Assign) and parent.value is holder and len(parent.targets) == 1:
+        target = parent.targets[0].target
+        if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
+            call = _maker_of(tree, target.value)
     if isinstance(call, cst.Call):
         name = tree.qualified_name(call.func)
         module = module_of(name) if name is not None else None
         if module is not None:
             yield module
+
+
+def _maker_of(tree: SourceTree, name: cst.Name) -> cst.Call | None:
+    """The call whose result the one binding `name` reads holds: `Bot(...)` for `bot`."""
+    assigned = _single_assignment(tree, name)
+    return assigned[1] if assigned is not None and isinstance(assigned[1], cst.Call) else None
+
+
+def _single_assignment(tree: SourceTree, name: cst.Name) -> tuple[Binding, cst.BaseExpression] | None:
+    """The one binding `name` reads, when it is a plain `name = <value>`, and that value."""
+    bindings = tree.bindings_of(name)
+    if len(bindings) != 1 or not isinstance(bindings[0].node, cst.Name):
+        return None
+    target = tree.parent(bindings[0].node)
+    made = tree.parent(target) if isinstance(target, cst.AssignTarget) else None
+    if isinstance(made, cst.Assign) and len(made.targets) == 1:
+        return bindings[0], made.value
+    return None
 
 
 # -- the run: which modules doubles stand in for ------------------------------------------

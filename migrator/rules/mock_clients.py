@@ -11,7 +11,8 @@ the SDK's own class, `patch("openai.OpenAI")`, for the modules the test calls) a
 method of the SDK itself (`patch("openai.resources.chat.completions.Completions.create")`).
 
 When the same run migrates the module the double stands in for (the module whose function or
-class the test hands it to, or whose `OpenAI` it patches), the double moves with it (see
+class the test hands it to, whose object it is set on, `bot.client = mock_client`, or whose
+`OpenAI` it patches), the double moves with it (see
 Example). When a double cannot take the Responses shape (its `call_args` read as a whole, its
 fake response built elsewhere or with more than the text, its arguments checked while the
 migration changes what the call sends), the calls of the module it stands in for stay on Chat
@@ -59,10 +60,11 @@ alone cannot see them.
 Known problems
 
 Only doubles and modules among the files of one run are linked, and only through a direct
-handover (`summarize(mock_client)`, `Bot(client=mock_client)`, `patch("pkg.llm.OpenAI")`): a
-double handed to a function that passes the client on to another module is reported but not
-linked to that module. A double of a class the project derives from `OpenAI`, or assigned onto
-an object of the code (`bot.client = mock_client`), is not recognized.
+handover (`summarize(mock_client)`, `Bot(client=mock_client)`, `bot.client = mock_client` on a
+`bot = Bot()` of the test, `patch("pkg.llm.OpenAI")`): a double handed to a function that passes
+the client on to another module, or set on an object the test did not make from a class of the
+run (a fixture's), is reported but not linked to that module. A double of a class the project
+derives from `OpenAI` is not recognized.
 
 Options
 

@@ -463,3 +463,31 @@ def test_a_patch_of_the_sdk_client_class_stands_in_for_the_clients_of_the_code_i
         modules,
     )
     assert found == [(6, {"shop.llm"}, None, True)]
+
+
+def test_a_double_set_on_an_object_of_a_class_of_the_run(modules):
+    found = doubles(
+        f"""
+        from unittest.mock import MagicMock
+        from openai import OpenAI
+        from shop.llm import Bot
+
+        def test_set_after():
+            bot = Bot()
+            mock_client = MagicMock(spec=OpenAI)
+            bot.client = mock_client
+            mock_client.chat.completions.create.return_value = {SHAPE}
+
+        def test_set_directly():
+            bot = Bot()
+            bot.client = MagicMock(spec=OpenAI)
+            bot.client.chat.completions.create.return_value = {SHAPE}
+
+        def test_on_an_object_of_elsewhere():
+            thing = make_thing()
+            thing.client = MagicMock(spec=OpenAI)
+            thing.client.chat.completions.create.return_value = {SHAPE}
+        """,
+        modules,
+    )
+    assert found == [(8, {"shop.llm"}, None, True), (14, {"shop.llm"}, None, True), (19, set(), None, True)]

@@ -59,7 +59,7 @@ def test_the_project_tests_pass_before_and_after_apply(tmp_path):
     assert tree_text(root) == tree_text(PROJECT / "after")
     after = project_tests(root)
     assert after.returncode == 0, after.stdout + after.stderr
-    assert "12 passed" in after.stdout
+    assert "13 passed" in after.stdout
     # the argument check moved with the code; the module whose migration changes what it sends stayed
     assert (
         'responses.create.assert_called_once_with(\n        model="qwen-plus", input='
@@ -102,10 +102,11 @@ def test_the_findings_name_the_test_that_keeps_a_module(tmp_path):
     assert "tests/test_greetings.py:6" in patched and "it patches `openai.resources.chat.completions" in patched
     assert "(shop.greetings) stays on Chat Completions" in findings[("test_greetings.py", 6, "RSP030", False)]
     assert sorted(key for key in findings if key[0] not in ("captions.py", "greetings.py")) == [
-        ("test_assistant.py", 7, "RSP030", True),
-        ("test_assistant.py", 16, "RSP030", True),
-        ("test_assistant.py", 25, "RSP030", True),
-        ("test_assistant.py", 38, "RSP030", True),
+        ("test_assistant.py", 9, "RSP030", True),
+        ("test_assistant.py", 18, "RSP030", True),
+        ("test_assistant.py", 27, "RSP030", True),
+        ("test_assistant.py", 40, "RSP030", True),
+        ("test_assistant.py", 47, "RSP030", True),
         ("test_captions.py", 9, "RSP030", False),
         ("test_greetings.py", 6, "RSP030", False),
         ("test_summaries.py", 13, "RSP030", True),
