@@ -776,9 +776,28 @@ def _fed_module(tree: SourceTree, holder: cst.BaseExpression, module_of: ModuleO
 
 
 def _maker_of(tree: SourceTree, name: cst.Name) -> cst.Call | None:
-    """The call whose result the one binding `name` reads holds: `Bot(...)` for `bot`."""
+    """The call whose result the one binding `name` reads holds: `Bot(...)` for `bot = Bot()`,
+    or for a test's parameter `bot` when a pytest fixture `bot` of the file returns or yields
+    `Bot(...)` (and nothing else)."""
     assigned = _single_assignment(tree, name)
-    return assigned[1] if assigned is not None and isinstance(assigned[1], cst.Call) else None
+    if assigned is not None:
+        return assigned[1] if isinstance(assigned[1], cst.Call) else None
+    bindings = tree.bindings_of(name)
+    if len(bindings) != 1 or not isinstance(tree.parent(bindings[0].node), cst.Param):
+        return None
+    fixtures = [
+        function
+        for function in tree.nodes(cst.FunctionDef)
+        if function.name.value == name.value and any(_is_fixture(tree, d) for d in function.decorators)
+    ]
+    if len(fixtures) != 1:
+        return None
+    inside = fixtures[0]
+    given: list[cst.BaseExpression | cst.From | None] = [
+        node.value for node in tree.nodes(cst.Return) if tree.enclosing(node, (cst.FunctionDef,)) is inside
+    ]
+    given += [node.value for node in tree.nodes(cst.Yield) if tree.enclosing(node, (cst.FunctionDef,)) is inside]
+    return given[0] if len(given) == 1 and isinstance(given[0], cst.Call) else None
 
 
 def _single_assignment(tree: SourceTree, name: cst.Name) -> tuple[Binding, cst.BaseExpression] | None:

@@ -61,9 +61,9 @@ Known problems
 
 Only doubles and modules among the files of one run are linked, and only through a direct
 handover (`summarize(mock_client)`, `Bot(client=mock_client)`, `bot.client = mock_client` on a
-`bot = Bot()` of the test, `patch("pkg.llm.OpenAI")`): a double handed to a function that passes
-the client on to another module, or set on an object the test did not make from a class of the
-run (a fixture's), is reported but not linked to that module. A double of a class the project
+`bot = Bot()` of the test or of a pytest fixture of its file, `patch("pkg.llm.OpenAI")`): a
+double handed to a function that passes the client on to another module, or set on an object
+made elsewhere, is reported but not linked to that module. A double of a class the project
 derives from `OpenAI` is not recognized.
 
 Options

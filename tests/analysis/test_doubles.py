@@ -491,3 +491,32 @@ def test_a_double_set_on_an_object_of_a_class_of_the_run(modules):
         modules,
     )
     assert found == [(8, {"shop.llm"}, None, True), (14, {"shop.llm"}, None, True), (19, set(), None, True)]
+
+
+def test_a_double_set_on_an_object_a_fixture_makes_from_a_class_of_the_run(modules):
+    found = doubles(
+        f"""
+        import pytest
+        from unittest.mock import MagicMock
+        from openai import OpenAI
+        from shop.llm import Bot
+
+        @pytest.fixture
+        def bot():
+            return Bot()
+
+        @pytest.fixture
+        def thing():
+            yield make_thing()
+
+        def test_bot(bot):
+            bot.client = MagicMock(spec=OpenAI)
+            bot.client.chat.completions.create.return_value = {SHAPE}
+
+        def test_thing(thing):
+            thing.client = MagicMock(spec=OpenAI)
+            thing.client.chat.completions.create.return_value = {SHAPE}
+        """,
+        modules,
+    )
+    assert [(feeds, rewritable) for _, feeds, _, rewritable in found] == [({"shop.llm"}, True), (set(), True)]
