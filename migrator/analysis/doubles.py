@@ -40,6 +40,7 @@ import libcst as cst
 from migrator.analysis.calls import CLIENT_CLASSES, MOCK_CLASSES, PASS_THROUGH
 from migrator.analysis.modules import absolute_name, module_name
 from migrator.syntax import Binding, SourceTree
+from migrator.syntax.tree import Replacement
 from migrator.syntax.queries import is_inside, kwarg
 
 #: What a test builds a fake response with.
@@ -87,7 +88,7 @@ class ChatUse:
     end: cst.BaseExpression
     #: For `... .return_value = <fake>` or `... .create = AsyncMock(return_value=<fake>)`: what
     #: gives the fake response its Responses form (each node, and the node that replaces it).
-    fake_edits: list[tuple[cst.CSTNode, cst.CSTNode]] = field(default_factory=list)
+    fake_edits: list[tuple[cst.CSTNode, Replacement]] = field(default_factory=list)
     #: Why it has no Responses form that keeps the test's meaning; None when it has one.
     why_not: str | None = None
     #: For an argument check (`assert_called_once_with(...)`): its keywords that the Responses
@@ -662,41 +663,69 @@ def _responses_usage(tree: SourceTree, usage: cst.BaseExpression) -> cst.Call | 
     return usage.with_changes(args=args)
 
 
-def _fake_set_up_in_steps(tree: SourceTree, fake: cst.Name) -> list[tuple[cst.CSTNode, cst.CSTNode]]:
-    """`fake = MagicMock()` then `fake.choices = [Mock(message=Mock(content=TEXT))]` or
-    `fake.choices[0].message.content = TEXT` (and maybe `fake.usage = Mock(prompt_tokens=...)`),
-    the name used nowhere else: the text becomes `fake.output_text = TEXT`, the usage takes the
-    Responses names."""
+def _fake_set_up_in_steps(tree: SourceTree, fake: cst.Name) -> list[tuple[cst.CSTNode, Replacement]]:
+    """`fake = MagicMock()`, the name used nowhere else, then its text given by
+    `fake.choices = [Mock(message=Mock(content=TEXT))]` or filled in place,
+    `fake.choices[0].message.content = TEXT` (after `fake.choices = [MagicMock()]` or not), and
+    maybe `fake.usage = Mock(prompt_tokens=...)`: the text becomes `fake.output_text = TEXT` (the
+    placeholder list goes), the usage takes the Responses names."""
     binding = _bare_mock(tree, fake)
     if binding is None:
         return []
-    edits: list[tuple[cst.CSTNode, cst.CSTNode]] = []
-    set_fields = []
+    edits: list[tuple[cst.CSTNode, Replacement]] = []
+    set_fields: list[str] = []  # each once: "choices" (or "content", in place), "usage", "placeholder"
     for load in tree.references(binding):
         if load is fake:
             continue
         content = _first_content(tree, load)
-        if content is not None and "choices" not in set_fields:
-            set_fields.append("choices")
-            edits.append((content, cst.Attribute(load, cst.Name("output_text"))))
-            continue
-        attribute, value = _field_set(tree, load)
-        if attribute is None or value is None or attribute.attr.value in set_fields:
+        attribute, value = _field_set(tree, load) if content is None else (None, None)
+        edit: list[tuple[cst.CSTNode, Replacement]]
+        if content is not None:
+            field_set, edit = "content", [(content, cst.Attribute(load, cst.Name("output_text")))]
+        elif attribute is None or value is None:
             return []
-        set_fields.append(attribute.attr.value)
-        if attribute.attr.value == "choices":
+        elif attribute.attr.value == "choices" and _is_placeholder_list(tree, value):
+            line = _own_line(tree, attribute)
+            if line is None:
+                return []
+            field_set, edit = "placeholder", [(line, cst.RemovalSentinel.REMOVE)]
+        elif attribute.attr.value == "choices":
             text = _text_of_choices(tree, value)
             if text is None:
                 return []
-            edits += [(attribute, attribute.with_changes(attr=cst.Name("output_text"))), (value, text)]
+            field_set, edit = "choices", [
+                (attribute, attribute.with_changes(attr=cst.Name("output_text"))),
+                (value, text),
+            ]
         elif attribute.attr.value == "usage":
             usage = _responses_usage(tree, value)
             if usage is None:
                 return []
-            edits.append((value, usage))
+            field_set, edit = "usage", [(value, usage)]
         else:
             return []
-    return edits if "choices" in set_fields else []
+        if field_set in set_fields:
+            return []
+        set_fields.append(field_set)
+        edits += edit
+    gives_the_text = ("choices" in set_fields) != ("content" in set_fields)
+    if not gives_the_text or ("placeholder" in set_fields and "content" not in set_fields):
+        return []
+    return edits
+
+
+def _is_placeholder_list(tree: SourceTree, value: cst.BaseExpression) -> bool:
+    """`[MagicMock()]`: a list of one bare mock, for a test to fill in place."""
+    if not (isinstance(value, cst.List) and len(value.elements) == 1):
+        return False
+    element = value.elements[0].value
+    return isinstance(element, cst.Call) and not element.args and tree.qualified_name(element.func) in MOCK_CLASSES
+
+
+def _own_line(tree: SourceTree, node: cst.CSTNode) -> cst.SimpleStatementLine | None:
+    """The statement line of `node`'s statement, when that statement is alone on it."""
+    line = tree.enclosing(node, (cst.SimpleStatementLine,))
+    return line if isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1 else None
 
 
 def _first_content(tree: SourceTree, load: cst.BaseExpression) -> cst.Attribute | None:

@@ -40,11 +40,12 @@ Fix safety
 
 The double's rewrite keeps what the test checks: the fake response's text (given at once,
 `MagicMock(choices=[MagicMock(message=MagicMock(content=TEXT))])`, or set on a bare mock used
-nowhere else, `fake.choices = [...]` or `fake.choices[0].message.content = TEXT`, which becomes
-`fake.output_text = TEXT`) is what the code now reads as `output_text`, and a fake `usage` with
-Chat's token counts (`prompt_tokens`, `completion_tokens`, `total_tokens`) takes the names the
-code now reads (RSP006); `assert_called()`, `assert_called_once()`, `assert_not_called()`,
-`.called` and `.call_count` do not depend on the arguments; and a check of the arguments
+nowhere else, `fake.choices = [...]` or `fake.choices[0].message.content = TEXT` (after a
+placeholder `fake.choices = [MagicMock()]`, which goes), which becomes `fake.output_text =
+TEXT`) is what the code now reads as `output_text`, and a fake `usage` with Chat's token counts
+(`prompt_tokens`, `completion_tokens`, `total_tokens`) takes the names the code now reads
+(RSP006); `assert_called()`, `assert_called_once()`, `assert_not_called()`, `.called` and
+`.call_count` do not depend on the arguments; and a check of the arguments
 (`assert_called_once_with`, `assert_called_with`, `assert_any_call` and their `awaited` forms,
 and reads by key of `call_args.kwargs` or `call_args[1]`: `["messages"]`, `.get("model")`,
 `"messages" in ...`, directly or through the one name they are kept in) is renamed only when

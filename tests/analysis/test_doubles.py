@@ -261,6 +261,12 @@ CHOICES_EDITS = ["fake.choices -> fake.output_text", "[MagicMock(message=MagicMo
         ),
         ("fake = MagicMock()\nfake.choices[0].message.content = 'x'\nfake.choices[0].finish_reason = 'stop'", None),
         ("fake = MagicMock()\nfake.choices[1].message.content = 'x'", None),
+        (
+            "fake = MagicMock()\nfake.choices = [MagicMock()]\nfake.choices[0].message.content = 'x'",
+            ["fake.choices = [MagicMock()] -> removed", "fake.choices[0].message.content -> fake.output_text"],
+        ),
+        ("fake = MagicMock()\nfake.choices = [MagicMock()]; y = 1\nfake.choices[0].message.content = 'x'", None),
+        ("fake = MagicMock()\nfake.choices = [MagicMock(), MagicMock()]\nfake.choices[0].message.content = 'x'", None),
         ("fake = MagicMock()\nfake.choices[0].message.content = 'x'\nfake.choices = []", None),
         ("fake = MagicMock()\nfake.choices = [MagicMock()]", None),
         ("fake = MagicMock(usage=None)\nfake.choices = [MagicMock(message=MagicMock(content='x'))]", None),
@@ -277,7 +283,11 @@ def test_a_fake_response_set_up_in_steps(modules, steps, edits):
     tree = SourceTree(cst.parse_module(source))
     (double,) = find_doubles(tree, modules.resolve_target, modules.module_of)
     assert double.rewritable is (edits is not None)
-    made = [f"{tree.code(old)} -> {tree.code(new)}" for use in double.uses for old, new in use.fake_edits]
+    made = [
+        f"{tree.code(old).strip()} -> {tree.code(new) if isinstance(new, cst.CSTNode) else 'removed'}"
+        for use in double.uses
+        for old, new in use.fake_edits
+    ]
     assert made == (edits or [])
 
 

@@ -59,7 +59,7 @@ def test_the_project_tests_pass_before_and_after_apply(tmp_path):
     assert tree_text(root) == tree_text(PROJECT / "after")
     after = project_tests(root)
     assert after.returncode == 0, after.stdout + after.stderr
-    assert "13 passed" in after.stdout
+    assert "14 passed" in after.stdout
     # the argument check moved with the code; the module whose migration changes what it sends stayed
     assert (
         'responses.create.assert_called_once_with(\n        model="qwen-plus", input='
