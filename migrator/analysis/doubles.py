@@ -31,9 +31,10 @@ a test that mocks the old method.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from dataclasses import dataclass, field
+from typing import cast
 
 import libcst as cst
 
@@ -142,12 +143,18 @@ TargetResolver = Callable[[str], str | None]
 ModuleOf = Callable[[str], str | None]
 
 
-def find_doubles(tree: SourceTree, resolve_target: TargetResolver, module_of: ModuleOf) -> list[Double]:
+def find_doubles(
+    tree: SourceTree,
+    resolve_target: TargetResolver,
+    module_of: ModuleOf,
+    shared: Mapping[str, SharedDouble] | None = None,
+) -> list[Double]:
     """Every double of an OpenAI client in the file that uses its Chat methods, and every patch
-    of a Chat method of the SDK."""
+    of a Chat method of the SDK; with `shared`, the pytest fixtures of the conftest.py files
+    above the file that give a double (`RunModules.shared_doubles_for`), taken by its tests."""
+    doubles = _fixture_doubles(tree, shared, module_of) if shared else []
     if not any(tree.names_valued(name) for name in _MAKERS):
-        return []  # no mock is made and nothing is patched: most files
-    doubles = []
+        return doubles  # no mock is made and nothing is patched: most files
     for call in tree.nodes(cst.Call):
         double = _spec_double(tree, call) or _patch_double(tree, call, resolve_target)
         if double is None:
@@ -170,6 +177,90 @@ def find_doubles(tree: SourceTree, resolve_target: TargetResolver, module_of: Mo
         else:
             found.feeds.update(_modules_called_under(tree, call, module_of))
         doubles.append(found)
+    return doubles
+
+
+@dataclass(frozen=True)
+class SharedDouble:
+    """A pytest fixture of a conftest.py that gives its tests a double of an OpenAI client."""
+
+    #: How it is made, quoted with its file: `MagicMock(spec=OpenAI)` in tests/conftest.py.
+    made: str
+    #: The module of the run whose `OpenAI` it patches (the fixture then gives the patched class,
+    #: and the client is its `return_value`); None for a mock of a client.
+    module: str | None
+
+
+def shared_doubles(tree: SourceTree, display: str, resolve_target: TargetResolver) -> dict[str, SharedDouble]:
+    """The fixtures of a conftest.py that return or yield a double: `return MagicMock(spec=OpenAI)`,
+    `with patch("pkg.llm.OpenAI") as m: yield m`, `return mocker.patch("pkg.llm.OpenAI")`."""
+    shared = {}
+    for call in tree.nodes(cst.Call):
+        found = _spec_double(tree, call) or _patch_double(tree, call, resolve_target)
+        if found is None or isinstance(found[0], MethodPatch):
+            continue
+        fixture = _fixture_giving(tree, call)
+        if fixture is not None:
+            made = found[0]
+            module = made.module if isinstance(made, Patched) else None
+            if isinstance(made, Patched) and module is None:
+                continue  # `patch("openai.OpenAI")`: for the modules the tests call, not known here
+            shared[fixture.name.value] = SharedDouble(f"`{tree.quote(call, 50)}` in {display}", module)
+    return shared
+
+
+def _fixture_giving(tree: SourceTree, call: cst.Call) -> cst.FunctionDef | None:
+    """The pytest fixture that returns or yields what `call` makes, itself or through the one name
+    that holds it (`m = ...`, `with ... as m`, `patch(...).start()`)."""
+    function = tree.enclosing(call, (cst.FunctionDef,))
+    if not isinstance(function, cst.FunctionDef) or not any(_is_fixture(tree, d) for d in function.decorators):
+        return None
+    value: cst.BaseExpression = call
+    started = _attribute_of(tree, call, "start")
+    if started is not None and isinstance(tree.parent(started), cst.Call):
+        value = cast(cst.Call, tree.parent(started))
+    parent = tree.parent(value)
+    if isinstance(parent, (cst.Return, cst.Yield)):
+        return function
+    name = None
+    if isinstance(parent, cst.Assign) and parent.value is value and len(parent.targets) == 1:
+        name = parent.targets[0].target
+    elif isinstance(parent, cst.WithItem) and parent.asname is not None:
+        name = parent.asname.name
+    binding = tree.binding_at(name) if isinstance(name, cst.Name) else None
+    if binding is not None and any(
+        isinstance(tree.parent(load), (cst.Return, cst.Yield)) for load in tree.references(binding)
+    ):
+        return function
+    return None
+
+
+def _fixture_doubles(tree: SourceTree, shared: Mapping[str, SharedDouble], module_of: ModuleOf) -> list[Double]:
+    """The tests' parameters that take a shared fixture giving a double (a fixture of the same name
+    in the file itself overrides it), one double each."""
+    own = {
+        function.name.value
+        for function in tree.nodes(cst.FunctionDef)
+        if any(_is_fixture(tree, d) for d in function.decorators)
+    }
+    doubles = []
+    for function in tree.nodes(cst.FunctionDef):
+        for param in function.params.params:
+            given = shared.get(param.name.value)
+            if given is None or param.name.value in own:
+                continue
+            found = Double(param, f"the fixture `{param.name.value}` ({given.made})")
+            loads = list(_name_loads(tree, param.name))
+            holders = [held for load in loads for held in _return_values(tree, load)] if given.module else loads
+            for holder in holders:
+                use = _chat_use(tree, holder)
+                if use is not None:
+                    found.uses.append(use)
+                found.feeds.update(_fed_module(tree, holder, module_of))
+            if given.module is not None:
+                found.feeds.add(given.module)
+            if found.uses:
+                doubles.append(found)
     return doubles
 
 
@@ -872,6 +963,31 @@ class RunModules:
     files: dict[str, list[str]]
     _paths: dict[str, str | None] = field(default_factory=dict, repr=False)
     _imports: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
+    #: Folder of each conftest.py of the run that shares doubles → its fixtures that give one.
+    _shared: dict[Path, dict[str, SharedDouble]] | None = field(default=None, repr=False)
+
+    def shared_doubles(self) -> dict[Path, dict[str, SharedDouble]]:
+        """The fixtures of the run's conftest.py files that give a double, by the conftest's
+        folder (only conftest files that name a mock and `OpenAI`/`openai` are parsed)."""
+        if self._shared is None:
+            self._shared = {}
+            for path in self.files.get("conftest", []):
+                found = _conftest_doubles(path, self.resolve_target)
+                if found:
+                    self._shared[Path(path).resolve().parent] = found
+        return self._shared
+
+    def shared_doubles_for(self, path: str) -> dict[str, SharedDouble]:
+        """The fixtures giving a double that a test file at `path` gets from the conftest.py files
+        of its folder and the folders above (the nearest wins, as in pytest)."""
+        shared = self.shared_doubles()
+        if not shared:
+            return {}
+        folder = Path(path).resolve().parent
+        found: dict[str, SharedDouble] = {}
+        for above in reversed((folder, *folder.parents)):
+            found.update(shared.get(above, {}))
+        return found
 
     @classmethod
     def of(cls, paths: Iterable[Path]) -> RunModules:
@@ -958,11 +1074,26 @@ def _imports_of(path: str, module: str) -> dict[str, str]:
     return names
 
 
+def _conftest_doubles(path: str, resolve_target: TargetResolver) -> dict[str, SharedDouble]:
+    try:
+        with open(path, "rb") as file:
+            raw = file.read()
+    except OSError:
+        return {}
+    if not (any(word in raw for word in (b"mock", b"Mock")) and (b"OpenAI" in raw or b"openai" in raw)):
+        return {}  # (as `files.processing` skips it; repeated here, which must not import that layer)
+    try:
+        tree = SourceTree(cst.parse_module(raw))
+    except (cst.ParserSyntaxError, RecursionError, UnicodeDecodeError):
+        return {}  # its own run reports why
+    return shared_doubles(tree, path, resolve_target)
+
+
 def feeds_of(tree: SourceTree, display: str, modules: RunModules) -> tuple[dict[str, list[Feed]], bool]:
     """The modules of the run the doubles of one test file stand in for, and whether the file
     holds any double at all."""
     feeds: dict[str, list[Feed]] = {}
-    doubles = find_doubles(tree, modules.resolve_target, modules.module_of)
+    doubles = find_doubles(tree, modules.resolve_target, modules.module_of, modules.shared_doubles_for(display))
     for double in doubles:
         line = tree.position(double.node)[0]
         for module in double.feeds:

@@ -142,15 +142,17 @@ _OPENAI_BYTES = OPENAI.encode()
 _DOUBLE_WORDS = (b"mock", b"Mock")
 
 
+def _may_share_doubles(raw: bytes) -> bool:
+    """Whether a conftest.py's bytes may hold a fixture giving a double of an OpenAI client (it
+    need not name `completions`: its tests set that up)."""
+    return any(word in raw for word in _DOUBLE_WORDS) and (b"OpenAI" in raw or _OPENAI_BYTES in raw)
+
+
 def may_hold_doubles(raw: bytes) -> bool:
     """Whether a file's bytes may hold a test double of an OpenAI client's Chat method: a mock
     of it names the client class (`spec=OpenAI`, `patch("pkg.llm.OpenAI")`, where the file may
     never name `openai` itself) or the SDK (`patch("openai.resources.chat...")`)."""
-    return (
-        b"completions" in raw
-        and any(word in raw for word in _DOUBLE_WORDS)
-        and (b"OpenAI" in raw or _OPENAI_BYTES in raw)
-    )
+    return b"completions" in raw and _may_share_doubles(raw)
 
 
 def needs_migrate(outcome: Outcome) -> bool:
@@ -302,12 +304,14 @@ def _add_test_doubles(
     keeps its calls on Chat Completions, and the doubles of a module whose calls migrate are
     rewritten with it. So the verdict of each such module is taken here, before any file is
     migrated (it costs a second migration of those few modules)."""
-    candidates = [
-        outcome
-        for outcome in scanned
-        if outcome.kind == PYTHON and not outcome.is_stdin and outcome.raw is not None and may_hold_doubles(outcome.raw)
+    python = [
+        outcome for outcome in scanned if outcome.kind == PYTHON and not outcome.is_stdin and outcome.raw is not None
     ]
-    if not candidates:
+    candidates = [outcome for outcome in python if may_hold_doubles(outcome.raw or b"")]
+    conftests = any(
+        Path(outcome.display).name == "conftest.py" and _may_share_doubles(outcome.raw or b"") for outcome in python
+    )
+    if not candidates and not conftests:
         return project
     from migrator.analysis import ProjectIndex, RunModules, checks_would_fail, feeds_of, provider_overrides
     from migrator.engine import SourceError, migrate_source
@@ -316,6 +320,19 @@ def _add_test_doubles(
     import libcst as cst
 
     modules = RunModules.of(others)
+    # Tests that take a double from a fixture of a conftest.py may name neither a mock nor OpenAI.
+    fixtures = {name.encode() for shared in modules.shared_doubles().values() for name in shared}
+    if fixtures:
+        chosen = {id(outcome) for outcome in candidates}
+        candidates += [
+            outcome
+            for outcome in python
+            if id(outcome) not in chosen
+            and b"completions" in (outcome.raw or b"")
+            and any(name in (outcome.raw or b"") for name in fixtures)
+        ]
+    if not candidates:
+        return project
     feeds: dict[str, list[Feed]] = {}
     double_files = set()
     for outcome in candidates:

@@ -7,8 +7,9 @@ In a test file, a mock that stands in for an OpenAI client (made with `spec=Open
 replacing `OpenAI` where a module of the run imports it: `patch("pkg.llm.OpenAI")`,
 `patch.object(llm, "OpenAI")`, also given the mock: `patch("pkg.llm.OpenAI", openai_class)`; or
 the SDK's own class, `patch("openai.OpenAI")`, for the modules the test calls) and whose
-`chat.completions` the test sets up is reported once, where it is made; so is a patch of a Chat
-method of the SDK itself (`patch("openai.resources.chat.completions.Completions.create")`).
+`chat.completions` the test sets up is reported once, where it is made (a pytest fixture of a
+conftest.py that gives one: at each test that takes it); so is a patch of a Chat method of the
+SDK itself (`patch("openai.resources.chat.completions.Completions.create")`).
 
 When the same run migrates the module the double stands in for (the module whose function or
 class the test hands it to, whose object it is set on, `bot.client = mock_client`, or whose
@@ -117,6 +118,7 @@ class MockClients(Rule):
             ctx.tree,
             modules.resolve_target if modules is not None else _no_module,
             modules.module_of if modules is not None else _no_module,
+            modules.shared_doubles_for(ctx.filename) if modules is not None else None,
         )
         migrated = project.migrated if project is not None else frozenset()
         for double in doubles:

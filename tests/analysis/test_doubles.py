@@ -530,3 +530,83 @@ def test_a_double_set_on_an_object_a_fixture_makes_from_a_class_of_the_run(modul
         modules,
     )
     assert [(feeds, rewritable) for _, feeds, _, rewritable in found] == [({"shop.llm"}, True), (set(), True)]
+
+
+CONFTEST = """\
+import pytest
+from unittest.mock import MagicMock, patch
+from openai import OpenAI
+from together import Together
+
+
+@pytest.fixture
+def openai_client():
+    return MagicMock(spec=OpenAI)
+
+
+@pytest.fixture
+def patched_openai():
+    with patch("shop.llm.OpenAI") as openai_class:
+        yield openai_class
+
+
+@pytest.fixture
+def started(request):
+    openai_class = patch("shop.llm.OpenAI").start()
+    return openai_class
+
+
+@pytest.fixture
+def together_client():
+    return MagicMock(spec=Together)
+"""
+
+
+def test_the_fixtures_of_a_conftest_that_give_a_double(tmp_path):
+    modules = package(tmp_path, {"llm.py": LLM})
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "conftest.py").write_text(CONFTEST)
+    modules = RunModules.of(
+        [*(Path(p) for paths in modules.files.values() for p in paths), tmp_path / "tests" / "conftest.py"]
+    )
+    shared = modules.shared_doubles_for(str(tmp_path / "tests" / "unit" / "test_it.py"))
+    assert {name: double.module for name, double in shared.items()} == {
+        "openai_client": None,
+        "patched_openai": "shop.llm",
+        "started": "shop.llm",
+    }
+    assert modules.shared_doubles_for(str(tmp_path / "elsewhere" / "test_it.py")) == {}
+
+
+def test_tests_take_the_double_of_a_shared_fixture_unless_their_file_defines_one(modules):
+    from migrator.analysis.doubles import SharedDouble
+
+    tree = SourceTree(cst.parse_module(textwrap.dedent(f"""
+                import pytest
+                from unittest.mock import MagicMock
+                from shop.llm import summarize
+
+                def test_spec(openai_client):
+                    openai_client.chat.completions.create.return_value = {SHAPE}
+                    summarize(openai_client)
+
+                def test_patched(patched_openai):
+                    patched_openai.return_value.chat.completions.create.return_value = {SHAPE}
+
+                @pytest.fixture
+                def own():
+                    return object()
+
+                def test_own(own):
+                    own.chat.completions.create.return_value = None
+                """)))
+    shared = {
+        "openai_client": SharedDouble("`MagicMock(spec=OpenAI)` in conftest.py", None),
+        "patched_openai": SharedDouble('`patch("shop.llm.OpenAI")` in conftest.py', "shop.llm"),
+        "own": SharedDouble("`MagicMock(spec=OpenAI)` in conftest.py", None),
+    }
+    found = find_doubles(tree, modules.resolve_target, modules.module_of, shared)
+    assert [(tree.position(d.node)[0], d.feeds, d.rewritable) for d in found] == [
+        (6, {"shop.llm"}, True),
+        (10, {"shop.llm"}, True),
+    ]

@@ -59,7 +59,7 @@ def test_the_project_tests_pass_before_and_after_apply(tmp_path):
     assert tree_text(root) == tree_text(PROJECT / "after")
     after = project_tests(root)
     assert after.returncode == 0, after.stdout + after.stderr
-    assert "14 passed" in after.stdout
+    assert "15 passed" in after.stdout
     # the argument check moved with the code; the module whose migration changes what it sends stayed
     assert (
         'responses.create.assert_called_once_with(\n        model="qwen-plus", input='
@@ -114,4 +114,5 @@ def test_the_findings_name_the_test_that_keeps_a_module(tmp_path):
         ("test_titles.py", 9, "RSP030", True),
         ("test_titles.py", 20, "RSP030", True),
         ("test_titles.py", 28, "RSP030", True),
+        ("test_titles_shared.py", 6, "RSP030", True),
     ]
