@@ -163,11 +163,7 @@ def find_doubles(
         found = Double(call, tree.quote(call, 60), method=made if isinstance(made, MethodPatch) and made else None)
         if found.method is None:
             found.feeds.update(_fed_module(tree, call, module_of))  # `bot.client = MagicMock(spec=OpenAI)`
-            for holder in client_holders:
-                use = _chat_use(tree, holder)
-                if use is not None:
-                    found.uses.append(use)
-                found.feeds.update(_fed_module(tree, holder, module_of))
+            _take_holders(tree, found, client_holders, module_of)
             if isinstance(made, Patched) and made.module is not None:
                 found.feeds.add(made.module)
             elif isinstance(made, Patched):
@@ -238,11 +234,7 @@ def _fixture_giving(tree: SourceTree, call: cst.Call) -> cst.FunctionDef | None:
 def _fixture_doubles(tree: SourceTree, shared: Mapping[str, SharedDouble], module_of: ModuleOf) -> list[Double]:
     """The tests' parameters that take a shared fixture giving a double (a fixture of the same name
     in the file itself overrides it), one double each."""
-    own = {
-        function.name.value
-        for function in tree.nodes(cst.FunctionDef)
-        if any(_is_fixture(tree, d) for d in function.decorators)
-    }
+    own = set(_fixtures(tree))
     doubles = []
     for function in tree.nodes(cst.FunctionDef):
         for param in function.params.params:
@@ -252,16 +244,22 @@ def _fixture_doubles(tree: SourceTree, shared: Mapping[str, SharedDouble], modul
             found = Double(param, f"the fixture `{param.name.value}` ({given.made})")
             loads = list(_name_loads(tree, param.name))
             holders = [held for load in loads for held in _return_values(tree, load)] if given.module else loads
-            for holder in holders:
-                use = _chat_use(tree, holder)
-                if use is not None:
-                    found.uses.append(use)
-                found.feeds.update(_fed_module(tree, holder, module_of))
+            _take_holders(tree, found, holders, module_of)
             if given.module is not None:
                 found.feeds.add(given.module)
             if found.uses:
                 doubles.append(found)
     return doubles
+
+
+def _take_holders(tree: SourceTree, double: Double, holders: Iterable[cst.BaseExpression], module_of: ModuleOf) -> None:
+    """What the expressions holding a double do: its uses of `chat.completions`, and the modules
+    of the run it is handed to."""
+    for holder in holders:
+        use = _chat_use(tree, holder)
+        if use is not None:
+            double.uses.append(use)
+        double.feeds.update(_fed_module(tree, holder, module_of))
 
 
 def _modules_called_under(tree: SourceTree, patch: cst.Call, module_of: ModuleOf) -> set[str]:
@@ -502,6 +500,15 @@ def _fixture_parameters(tree: SourceTree, value: cst.BaseExpression) -> Iterator
         for param in other.params.params:
             if param.name.value == name:
                 yield from _name_loads(tree, param.name)
+
+
+def _fixtures(tree: SourceTree) -> dict[str, list[cst.FunctionDef]]:
+    """The pytest fixtures the file defines, by name."""
+    found: dict[str, list[cst.FunctionDef]] = {}
+    for function in tree.nodes(cst.FunctionDef):
+        if any(_is_fixture(tree, d) for d in function.decorators):
+            found.setdefault(function.name.value, []).append(function)
+    return found
 
 
 def _is_fixture(tree: SourceTree, decorator: cst.Decorator) -> bool:
@@ -905,11 +912,7 @@ def _maker_of(tree: SourceTree, name: cst.Name) -> cst.Call | None:
     bindings = tree.bindings_of(name)
     if len(bindings) != 1 or not isinstance(tree.parent(bindings[0].node), cst.Param):
         return None
-    fixtures = [
-        function
-        for function in tree.nodes(cst.FunctionDef)
-        if function.name.value == name.value and any(_is_fixture(tree, d) for d in function.decorators)
-    ]
+    fixtures = _fixtures(tree).get(name.value, [])
     if len(fixtures) != 1:
         return None
     inside = fixtures[0]

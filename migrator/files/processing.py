@@ -143,8 +143,9 @@ _DOUBLE_WORDS = (b"mock", b"Mock")
 
 
 def _may_share_doubles(raw: bytes) -> bool:
-    """Whether a conftest.py's bytes may hold a fixture giving a double of an OpenAI client (it
-    need not name `completions`: its tests set that up)."""
+    """Whether a file's bytes may make a double of an OpenAI client: a mock, and the client class
+    or the SDK named (a conftest.py giving one as a fixture need not name `completions`: its
+    tests set that up)."""
     return any(word in raw for word in _DOUBLE_WORDS) and (b"OpenAI" in raw or _OPENAI_BYTES in raw)
 
 
